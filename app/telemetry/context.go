@@ -1,0 +1,53 @@
+// Package telemetry carries request identity through a context and makes every log line, span and
+// metric of a chat turn carry it: correlation ids, the slog handler that stamps them, tracing
+// set-up and the per-turn CloudWatch EMF record.
+package telemetry
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"regexp"
+)
+
+type ctxKey int
+
+const (
+	correlationKey ctxKey = iota
+	sessionKey
+)
+
+// correlationPattern is a sane incoming correlation id (DESIGN §4).
+var correlationPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+
+// CorrelationIDFrom returns incoming when it is a sane token, else a new random id.
+func CorrelationIDFrom(incoming string) string {
+	if correlationPattern.MatchString(incoming) {
+		return incoming
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// WithCorrelationID returns ctx carrying the request's correlation id.
+func WithCorrelationID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, correlationKey, id)
+}
+
+// CorrelationID returns the correlation id in ctx, or "".
+func CorrelationID(ctx context.Context) string {
+	s, _ := ctx.Value(correlationKey).(string)
+	return s
+}
+
+// WithSessionID returns ctx carrying the chat session id.
+func WithSessionID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, sessionKey, id)
+}
+
+// SessionID returns the session id in ctx, or "".
+func SessionID(ctx context.Context) string {
+	s, _ := ctx.Value(sessionKey).(string)
+	return s
+}

@@ -1,0 +1,92 @@
+package twin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Code is one of the closed set of error codes the API returns (DESIGN §4).
+type Code string
+
+// The error codes. HTTPStatus maps each to its status.
+const (
+	CodeInvalidRequest     Code = "invalid_request"
+	CodeInvalidSessionID   Code = "invalid_session_id"
+	CodeMessageTooLong     Code = "message_too_long"
+	CodeSessionNotFound    Code = "session_not_found"
+	CodeSessionFull        Code = "session_full"
+	CodeRateLimited        Code = "rate_limited"
+	CodePersonaUnavailable Code = "persona_unavailable"
+	CodeLLMUnavailable     Code = "llm_unavailable"
+	CodeInternal           Code = "internal"
+)
+
+// statuses is the one code → HTTP status table.
+var statuses = map[Code]int{
+	CodeInvalidRequest:     http.StatusBadRequest,
+	CodeInvalidSessionID:   http.StatusBadRequest,
+	CodeMessageTooLong:     http.StatusRequestEntityTooLarge,
+	CodeSessionNotFound:    http.StatusNotFound,
+	CodeSessionFull:        http.StatusConflict,
+	CodeRateLimited:        http.StatusTooManyRequests,
+	CodePersonaUnavailable: http.StatusInternalServerError,
+	CodeLLMUnavailable:     http.StatusServiceUnavailable,
+	CodeInternal:           http.StatusInternalServerError,
+}
+
+// HTTPStatus returns the status for code (500 for an unknown code).
+func (c Code) HTTPStatus() int {
+	if s, ok := statuses[c]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Error is the application error: a code and a message safe for the client, optional field
+// details and retry hint, and the wrapped cause, which only goes to the log.
+type Error struct {
+	Code       Code
+	Message    string            // safe for the client
+	Fields     map[string]string // per-field details for invalid_request
+	RetryAfter time.Duration     // for rate_limited and llm_unavailable
+	Err        error             // cause; never shown to the client
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with code and a client-safe message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap returns an *Error with code, a client-safe message and the cause err.
+func Wrap(code Code, err error, message string) *Error {
+	return &Error{Code: code, Message: message, Err: err}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, or CodeInternal.
+func ErrorCode(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// AsError returns the *Error in err's chain, or an internal error wrapping err.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: CodeInternal, Message: "internal error", Err: err}
+}

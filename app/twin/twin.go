@@ -1,0 +1,85 @@
+// Package twin holds the domain of the digital twin: the nouns (messages, sessions, personas),
+// the closed set of error codes, and the small interfaces the chat use case depends on. It imports
+// nothing of ours; every adapter (file or S3 store, offline/OpenAI/Bedrock provider, persona source)
+// implements an interface declared here.
+package twin
+
+import (
+	"context"
+	"time"
+)
+
+// Role is who wrote a message.
+type Role string
+
+// The two roles a stored message can have.
+const (
+	RoleUser      Role = "user"
+	RoleAssistant Role = "assistant"
+)
+
+// Message is one stored chat message.
+type Message struct {
+	Role      Role      `json:"role"`
+	Content   string    `json:"content"`
+	Timestamp time.Time `json:"timestamp"`
+}
+
+// Session is one conversation as stored (DESIGN §6).
+type Session struct {
+	ID        string    `json:"session_id"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Messages  []Message `json:"messages"`
+
+	// Version is the store's opaque concurrency token for what was read (an S3 ETag, a file's
+	// content hash). Empty means "not stored yet". It is never serialized.
+	Version string `json:"-"`
+}
+
+// Store keeps conversations. Implementations must pass memory/storetest.
+type Store interface {
+	// Get returns the stored session, or an *Error with code CodeSessionNotFound.
+	Get(ctx context.Context, id string) (Session, error)
+	// Append atomically adds msgs to the end of session id and returns the stored result. base is
+	// the session as the caller last read it (zero Version when it was not found); when the stored
+	// copy has moved on, the store re-reads and re-applies msgs, never losing either side. When the
+	// result would exceed limit messages it stores nothing and returns CodeSessionFull.
+	Append(ctx context.Context, base Session, msgs []Message, limit int) (Session, error)
+}
+
+// Persona is the owner's persona file, parsed.
+type Persona struct {
+	Name     string   // display name (front matter `name:` or derived)
+	Greeting string   // first message shown to a visitor
+	Starters []string // suggested first questions
+	Text     string   // the persona body (without front matter); always in the system prompt
+	Version  string   // content hash or ETag, for caching
+}
+
+// PersonaSource loads the current persona (cached by the implementation).
+type PersonaSource interface {
+	Persona(ctx context.Context) (Persona, error)
+}
+
+// Usage is what one generation consumed.
+type Usage struct {
+	InputTokens  int
+	OutputTokens int
+}
+
+// GenerateRequest is everything a provider needs for one reply.
+type GenerateRequest struct {
+	System   string    // system prompt: rules + the whole persona
+	Messages []Message // history within budget, then the visitor's new message last
+	Persona  Persona   // structured persona, for retrieval-based responders
+}
+
+// Provider generates the twin's reply. Stream calls emit for every text delta in order; it stops
+// and returns ctx.Err() when ctx is cancelled. An error returned before the first emit means the
+// provider was unavailable (CodeLLMUnavailable); errors from emit are returned as they are.
+type Provider interface {
+	Name() string  // "offline", "openai", "bedrock" (also gen_ai.system)
+	Model() string // model id
+	Stream(ctx context.Context, req GenerateRequest, emit func(delta string) error) (Usage, error)
+}
