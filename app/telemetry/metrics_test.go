@@ -1,0 +1,136 @@
+package telemetry
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+)
+
+func decodeEMF(t *testing.T, line []byte) map[string]any {
+	t.Helper()
+	var rec map[string]any
+	if err := json.Unmarshal(line, &rec); err != nil {
+		t.Fatalf("EMF line %q: %v", line, err)
+	}
+	return rec
+}
+
+func TestRecordTurnEMF(t *testing.T) {
+	var buf bytes.Buffer
+	m := NewMetrics(&buf, "staging")
+	m.now = func() time.Time { return time.UnixMilli(1700000000123) }
+	tid, _ := trace.TraceIDFromHex("5f0a1b2c0123456789abcdef01234567")
+	sid, _ := trace.SpanIDFromHex("0123456789abcdef")
+	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid}))
+	ctx = WithSessionID(WithCorrelationID(ctx, "corr-1"), "sess-1")
+	err := m.RecordTurn(ctx, Turn{Provider: "openai", Model: "gpt-4o-mini-2024-07-18", Latency: 1500 * time.Millisecond,
+		TimeToFirstToken: 250 * time.Millisecond, InputTokens: 1000, OutputTokens: 200, HistoryTruncated: 2, S3Retries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), "\n"); n != 1 {
+		t.Fatalf("%d lines, want 1", n)
+	}
+	rec := decodeEMF(t, buf.Bytes())
+	aws := rec["_aws"].(map[string]any)
+	if got := aws["Timestamp"].(float64); got != 1700000000123 {
+		t.Errorf("Timestamp = %v", got)
+	}
+	d := aws["CloudWatchMetrics"].([]any)[0].(map[string]any)
+	if d["Namespace"] != "DigitalTwin" {
+		t.Errorf("Namespace = %v", d["Namespace"])
+	}
+	if got, _ := json.Marshal(d["Dimensions"]); string(got) != `[["Environment"],["Environment","Outcome"]]` {
+		t.Errorf("Dimensions = %s", got)
+	}
+	units := map[string]string{}
+	for _, x := range d["Metrics"].([]any) {
+		x := x.(map[string]any)
+		units[x["Name"].(string)] = x["Unit"].(string)
+		if _, ok := rec[x["Name"].(string)]; !ok {
+			t.Errorf("metric %v has no value", x["Name"])
+		}
+	}
+	want := map[string]string{"Turns": "Count", "TurnLatency": "Milliseconds", "TimeToFirstToken": "Milliseconds",
+		"InputTokens": "Count", "OutputTokens": "Count", "EstimatedCostUSD": "None", "HistoryTruncated": "Count",
+		"S3Retries": "Count", "TurnErrors": "Count"}
+	for k, v := range want {
+		if units[k] != v {
+			t.Errorf("unit of %s = %q, want %q", k, units[k], v)
+		}
+	}
+	for k, v := range map[string]any{"Environment": "staging", "Outcome": "ok", "provider": "openai",
+		"model": "gpt-4o-mini-2024-07-18", "correlation_id": "corr-1", "session_id": "sess-1",
+		"Turns": 1.0, "TurnLatency": 1500.0, "TimeToFirstToken": 250.0, "InputTokens": 1000.0, "OutputTokens": 200.0,
+		"HistoryTruncated": 2.0, "S3Retries": 1.0, "TurnErrors": 0.0,
+		"trace_id": "5f0a1b2c0123456789abcdef01234567", "xray_trace_id": "1-5f0a1b2c-0123456789abcdef01234567"} {
+		if rec[k] != v {
+			t.Errorf("%s = %v, want %v", k, rec[k], v)
+		}
+	}
+	// gpt-4o-mini: 0.15 in, 0.60 out per 1M tokens.
+	if got, want := rec["EstimatedCostUSD"].(float64), (1000*0.15+200*0.60)/1e6; math.Abs(got-want) > 1e-12 {
+		t.Errorf("EstimatedCostUSD = %v, want %v", got, want)
+	}
+}
+
+func TestRecordTurnError(t *testing.T) {
+	var buf bytes.Buffer
+	m := NewMetrics(&buf, "production")
+	if err := m.RecordTurn(context.Background(), Turn{Provider: "bedrock", Model: "m", Outcome: "llm_unavailable", Latency: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	rec := decodeEMF(t, buf.Bytes())
+	if rec["Outcome"] != "llm_unavailable" || rec["TurnErrors"] != 1.0 {
+		t.Errorf("Outcome %v TurnErrors %v", rec["Outcome"], rec["TurnErrors"])
+	}
+	if _, ok := rec["TimeToFirstToken"]; ok {
+		t.Error("TimeToFirstToken emitted for a turn without a token")
+	}
+	if strings.Contains(buf.String(), `"Name":"TimeToFirstToken"`) {
+		t.Error("TimeToFirstToken declared without a value")
+	}
+	var nilM *Metrics
+	if err := nilM.RecordTurn(context.Background(), Turn{}); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestPrices(t *testing.T) {
+	for _, tc := range []struct {
+		model string
+		want  Price
+		ok    bool
+	}{
+		{"gpt-4o", Price{2.5, 10}, true},
+		{"gpt-4o-mini-2024-07-18", Price{0.15, 0.6}, true},
+		{"us.anthropic.claude-3-5-haiku-20241022-v1:0", Price{0.8, 4}, true},
+		{"anthropic.claude-3-haiku-20240307-v1:0", Price{0.25, 1.25}, true},
+		{"offline", Price{}, true},
+		{"llama3.2", Price{}, false},
+	} {
+		got, ok := DefaultPrices.Lookup(tc.model)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("Lookup(%q) = %v, %v; want %v, %v", tc.model, got, ok, tc.want, tc.ok)
+		}
+	}
+	if got := DefaultPrices.Estimate("llama3.2", 1e6, 1e6); got != 0 {
+		t.Errorf("unknown model cost %v", got)
+	}
+}
+
+func TestXRayTraceID(t *testing.T) {
+	id, _ := trace.TraceIDFromHex("6565b7b10123456789abcdef01234567")
+	if got, want := XRayTraceID(id), "1-6565b7b1-0123456789abcdef01234567"; got != want {
+		t.Errorf("XRayTraceID = %q, want %q", got, want)
+	}
+	if got := XRayTraceID(trace.TraceID{}); got != "" {
+		t.Errorf("invalid id → %q", got)
+	}
+}
