@@ -1,0 +1,279 @@
+// Package config parses the twin's configuration from the environment once, at start (DESIGN §5).
+// Defaults live here and nowhere else; a bad value fails with one line naming the variable.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// version is set at build time: -ldflags "-X github.com/digitaltwin/twin/app/config.version=v1.2.3".
+var version = "dev"
+
+// Environments.
+const (
+	EnvLocal      = "local"
+	EnvStaging    = "staging"
+	EnvProduction = "production"
+)
+
+// Secret is a string that never prints.
+type Secret string
+
+// String masks the secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "********"
+}
+
+// LogValue masks the secret in slog output.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Value returns the secret itself.
+func (s Secret) Value() string { return string(s) }
+
+// Config is every setting of the twin.
+type Config struct {
+	Environment string // local | staging | production
+	Port        int
+
+	PersonaFile   string // used when PersonaBucket is empty
+	PersonaBucket string
+	PersonaKey    string
+
+	MemoryDir    string // used when MemoryBucket is empty
+	MemoryBucket string
+	MemoryPrefix string
+
+	LLMProvider       string // offline | openai | bedrock
+	OpenAIBaseURL     string
+	OpenAIModel       string
+	OpenAIAPIKey      Secret // local only
+	LLMAPIKeySecretID string
+	BedrockModelID    string
+
+	CORSAllowedOrigins []string
+	RateLimitPerMinute int
+	MaxMessageChars    int
+	MaxSessionMessages int
+
+	LogLevel    slog.Level
+	FrontendDir string
+	LambdaFront string // "", http-api, function-url
+	Version     string
+}
+
+// Load reads the configuration through getenv and validates it. The error lists every problem,
+// one line each, naming the variable.
+func Load(getenv func(string) string) (Config, error) {
+	p := parser{getenv: getenv}
+	c := Config{
+		Environment:        p.oneOf("ENVIRONMENT", EnvLocal, EnvLocal, EnvStaging, EnvProduction),
+		Port:               p.intRange("PORT", 8000, 0, 65535),
+		PersonaFile:        p.str("PERSONA_FILE", "./me.txt"),
+		PersonaBucket:      p.str("S3_PERSONA_BUCKET", ""),
+		PersonaKey:         p.str("PERSONA_KEY", "me.txt"),
+		MemoryDir:          p.str("MEMORY_DIR", "./data/sessions"),
+		MemoryBucket:       p.str("S3_MEMORY_BUCKET", ""),
+		MemoryPrefix:       p.str("MEMORY_PREFIX", "sessions/"),
+		LLMProvider:        p.oneOf("LLM_PROVIDER", "offline", "offline", "openai", "bedrock"),
+		OpenAIBaseURL:      p.str("OPENAI_BASE_URL", "https://api.openai.com/v1"),
+		OpenAIModel:        p.str("OPENAI_MODEL", "gpt-4o-mini"),
+		OpenAIAPIKey:       Secret(p.str("OPENAI_API_KEY", "")),
+		LLMAPIKeySecretID:  p.str("LLM_API_KEY_SECRET_ID", ""),
+		BedrockModelID:     p.str("BEDROCK_MODEL_ID", ""),
+		RateLimitPerMinute: p.intRange("RATE_LIMIT_PER_MINUTE", 60, 1, 1_000_000),
+		MaxMessageChars:    p.intRange("MAX_MESSAGE_CHARS", 4000, 1, 100_000),
+		MaxSessionMessages: p.intRange("MAX_SESSION_MESSAGES", 500, 2, 100_000),
+		FrontendDir:        p.str("FRONTEND_DIR", "frontend/out"),
+		LambdaFront:        p.oneOf("LAMBDA_FRONT", "", "", "http-api", "function-url"),
+		Version:            version,
+	}
+	c.LogLevel = p.level("LOG_LEVEL", defaultLevel(c.Environment))
+	c.CORSAllowedOrigins = p.origins("CORS_ALLOWED_ORIGINS", c.Environment)
+	p.check(c)
+	return c, errors.Join(p.errs...)
+}
+
+func defaultLevel(env string) string {
+	switch env {
+	case EnvStaging:
+		return "info"
+	case EnvProduction:
+		return "warn"
+	default:
+		return "debug"
+	}
+}
+
+// check validates the combinations.
+func (p *parser) check(c Config) {
+	local := c.Environment == EnvLocal
+	if c.MemoryBucket != "" && !strings.HasSuffix(c.MemoryPrefix, "/") && c.MemoryPrefix != "" {
+		p.fail("MEMORY_PREFIX", "must end with / (got %q)", c.MemoryPrefix)
+	}
+	if c.OpenAIAPIKey != "" && !local {
+		p.fail("OPENAI_API_KEY", "is accepted only when ENVIRONMENT=local; store the key in Secrets Manager and set LLM_API_KEY_SECRET_ID")
+	}
+	switch c.LLMProvider {
+	case "openai":
+		if u, err := url.Parse(c.OpenAIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.fail("OPENAI_BASE_URL", "must be an http(s) URL (got %q)", c.OpenAIBaseURL)
+		}
+		if c.OpenAIModel == "" {
+			p.fail("OPENAI_MODEL", "is required when LLM_PROVIDER=openai")
+		}
+		if !local && c.LLMAPIKeySecretID == "" {
+			p.fail("LLM_API_KEY_SECRET_ID", "is required when LLM_PROVIDER=openai outside ENVIRONMENT=local")
+		}
+	case "bedrock":
+		if c.BedrockModelID == "" {
+			p.fail("BEDROCK_MODEL_ID", "is required when LLM_PROVIDER=bedrock")
+		}
+	}
+	if c.MemoryBucket == "" && c.MemoryDir == "" {
+		p.fail("MEMORY_DIR", "must not be empty when S3_MEMORY_BUCKET is unset")
+	}
+	if c.PersonaBucket == "" && c.PersonaFile == "" {
+		p.fail("PERSONA_FILE", "must not be empty when S3_PERSONA_BUCKET is unset")
+	}
+}
+
+type parser struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (p *parser) fail(name, format string, args ...any) {
+	p.errs = append(p.errs, fmt.Errorf("config: %s %s", name, fmt.Sprintf(format, args...)))
+}
+
+func (p *parser) str(name, def string) string {
+	if v := strings.TrimSpace(p.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *parser) oneOf(name, def string, allowed ...string) string {
+	v := p.str(name, def)
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.fail(name, "must be one of %s (got %q)", strings.Join(nonEmpty(allowed), ", "), v)
+	return def
+}
+
+func nonEmpty(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" && !contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) intRange(name string, def, lo, hi int) int {
+	raw := p.str(name, "")
+	if raw == "" {
+		return def
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		p.fail(name, "must be an integer from %d to %d (got %q)", lo, hi, raw)
+		return def
+	}
+	return n
+}
+
+func (p *parser) level(name, def string) slog.Level {
+	raw := strings.ToLower(p.str(name, def))
+	var l slog.Level
+	if raw == "warning" {
+		raw = "warn"
+	}
+	if !contains([]string{"debug", "info", "warn", "error"}, raw) || l.UnmarshalText([]byte(raw)) != nil {
+		p.fail(name, "must be one of debug, info, warn, error (got %q)", raw)
+	}
+	return l
+}
+
+// origins parses exact origins (scheme://host[:port]); `*` is allowed only locally.
+func (p *parser) origins(name, env string) []string {
+	raw := p.str(name, "")
+	if raw == "" {
+		if env == EnvLocal {
+			return []string{"http://localhost:3000", "http://127.0.0.1:3000"}
+		}
+		return nil
+	}
+	var out []string
+	for _, o := range strings.Split(raw, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if o == "*" {
+			if env != EnvLocal {
+				p.fail(name, "must list exact origins; * is allowed only when ENVIRONMENT=local")
+				continue
+			}
+			out = append(out, o)
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			p.fail(name, "has %q, which is not an origin like https://example.com", o)
+			continue
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out
+}
+
+// LogAttrs returns the configuration for the start-up log line; secrets are masked.
+func (c Config) LogAttrs() []slog.Attr {
+	return []slog.Attr{
+		slog.String("environment", c.Environment), slog.Int("port", c.Port),
+		slog.String("persona", c.personaLocation()), slog.String("memory", c.memoryLocation()),
+		slog.String("llm_provider", c.LLMProvider), slog.String("openai_base_url", c.OpenAIBaseURL),
+		slog.String("openai_model", c.OpenAIModel), slog.Any("openai_api_key", c.OpenAIAPIKey),
+		slog.String("llm_api_key_secret_id", c.LLMAPIKeySecretID), slog.String("bedrock_model_id", c.BedrockModelID),
+		slog.Any("cors_allowed_origins", c.CORSAllowedOrigins), slog.Int("rate_limit_per_minute", c.RateLimitPerMinute),
+		slog.Int("max_message_chars", c.MaxMessageChars), slog.Int("max_session_messages", c.MaxSessionMessages),
+		slog.String("log_level", c.LogLevel.String()), slog.String("frontend_dir", c.FrontendDir),
+		slog.String("lambda_front", c.LambdaFront), slog.String("version", c.Version),
+	}
+}
+
+func (c Config) personaLocation() string {
+	if c.PersonaBucket != "" {
+		return "s3://" + c.PersonaBucket + "/" + c.PersonaKey
+	}
+	return c.PersonaFile
+}
+
+func (c Config) memoryLocation() string {
+	if c.MemoryBucket != "" {
+		return "s3://" + c.MemoryBucket + "/" + c.MemoryPrefix
+	}
+	return c.MemoryDir
+}

@@ -1,0 +1,85 @@
+package config
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []any{c.Environment, c.Port, c.PersonaFile, c.MemoryDir, c.MemoryPrefix, c.LLMProvider, c.RateLimitPerMinute, c.MaxMessageChars, c.MaxSessionMessages, c.LogLevel, c.FrontendDir}
+	want := []any{"local", 8000, "./me.txt", "./data/sessions", "sessions/", "offline", 60, 4000, 500, slog.LevelDebug, "frontend/out"}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Fatalf("defaults (-got +want):\n%s", diff)
+	}
+}
+
+func TestLevelsPerEnvironment(t *testing.T) {
+	for envName, want := range map[string]slog.Level{"staging": slog.LevelInfo, "production": slog.LevelWarn} {
+		c, err := Load(env(map[string]string{"ENVIRONMENT": envName, "CORS_ALLOWED_ORIGINS": "https://me.example"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.LogLevel != want {
+			t.Errorf("%s: level %v, want %v", envName, c.LogLevel, want)
+		}
+	}
+}
+
+func TestErrorsNameTheVariable(t *testing.T) {
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		vars []string
+	}{
+		"bad port":          {map[string]string{"PORT": "eighty"}, []string{"PORT"}},
+		"bad env":           {map[string]string{"ENVIRONMENT": "prod"}, []string{"ENVIRONMENT"}},
+		"bad provider":      {map[string]string{"LLM_PROVIDER": "gpt"}, []string{"LLM_PROVIDER"}},
+		"key outside local": {map[string]string{"ENVIRONMENT": "staging", "OPENAI_API_KEY": "sk-x"}, []string{"OPENAI_API_KEY"}},
+		"star cors":         {map[string]string{"ENVIRONMENT": "production", "CORS_ALLOWED_ORIGINS": "*"}, []string{"CORS_ALLOWED_ORIGINS"}},
+		"path origin":       {map[string]string{"CORS_ALLOWED_ORIGINS": "https://x.example/app"}, []string{"CORS_ALLOWED_ORIGINS"}},
+		"bedrock no model":  {map[string]string{"LLM_PROVIDER": "bedrock"}, []string{"BEDROCK_MODEL_ID"}},
+		"openai no secret":  {map[string]string{"ENVIRONMENT": "staging", "LLM_PROVIDER": "openai"}, []string{"LLM_API_KEY_SECRET_ID"}},
+		"two problems":      {map[string]string{"PORT": "-1", "LOG_LEVEL": "loud"}, []string{"PORT", "LOG_LEVEL"}},
+		"zero limit":        {map[string]string{"RATE_LIMIT_PER_MINUTE": "0"}, []string{"RATE_LIMIT_PER_MINUTE"}},
+	} {
+		_, err := Load(env(tc.env))
+		if err == nil {
+			t.Errorf("%s: no error", name)
+			continue
+		}
+		lines := strings.Split(err.Error(), "\n")
+		if len(lines) != len(tc.vars) {
+			t.Errorf("%s: %d error lines %q, want %d", name, len(lines), lines, len(tc.vars))
+		}
+		for i, v := range tc.vars {
+			if i < len(lines) && !strings.Contains(lines[i], v) {
+				t.Errorf("%s: line %q does not name %s", name, lines[i], v)
+			}
+		}
+	}
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	c, err := Load(env(map[string]string{"OPENAI_API_KEY": "sk-very-secret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).LogAttrs(t.Context(), slog.LevelInfo, "config", c.LogAttrs()...)
+	if strings.Contains(b.String(), "sk-very-secret") {
+		t.Fatalf("secret in log: %s", b.String())
+	}
+	if c.OpenAIAPIKey.Value() != "sk-very-secret" {
+		t.Fatal("Value() lost the secret")
+	}
+}

@@ -1,0 +1,233 @@
+// Package offline is the default, deterministic responder: no model, no network. It ranks the
+// persona's sentences and the visitor's own earlier messages against the question with BM25 and
+// answers in the first person from the best matches; when nothing matches well enough it says in
+// character that it hasn't shared that. It never invents: every answer is built from persona
+// sentences or the visitor's own words. It streams word by word like a real provider.
+package offline
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/digitaltwin/twin/app/twin"
+)
+
+// minCoverage is the share of a question's IDF mass a sentence must match to be an answer.
+const minCoverage = 0.5
+
+// Responder is the offline provider.
+type Responder struct {
+	delay time.Duration // pause between streamed words, so a local UI shows streaming
+
+	mu      sync.Mutex
+	version string
+	persona *index
+}
+
+var _ twin.Provider = (*Responder)(nil)
+
+// New returns a responder pausing delay between words (0 for tests and benchmarks).
+func New(delay time.Duration) *Responder { return &Responder{delay: delay} }
+
+// Name is the provider's name.
+func (r *Responder) Name() string { return "offline" }
+
+// Model names the retrieval algorithm.
+func (r *Responder) Model() string { return "bm25-retrieval-v1" }
+
+// Stream answers req word by word.
+func (r *Responder) Stream(ctx context.Context, req twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
+	answer := r.Answer(req)
+	chunks := split(answer)
+	for i, c := range chunks {
+		if err := ctx.Err(); err != nil {
+			return twin.Usage{OutputTokens: i}, err
+		}
+		if r.delay > 0 && i > 0 {
+			t := time.NewTimer(r.delay)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return twin.Usage{OutputTokens: i}, ctx.Err()
+			case <-t.C:
+			}
+		}
+		if err := emit(c); err != nil {
+			return twin.Usage{OutputTokens: i}, err
+		}
+	}
+	return twin.Usage{OutputTokens: len(chunks)}, nil
+}
+
+// split cuts s into words, each keeping its trailing space; concatenated they equal s.
+func split(s string) []string {
+	var out []string
+	start := 0
+	for i := 1; i < len(s); i++ {
+		if s[i-1] == ' ' && s[i] != ' ' {
+			out = append(out, s[start:i])
+			start = i
+		}
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// Answer returns the reply to the last message of req.
+func (r *Responder) Answer(req twin.GenerateRequest) string {
+	if len(req.Messages) == 0 {
+		return req.Persona.Greeting
+	}
+	question := req.Messages[len(req.Messages)-1].Content
+	p := req.Persona
+	ws := words(question)
+	switch {
+	case isGreeting(ws):
+		return p.Greeting
+	case isIntro(question):
+		return intro(p)
+	}
+
+	visitor := visitorIndex(req.Messages[:len(req.Messages)-1])
+	q := queryTerms(question)
+	if aboutVisitor(ws) {
+		if a := bestVisitor(visitor, q); a != "" {
+			return a
+		}
+		return "You haven't told me that yet, so I don't know. Tell me and I'll remember it for this conversation."
+	}
+	if a := best(r.personaIndex(p), q); a != "" {
+		return a
+	}
+	if a := bestVisitor(visitor, q); a != "" {
+		return a
+	}
+	return unknown(p)
+}
+
+// personaIndex returns the persona's sentence index, built once per persona version.
+func (r *Responder) personaIndex(p twin.Persona) *index {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.persona == nil || r.version != p.Version || p.Version == "" {
+		r.persona, r.version = newIndex(sentences(p.Text)), p.Version
+	}
+	return r.persona
+}
+
+// best joins the persona sentences that answer q (up to two, in persona order), or "".
+func best(ix *index, q query) string {
+	hits := ix.search(q)
+	if len(hits) == 0 || hits[0].coverage < minCoverage {
+		return ""
+	}
+	chosen := []hit{hits[0]}
+	if len(hits) > 1 && hits[1].coverage >= minCoverage && hits[1].score >= 0.6*hits[0].score {
+		chosen = append(chosen, hits[1])
+		if chosen[1].doc.pos < chosen[0].doc.pos {
+			chosen[0], chosen[1] = chosen[1], chosen[0]
+		}
+	}
+	parts := make([]string, len(chosen))
+	for i, h := range chosen {
+		parts[i] = h.doc.text
+	}
+	return strings.Join(parts, " ")
+}
+
+func bestVisitor(ix *index, q query) string {
+	hits := ix.search(q)
+	if len(hits) == 0 || hits[0].coverage < minCoverage {
+		return ""
+	}
+	return fmt.Sprintf("You told me: “%s”", hits[0].doc.text)
+}
+
+// visitorIndex indexes the visitor's own earlier messages, newest first so a correction wins ties.
+func visitorIndex(history []twin.Message) *index {
+	var docs []doc
+	for i := len(history) - 1; i >= 0; i-- {
+		m := history[i]
+		if m.Role != twin.RoleUser {
+			continue
+		}
+		for _, s := range splitSentences(m.Content) {
+			docs = append(docs, newDoc(s, "", len(docs)))
+		}
+	}
+	return newIndex(docs)
+}
+
+func isGreeting(ws []string) bool {
+	if len(ws) == 0 || len(ws) > 4 {
+		return false
+	}
+	switch ws[0] {
+	case "hi", "hello", "hey", "hiya", "howdy", "greetings", "yo", "morning", "evening":
+		return true
+	case "good":
+		return len(ws) > 1 && (ws[1] == "morning" || ws[1] == "afternoon" || ws[1] == "evening")
+	}
+	return false
+}
+
+func isIntro(q string) bool {
+	q = strings.ToLower(q)
+	for _, p := range []string{"who are you", "who're you", "about yourself", "introduce yourself", "who is this", "what are you"} {
+		if strings.Contains(q, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// aboutVisitor: the question is about the visitor ("what is my name?"), not the owner.
+func aboutVisitor(ws []string) bool {
+	self, other := false, false
+	for _, w := range ws {
+		switch w {
+		case "my", "i", "me", "mine", "myself":
+			self = true
+		case "you", "your", "yours", "yourself":
+			other = true
+		}
+	}
+	return self && !other
+}
+
+func intro(p twin.Persona) string {
+	ss := sentences(p.Text)
+	var parts []string
+	for _, s := range ss {
+		if len(parts) == 2 {
+			break
+		}
+		parts = append(parts, s.text)
+	}
+	if len(parts) == 0 {
+		return p.Greeting
+	}
+	return strings.Join(parts, " ")
+}
+
+func unknown(p twin.Persona) string {
+	var topics []string
+	for _, s := range sections(p.Text) {
+		if s != p.Name {
+			topics = append(topics, s)
+		}
+	}
+	if len(topics) > 3 {
+		topics = topics[:3]
+	}
+	msg := "That's not something I've shared here, so I'd rather not guess."
+	if len(topics) > 0 {
+		msg += " Ask me about " + strings.ToLower(strings.Join(topics, ", ")) + " instead."
+	}
+	return msg
+}

@@ -1,0 +1,143 @@
+package offline
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/digitaltwin/twin/app/persona"
+	"github.com/digitaltwin/twin/app/twin"
+)
+
+func loadPersona(t testing.TB) twin.Persona {
+	t.Helper()
+	data, err := os.ReadFile("../../../me.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := persona.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func ask(r *Responder, p twin.Persona, msgs ...string) string {
+	req := twin.GenerateRequest{Persona: p}
+	for i, m := range msgs {
+		role := twin.RoleUser
+		if i%2 == 1 {
+			role = twin.RoleAssistant
+		}
+		req.Messages = append(req.Messages, twin.Message{Role: role, Content: m})
+	}
+	return r.Answer(req)
+}
+
+func TestAnswersFromPersona(t *testing.T) {
+	p := loadPersona(t)
+	r := New(0)
+	for q, want := range map[string]string{
+		"Where do you live?":                       "Gothenburg",
+		"What is your favourite book?":             "Left Hand of Darkness",
+		"What's your favorite language?":           "Go",
+		"How can I contact you?":                   "maya@example.com",
+		"What do you do in your free time?":        "bouldering",
+		"Where did you study?":                     "Chalmers",
+		"What is Tessel?":                          "build cache",
+		"What do you think about AI coding tools?": "tests",
+		"hello!":       "Hi, I'm Maya",
+		"Who are you?": "staff software engineer",
+	} {
+		if got := ask(r, p, q); !strings.Contains(got, want) {
+			t.Errorf("ask(%q) = %q, want it to contain %q", q, got, want)
+		}
+	}
+}
+
+func TestSaysWhenItDoesNotKnow(t *testing.T) {
+	p := loadPersona(t)
+	r := New(0)
+	for _, q := range []string{"What is your favourite football team?", "How old is your mother?", "zxqv?"} {
+		got := ask(r, p, q)
+		if !strings.Contains(got, "not something I've shared") {
+			t.Errorf("ask(%q) = %q, want the in-character unknown answer", q, got)
+		}
+	}
+}
+
+func TestRemembersTheVisitor(t *testing.T) {
+	p := loadPersona(t)
+	r := New(0)
+	if got := ask(r, p, "My name is Alice", "Nice to meet you.", "What is my name?"); !strings.Contains(got, "Alice") {
+		t.Fatalf("got %q, want it to contain Alice", got)
+	}
+	if got := ask(r, p, "What is my name?"); strings.Contains(got, "Maya") {
+		t.Fatalf("answered the visitor's name with the owner's: %q", got)
+	}
+}
+
+func TestPlantedFact(t *testing.T) {
+	p, err := persona.Parse([]byte("# Sam\nI am Sam.\nMy favourite obscure word is zugzwang.\nI like trains."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ask(New(0), p, "What is your favourite obscure word?"); !strings.Contains(got, "zugzwang") {
+		t.Fatalf("got %q, want zugzwang", got)
+	}
+}
+
+func TestStreamConcatenatesToAnswer(t *testing.T) {
+	p := loadPersona(t)
+	r := New(0)
+	req := twin.GenerateRequest{Persona: p, Messages: []twin.Message{{Role: twin.RoleUser, Content: "Tell me about your career"}}}
+	var b strings.Builder
+	n := 0
+	if _, err := r.Stream(context.Background(), req, func(d string) error { n++; b.WriteString(d); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.String(), r.Answer(req); got != want || n < 3 {
+		t.Fatalf("stream = %q in %d chunks, want %q in several", got, n, want)
+	}
+}
+
+func TestStreamStopsOnCancel(t *testing.T) {
+	p := loadPersona(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	req := twin.GenerateRequest{Persona: p, Messages: []twin.Message{{Role: twin.RoleUser, Content: "Tell me about your career"}}}
+	n := 0
+	_, err := New(0).Stream(ctx, req, func(string) error {
+		n++
+		if n == 2 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || n != 2 {
+		t.Fatalf("after cancel: err %v, %d chunks; want context.Canceled after 2", err, n)
+	}
+}
+
+func FuzzAnswer(f *testing.F) {
+	p := loadPersona(f)
+	r := New(0)
+	f.Add("What is my name?", "My name is Bob")
+	f.Add("héllo\x00", "")
+	f.Fuzz(func(t *testing.T, q, earlier string) {
+		a := ask(r, p, earlier, "ok", q)
+		if a == "" {
+			t.Fatalf("empty answer for %q", q)
+		}
+	})
+}
+
+func BenchmarkAnswer(b *testing.B) {
+	p := loadPersona(b)
+	r := New(0)
+	req := twin.GenerateRequest{Persona: p, Messages: []twin.Message{{Role: twin.RoleUser, Content: "What do you think about AI coding tools?"}}}
+	for b.Loop() {
+		r.Answer(req)
+	}
+}
