@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // version is set at build time: -ldflags "-X github.com/digitaltwin/twin/app/config.version=v1.2.3".
@@ -57,6 +58,8 @@ type Config struct {
 	OpenAIAPIKey      Secret // local only
 	LLMAPIKeySecretID string
 	BedrockModelID    string
+	// OfflineTokenDelay paces the offline responder's stream so a local UI shows it streaming.
+	OfflineTokenDelay time.Duration
 
 	CORSAllowedOrigins []string
 	RateLimitPerMinute int
@@ -88,6 +91,7 @@ func Load(getenv func(string) string) (Config, error) {
 		OpenAIAPIKey:       Secret(p.str("OPENAI_API_KEY", "")),
 		LLMAPIKeySecretID:  p.str("LLM_API_KEY_SECRET_ID", ""),
 		BedrockModelID:     p.str("BEDROCK_MODEL_ID", ""),
+		OfflineTokenDelay:  time.Duration(p.intRange("OFFLINE_TOKEN_DELAY_MS", 15, 0, 10_000)) * time.Millisecond,
 		RateLimitPerMinute: p.intRange("RATE_LIMIT_PER_MINUTE", 60, 1, 1_000_000),
 		MaxMessageChars:    p.intRange("MAX_MESSAGE_CHARS", 4000, 1, 100_000),
 		MaxSessionMessages: p.intRange("MAX_SESSION_MESSAGES", 500, 2, 100_000),
@@ -257,6 +261,7 @@ func (c Config) LogAttrs() []slog.Attr {
 		slog.String("llm_provider", c.LLMProvider), slog.String("openai_base_url", c.OpenAIBaseURL),
 		slog.String("openai_model", c.OpenAIModel), slog.Any("openai_api_key", c.OpenAIAPIKey),
 		slog.String("llm_api_key_secret_id", c.LLMAPIKeySecretID), slog.String("bedrock_model_id", c.BedrockModelID),
+		slog.Duration("offline_token_delay", c.OfflineTokenDelay),
 		slog.Any("cors_allowed_origins", c.CORSAllowedOrigins), slog.Int("rate_limit_per_minute", c.RateLimitPerMinute),
 		slog.Int("max_message_chars", c.MaxMessageChars), slog.Int("max_session_messages", c.MaxSessionMessages),
 		slog.String("log_level", c.LogLevel.String()), slog.String("frontend_dir", c.FrontendDir),

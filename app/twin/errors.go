@@ -21,6 +21,9 @@ const (
 	CodePersonaUnavailable Code = "persona_unavailable"
 	CodeLLMUnavailable     Code = "llm_unavailable"
 	CodeInternal           Code = "internal"
+	// Routing codes, for requests that match no endpoint.
+	CodeNotFound         Code = "not_found"
+	CodeMethodNotAllowed Code = "method_not_allowed"
 )
 
 // statuses is the one code → HTTP status table.
@@ -34,6 +37,8 @@ var statuses = map[Code]int{
 	CodePersonaUnavailable: http.StatusInternalServerError,
 	CodeLLMUnavailable:     http.StatusServiceUnavailable,
 	CodeInternal:           http.StatusInternalServerError,
+	CodeNotFound:           http.StatusNotFound,
+	CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
 }
 
 // HTTPStatus returns the status for code (500 for an unknown code).

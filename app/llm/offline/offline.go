@@ -96,6 +96,9 @@ func (r *Responder) Answer(req twin.GenerateRequest) string {
 	visitor := visitorIndex(req.Messages[:len(req.Messages)-1])
 	q := queryTerms(question)
 	if aboutVisitor(ws) {
+		if !isQuestion(question, ws) {
+			return "Thanks for telling me. I'll remember that for the rest of our conversation."
+		}
 		if a := bestVisitor(visitor, q); a != "" {
 			return a
 		}
@@ -172,6 +175,22 @@ func isGreeting(ws []string) bool {
 		return true
 	case "good":
 		return len(ws) > 1 && (ws[1] == "morning" || ws[1] == "afternoon" || ws[1] == "evening")
+	}
+	return false
+}
+
+// isQuestion: a question mark, or a question word or request first.
+func isQuestion(q string, ws []string) bool {
+	if strings.Contains(q, "?") {
+		return true
+	}
+	if len(ws) == 0 {
+		return false
+	}
+	switch ws[0] {
+	case "what", "whats", "where", "who", "whom", "when", "why", "how", "which", "do", "does", "did",
+		"is", "are", "was", "were", "can", "could", "would", "will", "should", "tell", "remind", "say":
+		return true
 	}
 	return false
 }

@@ -141,3 +141,10 @@ func BenchmarkAnswer(b *testing.B) {
 		r.Answer(req)
 	}
 }
+
+func TestAcknowledgesVisitorStatements(t *testing.T) {
+	got := ask(New(0), loadPersona(t), "My name is Alice")
+	if !strings.Contains(got, "remember") {
+		t.Fatalf("statement about the visitor answered %q, want an acknowledgement", got)
+	}
+}

@@ -1,0 +1,277 @@
+// Package chat is the twin's one use case, a chat turn: load the persona, load the session's
+// history, build the prompt, stream the reply from the provider, save the visitor's message and
+// the reply, and record what happened (one summary log line, one metrics record, one span per
+// persona, memory and LLM call).
+package chat
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/digitaltwin/twin/app/prompt"
+	"github.com/digitaltwin/twin/app/telemetry"
+	"github.com/digitaltwin/twin/app/twin"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Recorder receives one record per turn (telemetry.Metrics writes CloudWatch EMF).
+type Recorder interface {
+	RecordTurn(ctx context.Context, t telemetry.Turn) error
+}
+
+// Service runs chat turns. All fields but Metrics are required.
+type Service struct {
+	Persona            twin.PersonaSource
+	Store              twin.Store
+	Provider           twin.Provider
+	Budget             prompt.Budget
+	MaxSessionMessages int
+	Logger             *slog.Logger
+	Metrics            Recorder // optional
+	LogContent         bool     // log message text (only with LOG_LEVEL=debug locally)
+	Now                func() time.Time
+}
+
+// Request is one visitor message.
+type Request struct {
+	SessionID string // a valid session id (new or existing)
+	Message   string // validated and trimmed
+	Streamed  bool   // for the summary line and metrics only
+}
+
+// Result is a completed turn.
+type Result struct {
+	SessionID string
+	Reply     string
+	Timestamp time.Time // the reply's timestamp
+}
+
+// saveTimeout bounds the save that runs after a client has gone away.
+const saveTimeout = 10 * time.Second
+
+var tracer = otel.Tracer(telemetry.TracerName)
+
+// turn carries one turn's measurements to the summary.
+type turn struct {
+	start        time.Time
+	firstToken   time.Duration
+	usage        twin.Usage
+	stats        prompt.Stats
+	reply        strings.Builder
+	deltas       int
+	outcome      string
+	streamed     bool
+	sessionFound bool
+}
+
+// Turn runs one chat turn, calling emit for every reply delta in order. Once emit has been
+// called the error, if any, happened mid-stream. The visitor's message is stored whatever
+// happens after the history was read; a reply is stored as far as it was streamed.
+func (s *Service) Turn(ctx context.Context, req Request, emit func(delta string) error) (Result, error) {
+	t := &turn{start: s.now(), streamed: req.Streamed, outcome: telemetry.OutcomeOK}
+	ctx = telemetry.WithSessionID(ctx, req.SessionID)
+	res, err := s.turn(ctx, req, t, emit)
+	if err != nil {
+		t.outcome = string(twin.ErrorCode(err))
+		if errors.Is(err, context.Canceled) {
+			t.outcome = "canceled"
+		}
+	}
+	s.summarize(ctx, req, t, err)
+	return res, err
+}
+
+func (s *Service) turn(ctx context.Context, req Request, t *turn, emit func(string) error) (Result, error) {
+	userMsg := twin.Message{Role: twin.RoleUser, Content: req.Message, Timestamp: t.start.UTC()}
+
+	p, err := s.loadPersona(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	base, err := s.loadHistory(ctx, req.SessionID)
+	if err != nil {
+		return Result{}, err
+	}
+	t.sessionFound = base.Version != ""
+	if len(base.Messages)+2 > s.MaxSessionMessages {
+		return Result{}, twin.Errorf(twin.CodeSessionFull,
+			"this conversation has reached its limit of %d messages; please start a new one", s.MaxSessionMessages)
+	}
+
+	genReq, stats := prompt.Build(prompt.Input{Persona: p, History: base.Messages, Question: userMsg, Budget: s.Budget}, prompt.Tokens)
+	t.stats = stats
+	if stats.Dropped > 0 {
+		s.Logger.InfoContext(ctx, "history truncated to fit the token budget", "dropped_messages", stats.Dropped, "kept_messages", len(genReq.Messages)-1)
+	}
+
+	genErr := s.generate(ctx, genReq, t, emit)
+	reply := t.reply.String()
+	msgs := []twin.Message{userMsg}
+	replyAt := s.now().UTC()
+	if reply != "" {
+		msgs = append(msgs, twin.Message{Role: twin.RoleAssistant, Content: reply, Timestamp: replyAt})
+	}
+	// Save even when the client has gone: what the visitor sent (and saw) is kept.
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	if _, err := s.save(saveCtx, base, msgs); err != nil {
+		return Result{}, errors.Join(genErr, err)
+	}
+	if genErr != nil {
+		return Result{}, genErr
+	}
+	return Result{SessionID: req.SessionID, Reply: reply, Timestamp: replyAt}, nil
+}
+
+func (s *Service) loadPersona(ctx context.Context) (twin.Persona, error) {
+	ctx, span := tracer.Start(ctx, "persona.load")
+	defer span.End()
+	p, err := s.Persona.Persona(ctx)
+	if err != nil {
+		fail(span, err)
+		return twin.Persona{}, err
+	}
+	span.SetAttributes(attribute.String("persona.version", p.Version), attribute.Int("persona.bytes", len(p.Text)))
+	return p, nil
+}
+
+// loadHistory returns the stored session, or a new empty one when there is none. Any other read
+// failure stops the turn before anything is written.
+func (s *Service) loadHistory(ctx context.Context, id string) (twin.Session, error) {
+	ctx, span := tracer.Start(ctx, "memory.get", trace.WithAttributes(attribute.String("session.id", id)))
+	defer span.End()
+	sess, err := s.Store.Get(ctx, id)
+	switch {
+	case err == nil:
+		span.SetAttributes(attribute.Int("memory.messages", len(sess.Messages)))
+		return sess, nil
+	case twin.ErrorCode(err) == twin.CodeSessionNotFound:
+		span.SetAttributes(attribute.Bool("memory.new_session", true))
+		return twin.Session{ID: id}, nil
+	default:
+		fail(span, err)
+		return twin.Session{}, err
+	}
+}
+
+func (s *Service) save(ctx context.Context, base twin.Session, msgs []twin.Message) (twin.Session, error) {
+	ctx, span := tracer.Start(ctx, "memory.append", trace.WithAttributes(
+		attribute.String("session.id", base.ID), attribute.Int("memory.appended", len(msgs))))
+	defer span.End()
+	stored, err := s.Store.Append(ctx, base, msgs, s.MaxSessionMessages)
+	if err != nil {
+		fail(span, err)
+		return twin.Session{}, err
+	}
+	span.SetAttributes(attribute.Int("memory.messages", len(stored.Messages)))
+	return stored, nil
+}
+
+// generate streams the reply into t.reply and through emit. A provider error before the first
+// delta becomes llm_unavailable; cancellation is returned as it is.
+func (s *Service) generate(ctx context.Context, req twin.GenerateRequest, t *turn, emit func(string) error) error {
+	ctx, span := tracer.Start(ctx, "llm.stream", trace.WithAttributes(
+		attribute.String("gen_ai.operation.name", "chat"),
+		attribute.String("gen_ai.system", s.Provider.Name()),
+		attribute.String("gen_ai.request.model", s.Provider.Model()),
+		attribute.Int("gen_ai.request.max_tokens", s.Budget.ReplyTokens),
+		attribute.Int("twin.prompt.input_tokens_estimate", t.stats.InputTokens),
+		attribute.Int("twin.prompt.history_dropped", t.stats.Dropped),
+	))
+	defer span.End()
+	genStart := s.now()
+	usage, err := s.Provider.Stream(ctx, req, func(delta string) error {
+		if delta == "" {
+			return nil
+		}
+		if t.deltas == 0 {
+			t.firstToken = s.now().Sub(t.start)
+			span.AddEvent("first_token")
+			span.SetAttributes(attribute.Float64("gen_ai.response.time_to_first_token_ms", float64(s.now().Sub(genStart).Microseconds())/1000))
+		}
+		t.deltas++
+		t.reply.WriteString(delta)
+		return emit(delta)
+	})
+	if usage.InputTokens == 0 {
+		usage.InputTokens = t.stats.InputTokens
+	}
+	if usage.OutputTokens == 0 && t.reply.Len() > 0 {
+		usage.OutputTokens = prompt.Tokens(t.reply.String())
+	}
+	t.usage = usage
+	span.SetAttributes(
+		attribute.Int("gen_ai.usage.input_tokens", usage.InputTokens),
+		attribute.Int("gen_ai.usage.output_tokens", usage.OutputTokens),
+		attribute.Int("twin.response.deltas", t.deltas),
+	)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		span.SetAttributes(attribute.Bool("twin.canceled", true))
+		span.SetStatus(codes.Error, "canceled by the client")
+		return err
+	}
+	if t.deltas == 0 {
+		var te *twin.Error
+		if !errors.As(err, &te) {
+			err = &twin.Error{Code: twin.CodeLLMUnavailable, Message: "the twin cannot answer right now; please try again shortly", RetryAfter: 5 * time.Second, Err: err}
+		}
+	}
+	fail(span, err)
+	return err
+}
+
+// summarize writes the one summary line and the metrics record of a turn.
+func (s *Service) summarize(ctx context.Context, req Request, t *turn, err error) {
+	latency := s.now().Sub(t.start)
+	attrs := []slog.Attr{
+		slog.String("outcome", t.outcome),
+		slog.Float64("latency_ms", ms(latency)),
+		slog.Float64("ttft_ms", ms(t.firstToken)),
+		slog.Int("input_tokens", t.usage.InputTokens),
+		slog.Int("output_tokens", t.usage.OutputTokens),
+		slog.String("provider", s.Provider.Name()),
+		slog.String("model", s.Provider.Model()),
+		slog.Int("history_dropped", t.stats.Dropped),
+		slog.Bool("streamed", t.streamed),
+		slog.Bool("new_session", !t.sessionFound),
+	}
+	if s.LogContent {
+		attrs = append(attrs, slog.String("message", req.Message), slog.String("reply", t.reply.String()))
+	}
+	if err != nil && twin.ErrorCode(err).HTTPStatus() >= 500 && t.outcome != "canceled" {
+		telemetry.LogError(ctx, s.Logger, "chat turn failed", err)
+	}
+	s.Logger.LogAttrs(ctx, slog.LevelInfo, "chat turn", attrs...)
+	if s.Metrics != nil {
+		_ = s.Metrics.RecordTurn(ctx, telemetry.Turn{
+			Provider: s.Provider.Name(), Model: s.Provider.Model(), Outcome: t.outcome,
+			Latency: latency, TimeToFirstToken: t.firstToken,
+			InputTokens: t.usage.InputTokens, OutputTokens: t.usage.OutputTokens,
+			HistoryTruncated: t.stats.Dropped, Streamed: t.streamed,
+		})
+	}
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// fail records err on span.
+func fail(span trace.Span, err error) {
+	span.RecordError(err)
+	span.SetStatus(codes.Error, string(twin.ErrorCode(err)))
+}

@@ -1,0 +1,85 @@
+// Command twin is the local server: the API and the exported chat page on one port, with no
+// cloud account and no API key needed (offline responder, memory on disk).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/digitaltwin/twin/app/config"
+	"github.com/digitaltwin/twin/app/telemetry"
+	"github.com/digitaltwin/twin/app/wire"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// run starts the server and serves until ctx is done, then shuts down gracefully.
+func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	logger := telemetry.NewLogger(stdout, cfg.LogLevel, telemetry.RedactFor(cfg.Environment, cfg.LogLevel))
+	shutdownTracing, err := telemetry.SetupTracing(ctx, getenv, cfg.Version)
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = shutdownTracing(sctx)
+	}()
+
+	app, err := wire.New(ctx, cfg, logger, stdout)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(getenv("HOST"), strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("listen on PORT=%d: %w", cfg.Port, err)
+	}
+	srv := &http.Server{
+		Handler:           app.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.LogAttrs(ctx, slog.LevelInfo, "twin started", append(cfg.LogAttrs(), slog.String("addr", "http://"+ln.Addr().String()))...)
+	fmt.Fprintf(stderr, "Digital Twin is running at http://localhost:%d\n", ln.Addr().(*net.TCPAddr).Port)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	logger.InfoContext(sctx, "shutting down")
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

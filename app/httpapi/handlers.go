@@ -1,0 +1,225 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/digitaltwin/twin/app/chat"
+	"github.com/digitaltwin/twin/app/telemetry"
+	"github.com/digitaltwin/twin/app/twin"
+)
+
+// chatRequest is the body of POST /api/chat. Pointers tell absent from empty.
+type chatRequest struct {
+	Message   *string `json:"message"`
+	SessionID *string `json:"session_id"`
+	Stream    *bool   `json:"stream"`
+}
+
+type chatResponse struct {
+	Response  string    `json:"response"`
+	SessionID string    `json:"session_id"`
+	Timestamp time.Time `json:"timestamp"`
+}
+
+// bodyLimit caps a chat body: the longest message in 4-byte runes, JSON-escaped at worst
+// (\uXXXX\uXXXX per rune), plus room for the other fields.
+func bodyLimit(maxChars int) int64 {
+	return int64(maxChars)*12 + 4096
+}
+
+// handleChat serves POST /api/chat (JSON unless streaming is asked for) and, with alwaysStream,
+// POST /api/chat/stream.
+func handleChat(d Deps, maxBody int64, alwaysStream bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decodeChat(w, r, maxBody, d.Options.MaxMessageChars)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		stream := alwaysStream || (req.Stream != nil && *req.Stream) || acceptsEventStream(r)
+		turn := chat.Request{Message: strings.TrimSpace(*req.Message), Streamed: stream}
+		if req.SessionID == nil {
+			turn.SessionID = newSessionID()
+		} else {
+			turn.SessionID = *req.SessionID
+		}
+		ctx := telemetry.WithSessionID(r.Context(), turn.SessionID)
+		r = r.WithContext(ctx)
+		if !stream {
+			res, err := d.Chat.Turn(ctx, turn, func(string) error { return nil })
+			if err != nil {
+				writeError(w, r, d.Logger, err)
+				return
+			}
+			encode(w, http.StatusOK, chatResponse{Response: res.Reply, SessionID: res.SessionID, Timestamp: res.Timestamp})
+			return
+		}
+		s := newUIStream(w, turn.SessionID)
+		_, err = d.Chat.Turn(ctx, turn, s.delta)
+		switch {
+		case err == nil:
+			s.finish()
+		case !s.started:
+			writeError(w, r, d.Logger, err)
+		default:
+			// Headers are out: report the failure in the stream. The cause is already logged.
+			s.fail(twin.AsError(err))
+		}
+	})
+}
+
+// decodeChat reads and validates a chat body. Validation happens here, at the edge: what passes
+// has a non-empty trimmed message within the limit and an absent or canonical session id.
+func decodeChat(w http.ResponseWriter, r *http.Request, maxBody int64, maxChars int) (chatRequest, error) {
+	var req chatRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, decodeError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return req, decodeError(err)
+		}
+		return req, invalid("body", "must be a single JSON object")
+	}
+	switch {
+	case req.Message == nil:
+		return req, invalid("message", "is required")
+	case strings.ContainsRune(*req.Message, 0):
+		return req, invalid("message", "must not contain NUL characters")
+	case strings.TrimSpace(*req.Message) == "":
+		return req, invalid("message", "must not be empty")
+	case utf8.RuneCountInString(strings.TrimSpace(*req.Message)) > maxChars:
+		return req, twin.Errorf(twin.CodeMessageTooLong, "message is longer than %d characters", maxChars)
+	}
+	if req.SessionID != nil && !twin.ValidSessionID(*req.SessionID) {
+		return req, twin.Errorf(twin.CodeInvalidSessionID, "session_id must be null or a lowercase UUID")
+	}
+	return req, nil
+}
+
+func decodeError(err error) error {
+	var (
+		tooBig  *http.MaxBytesError
+		typeErr *json.UnmarshalTypeError
+		syntax  *json.SyntaxError
+	)
+	switch {
+	case errors.As(err, &tooBig):
+		return twin.Errorf(twin.CodeMessageTooLong, "request body is larger than %d bytes", tooBig.Limit)
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return invalid("body", "must be a JSON object")
+		}
+		return invalid(field, "has the wrong type")
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return invalid("body", "must be valid JSON")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return invalid(name, "is not a known field")
+	default:
+		return invalid("body", "could not be read")
+	}
+}
+
+func invalid(field, problem string) error {
+	return &twin.Error{Code: twin.CodeInvalidRequest, Message: fmt.Sprintf("%s %s", field, problem), Fields: map[string]string{field: problem}}
+}
+
+func acceptsEventStream(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+// newSessionID returns a random (v4) lowercase UUID.
+func newSessionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+type historyResponse struct {
+	SessionID string         `json:"session_id"`
+	Messages  []twin.Message `json:"messages"`
+}
+
+func handleHistory(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("session_id")
+		if !twin.ValidSessionID(id) {
+			writeError(w, r, d.Logger, twin.Errorf(twin.CodeInvalidSessionID, "session_id must be a lowercase UUID"))
+			return
+		}
+		r = r.WithContext(telemetry.WithSessionID(r.Context(), id))
+		sess, err := d.Store.Get(r.Context(), id)
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		if sess.Messages == nil {
+			sess.Messages = []twin.Message{}
+		}
+		encode(w, http.StatusOK, historyResponse{SessionID: id, Messages: sess.Messages})
+	})
+}
+
+type personaResponse struct {
+	Name     string   `json:"name"`
+	Greeting string   `json:"greeting"`
+	Starters []string `json:"starters"`
+}
+
+func handlePersona(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := d.Persona.Persona(r.Context())
+		if err != nil {
+			writeError(w, r, d.Logger, err)
+			return
+		}
+		encode(w, http.StatusOK, personaResponse{Name: p.Name, Greeting: p.Greeting, Starters: p.Starters})
+	})
+}
+
+func handleHealth(version string) http.Handler {
+	body := map[string]string{"status": "healthy", "version": version}
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		encode(w, http.StatusOK, body)
+	})
+}
+
+// apiRoutes are the API's paths, for telling 405 from 404.
+var apiRoutes = map[string]string{"/api/chat": "POST", "/api/chat/stream": "POST", "/api/persona": "GET", "/api/health": "GET"}
+
+func handleAPINotFound(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		method, known := apiRoutes[r.URL.Path]
+		if !known && strings.HasPrefix(r.URL.Path, "/api/chat/history/") {
+			method, known = "GET", true
+		}
+		if known {
+			w.Header().Set("Allow", method)
+			writeError(w, r, d.Logger, twin.Errorf(twin.CodeMethodNotAllowed, "%s is not allowed here; use %s", r.Method, method))
+			return
+		}
+		writeError(w, r, d.Logger, twin.Errorf(twin.CodeNotFound, "no such API endpoint"))
+	})
+}
+
+// encode writes v as JSON with status.
+func encode(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,15 @@
+package httpapi
+
+import "net/http"
+
+// addRoutes registers every route of the twin in one place.
+func addRoutes(mux *http.ServeMux, d Deps) {
+	maxBody := bodyLimit(d.Options.MaxMessageChars)
+	mux.Handle("POST /api/chat", handleChat(d, maxBody, false))
+	mux.Handle("POST /api/chat/stream", handleChat(d, maxBody, true))
+	mux.Handle("GET /api/chat/history/{session_id}", handleHistory(d))
+	mux.Handle("GET /api/persona", handlePersona(d))
+	mux.Handle("GET /api/health", handleHealth(d.Options.Version))
+	mux.Handle("/api/", handleAPINotFound(d))
+	mux.Handle("/", handleStatic(d.Options.FrontendDir))
+}

@@ -1,0 +1,45 @@
+// Package httpapi is the twin's HTTP API (DESIGN §4): the chat endpoints (JSON and the AI SDK UI
+// message stream over SSE), history, persona and health, one error body and code table, and the
+// middleware every response goes through (correlation id, tracing, CORS, rate limit, security
+// headers). The same handler serves the local server and both Lambda fronts.
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/digitaltwin/twin/app/chat"
+	"github.com/digitaltwin/twin/app/twin"
+)
+
+// Options are the HTTP-level settings.
+type Options struct {
+	Environment        string
+	Version            string
+	MaxMessageChars    int
+	CORSAllowedOrigins []string
+	RateLimitPerMinute int
+	FrontendDir        string // "" or missing: no UI, a hint page at /
+}
+
+// Deps are what the handlers need.
+type Deps struct {
+	Chat    *chat.Service
+	Store   twin.Store // history reads
+	Persona twin.PersonaSource
+	Logger  *slog.Logger
+	Options Options
+}
+
+// NewServer returns the twin's http.Handler.
+func NewServer(d Deps) http.Handler {
+	mux := http.NewServeMux()
+	addRoutes(mux, d)
+	limiter := newRateLimiter(d.Options.RateLimitPerMinute)
+	var h http.Handler = mux
+	h = rateLimit(limiter, d.Logger, h)
+	h = cors(d.Options.CORSAllowedOrigins, h)
+	h = securityHeaders(h)
+	h = instrument(d.Logger, h)
+	return h
+}

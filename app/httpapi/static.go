@@ -1,0 +1,72 @@
+package httpapi
+
+import (
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// handleStatic serves the exported frontend from dir: pages revalidated on every load (a deploy
+// shows at once), hashed assets under /_next/static cached for a year, 404.html for unknown paths.
+// Without a built frontend, / explains how to build it.
+func handleStatic(dir string) http.Handler {
+	if st, err := os.Stat(filepath.Join(dir, "index.html")); dir == "" || err != nil || st.IsDir() {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write([]byte(noFrontendPage))
+		})
+	}
+	files := http.FileServer(http.Dir(dir))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		clean := path.Clean("/" + r.URL.Path)
+		if strings.HasPrefix(clean, "/_next/static/") {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
+		if !exists(dir, clean) {
+			if page, err := os.ReadFile(filepath.Join(dir, "404.html")); err == nil {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = w.Write(page)
+				return
+			}
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+// exists reports whether the cleaned URL path names a file, or a directory with an index.html.
+func exists(dir, clean string) bool {
+	p := filepath.Join(dir, filepath.FromSlash(clean))
+	st, err := os.Stat(p)
+	if err != nil {
+		return false
+	}
+	if st.IsDir() {
+		_, err = os.Stat(filepath.Join(p, "index.html"))
+		return err == nil
+	}
+	return true
+}
+
+const noFrontendPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Digital Twin</title></head>
+<body style="font-family: system-ui; max-width: 40rem; margin: 4rem auto; line-height: 1.5">
+<h1>Digital Twin: the API is running</h1>
+<p>The chat page has not been built. Run <code>make run</code> (it builds the frontend into
+<code>frontend/out</code>), or point <code>FRONTEND_DIR</code> at an exported build.</p>
+<p>The API works already: <a href="/api/health">/api/health</a>, <a href="/api/persona">/api/persona</a>.</p>
+</body></html>
+`

@@ -1,0 +1,74 @@
+// Package wire builds the twin from its configuration: it picks the store, persona source and
+// provider the config names and assembles the HTTP handler. The local server and the Lambda
+// bootstrap both start here, so they serve the same thing.
+package wire
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/digitaltwin/twin/app/chat"
+	"github.com/digitaltwin/twin/app/config"
+	"github.com/digitaltwin/twin/app/httpapi"
+	"github.com/digitaltwin/twin/app/prompt"
+	"github.com/digitaltwin/twin/app/telemetry"
+)
+
+// App is the assembled twin.
+type App struct {
+	Handler http.Handler
+	Chat    *chat.Service
+	closers []func()
+}
+
+// Close releases what New opened.
+func (a *App) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+}
+
+// New assembles the twin for cfg. Metrics (CloudWatch EMF lines) go to metricsOut.
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut io.Writer) (*App, error) {
+	a := &App{}
+	store, err := newStore(ctx, cfg, a)
+	if err != nil {
+		return nil, fmt.Errorf("memory store: %w", err)
+	}
+	persona, err := newPersona(ctx, cfg, logger, a)
+	if err != nil {
+		return nil, fmt.Errorf("persona: %w", err)
+	}
+	provider, err := newProvider(ctx, cfg, logger, a)
+	if err != nil {
+		return nil, fmt.Errorf("llm provider: %w", err)
+	}
+	a.Chat = &chat.Service{
+		Persona:            persona,
+		Store:              store,
+		Provider:           provider,
+		Budget:             prompt.DefaultBudget,
+		MaxSessionMessages: cfg.MaxSessionMessages,
+		Logger:             logger,
+		Metrics:            telemetry.NewMetrics(metricsOut, cfg.Environment),
+		LogContent:         cfg.Environment == config.EnvLocal && cfg.LogLevel <= slog.LevelDebug,
+	}
+	a.Handler = httpapi.NewServer(httpapi.Deps{
+		Chat:    a.Chat,
+		Store:   store,
+		Persona: persona,
+		Logger:  logger,
+		Options: httpapi.Options{
+			Environment:        cfg.Environment,
+			Version:            cfg.Version,
+			MaxMessageChars:    cfg.MaxMessageChars,
+			CORSAllowedOrigins: cfg.CORSAllowedOrigins,
+			RateLimitPerMinute: cfg.RateLimitPerMinute,
+			FrontendDir:        cfg.FrontendDir,
+		},
+	})
+	return a, nil
+}
