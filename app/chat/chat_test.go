@@ -1,0 +1,131 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/digitaltwin/twin/app/memory/memstore"
+	"github.com/digitaltwin/twin/app/prompt"
+	"github.com/digitaltwin/twin/app/telemetry"
+	"github.com/digitaltwin/twin/app/twin"
+	"pgregory.net/rapid"
+)
+
+type staticPersona struct{ p twin.Persona }
+
+func (s staticPersona) Persona(context.Context) (twin.Persona, error) { return s.p, nil }
+
+// recorder is a provider that records every request and answers with a fixed reply.
+type recorder struct{ reqs []twin.GenerateRequest }
+
+func (r *recorder) Name() string  { return "recorder" }
+func (r *recorder) Model() string { return "rec-1" }
+func (r *recorder) Stream(_ context.Context, req twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
+	r.reqs = append(r.reqs, req)
+	return twin.Usage{InputTokens: 7, OutputTokens: 2}, emit(fmt.Sprintf("reply %d", len(r.reqs)))
+}
+
+type metricsSpy struct{ turns []telemetry.Turn }
+
+func (m *metricsSpy) RecordTurn(_ context.Context, t telemetry.Turn) error {
+	m.turns = append(m.turns, t)
+	return nil
+}
+
+func newService(p twin.Provider, budget prompt.Budget) (*Service, *metricsSpy) {
+	m := &metricsSpy{}
+	return &Service{
+		Persona:            staticPersona{twin.Persona{Name: "Ada", Text: "I am Ada. I write compilers.", Version: "v1"}},
+		Store:              memstore.New(),
+		Provider:           p,
+		Budget:             budget,
+		MaxSessionMessages: 1000,
+		Logger:             slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Metrics:            m,
+	}, m
+}
+
+const sid = "11111111-1111-4111-8111-111111111111"
+
+// Properties of DESIGN §7: the persona is in every prompt, and every earlier message of the
+// session is in the next prompt, in order, while within the budget.
+func TestEveryEarlierMessageInNextPrompt(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		rec := &recorder{}
+		s, _ := newService(rec, prompt.DefaultBudget)
+		var sent []twin.Message
+		for i, m := range rapid.SliceOfN(rapid.StringMatching(`[a-z ]{1,40}[a-z]`), 1, 12).Draw(rt, "messages") {
+			res, err := s.Turn(context.Background(), Request{SessionID: sid, Message: m}, func(string) error { return nil })
+			if err != nil {
+				rt.Fatal(err)
+			}
+			req := rec.reqs[i]
+			if !strings.Contains(req.System, "I am Ada. I write compilers.") {
+				rt.Fatalf("turn %d: persona missing from the system prompt", i)
+			}
+			if len(req.Messages) != len(sent)+1 {
+				rt.Fatalf("turn %d: prompt has %d messages, want %d earlier + 1", i, len(req.Messages), len(sent))
+			}
+			for j, want := range sent {
+				if got := req.Messages[j]; got.Role != want.Role || got.Content != want.Content {
+					rt.Fatalf("turn %d: prompt message %d = %+v, want %+v", i, j, got, want)
+				}
+			}
+			sent = append(sent, twin.Message{Role: twin.RoleUser, Content: m}, twin.Message{Role: twin.RoleAssistant, Content: res.Reply})
+		}
+	})
+}
+
+func TestTruncationIsCountedAndLogged(t *testing.T) {
+	rec := &recorder{}
+	s, m := newService(rec, prompt.Budget{ContextTokens: 600, ReplyTokens: 50})
+	var logs strings.Builder
+	s.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	for i := range 40 {
+		if _, err := s.Turn(context.Background(), Request{SessionID: sid, Message: fmt.Sprintf("message number %d about compilers and more", i)}, func(string) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := m.turns[len(m.turns)-1]
+	if last.HistoryTruncated == 0 || !strings.Contains(logs.String(), "history truncated") {
+		t.Fatalf("40 turns in a 600-token window: truncated %d, logs %q", last.HistoryTruncated, logs.String())
+	}
+	if !strings.Contains(rec.reqs[len(rec.reqs)-1].System, "I am Ada") {
+		t.Fatal("persona dropped from a truncated prompt")
+	}
+}
+
+func TestUsageAndOutcomeRecorded(t *testing.T) {
+	s, m := newService(&recorder{}, prompt.DefaultBudget)
+	if _, err := s.Turn(context.Background(), Request{SessionID: sid, Message: "hi"}, func(string) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	got := m.turns[0]
+	if got.Outcome != telemetry.OutcomeOK || got.InputTokens != 7 || got.OutputTokens != 2 || got.Provider != "recorder" || got.Latency <= 0 {
+		t.Fatalf("turn record %+v", got)
+	}
+}
+
+type failingStore struct{ twin.Store }
+
+func (failingStore) Get(context.Context, string) (twin.Session, error) {
+	return twin.Session{}, io.ErrUnexpectedEOF
+}
+
+func (failingStore) Append(context.Context, twin.Session, []twin.Message, int) (twin.Session, error) {
+	panic("Append after a failed read would risk clobbering history")
+}
+
+func TestFailedReadNeverWrites(t *testing.T) {
+	rec := &recorder{}
+	s, m := newService(rec, prompt.DefaultBudget)
+	s.Store = failingStore{}
+	_, err := s.Turn(context.Background(), Request{SessionID: sid, Message: "hi"}, func(string) error { return nil })
+	if err == nil || len(rec.reqs) != 0 || m.turns[0].Outcome != string(twin.CodeInternal) {
+		t.Fatalf("err %v, provider calls %d, outcome %q", err, len(rec.reqs), m.turns[0].Outcome)
+	}
+}
