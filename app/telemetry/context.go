@@ -51,3 +51,19 @@ func SessionID(ctx context.Context) string {
 	s, _ := ctx.Value(sessionKey).(string)
 	return s
 }
+
+type request struct{ method, path string }
+
+const requestKey ctxKey = 100
+
+// WithRequest returns ctx carrying the HTTP request's method and path, which the log Handler
+// stamps on every line (TraceHTTP does it for each request).
+func WithRequest(ctx context.Context, method, path string) context.Context {
+	return context.WithValue(ctx, requestKey, request{method, path})
+}
+
+// Request returns the method and path in ctx, or "", "".
+func Request(ctx context.Context) (method, path string) {
+	r, _ := ctx.Value(requestKey).(request)
+	return r.method, r.path
+}
