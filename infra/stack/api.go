@@ -1,0 +1,188 @@
+package stack
+
+import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigatewayv2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Route is one HTTP API route and whether the model may run behind it (full chat timeout)
+// or it is a quick read (short timeout).
+type Route struct {
+	Key  string
+	Chat bool
+}
+
+// Routes are the HTTP API's routes (DESIGN §4). POST /api/chat/stream is not here: HTTP APIs
+// cannot stream, CloudFront sends it to the function URL.
+var Routes = []Route{
+	{"POST /api/chat", true},
+	{"GET /api/chat/history/{session_id}", false},
+	{"GET /api/persona", false},
+	{"GET /api/health", false},
+}
+
+// API is the HTTP API in front of the buffered (http-api) function.
+type API struct {
+	pulumi.ResourceState
+
+	API   *apigatewayv2.Api
+	Stage *apigatewayv2.Stage
+	// Host is the API's execute-api host name (CloudFront's origin for /api/*).
+	Host pulumi.StringOutput
+	// Endpoint is the public base URL: the custom domain when configured, else execute-api.
+	Endpoint pulumi.StringOutput
+}
+
+// NewAPI creates the HTTP API, its stage, integrations, routes and optional custom domain.
+func NewAPI(ctx *pulumi.Context, cfg *Config, fn *Function, opts ...pulumi.ResourceOption) (*API, error) {
+	a := &API{}
+	name := cfg.Prefix + "-api"
+	if err := ctx.RegisterComponentResource("twin:stack:API", name, a, opts...); err != nil {
+		return nil, err
+	}
+	p := pulumi.Parent(a)
+	var err error
+	a.API, err = apigatewayv2.NewApi(ctx, name, &apigatewayv2.ApiArgs{
+		ProtocolType: pulumi.String("HTTP"),
+		Description:  pulumi.String("Digital twin API (" + cfg.Environment + ")"),
+		CorsConfiguration: &apigatewayv2.ApiCorsConfigurationArgs{
+			AllowOrigins:  pulumi.StringArray{pulumi.String(cfg.SiteOrigin())},
+			AllowMethods:  pulumi.ToStringArray([]string{"GET", "POST", "OPTIONS"}),
+			AllowHeaders:  pulumi.ToStringArray([]string{"content-type", "accept", "x-correlation-id"}),
+			ExposeHeaders: pulumi.ToStringArray([]string{"x-correlation-id", "x-session-id", "retry-after"}),
+			MaxAge:        pulumi.Int(600),
+		},
+	}, p)
+	if err != nil {
+		return nil, err
+	}
+	ap := pulumi.Parent(a.API)
+	logs, err := cloudwatch.NewLogGroup(ctx, name+"-access-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/aws/apigateway/" + name),
+		RetentionInDays: pulumi.Int(cfg.LogRetentionDays),
+	}, ap)
+	if err != nil {
+		return nil, err
+	}
+	a.Stage, err = apigatewayv2.NewStage(ctx, name+"-stage", &apigatewayv2.StageArgs{
+		ApiId:      a.API.ID(),
+		Name:       pulumi.String("$default"),
+		AutoDeploy: pulumi.Bool(true),
+		DefaultRouteSettings: &apigatewayv2.StageDefaultRouteSettingsArgs{
+			ThrottlingBurstLimit:   pulumi.Int(cfg.ThrottleBurst),
+			ThrottlingRateLimit:    pulumi.Float64(cfg.ThrottleRate),
+			DetailedMetricsEnabled: pulumi.Bool(false),
+		},
+		AccessLogSettings: &apigatewayv2.StageAccessLogSettingsArgs{
+			DestinationArn: logs.Arn,
+			Format: pulumi.String(`{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",` +
+				`"routeKey":"$context.routeKey","status":"$context.status","latency":"$context.responseLatency",` +
+				`"integrationLatency":"$context.integrationLatency","error":"$context.error.message",` +
+				`"integrationError":"$context.integrationErrorMessage"}`),
+		},
+	}, ap)
+	if err != nil {
+		return nil, err
+	}
+
+	integration := func(suffix string, timeoutSec int) (*apigatewayv2.Integration, error) {
+		return apigatewayv2.NewIntegration(ctx, name+"-"+suffix, &apigatewayv2.IntegrationArgs{
+			ApiId:                a.API.ID(),
+			IntegrationType:      pulumi.String("AWS_PROXY"),
+			IntegrationUri:       fn.Alias.Arn,
+			PayloadFormatVersion: pulumi.String("2.0"),
+			TimeoutMilliseconds:  pulumi.Int(timeoutSec * 1000),
+		}, ap)
+	}
+	chat, err := integration("chat", cfg.ChatTimeout)
+	if err != nil {
+		return nil, err
+	}
+	quick, err := integration("quick", cfg.ShortTimeout)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range Routes {
+		target := quick
+		if r.Chat {
+			target = chat
+		}
+		if _, err := apigatewayv2.NewRoute(ctx, name+"-route-"+slug(r.Key), &apigatewayv2.RouteArgs{
+			ApiId:    a.API.ID(),
+			RouteKey: pulumi.String(r.Key),
+			Target:   pulumi.Sprintf("integrations/%s", target.ID()),
+		}, ap); err != nil {
+			return nil, err
+		}
+	}
+	// API Gateway may invoke only the live alias, and only from this API's routes.
+	if _, err := lambda.NewPermission(ctx, name+"-invoke", &lambda.PermissionArgs{
+		Action:    pulumi.String("lambda:InvokeFunction"),
+		Function:  fn.Function.Name,
+		Qualifier: fn.Alias.Name,
+		Principal: pulumi.String("apigateway.amazonaws.com"),
+		SourceArn: pulumi.Sprintf("%s/*/*/api/*", a.API.ExecutionArn),
+	}, ap); err != nil {
+		return nil, err
+	}
+
+	a.Host = a.API.ApiEndpoint.ApplyT(hostOf).(pulumi.StringOutput)
+	a.Endpoint = a.API.ApiEndpoint
+	if cfg.APIDomain != "" {
+		if a.Endpoint, err = apiDomain(ctx, cfg, a, ap); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{"endpoint": a.Endpoint}); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// apiDomain maps the optional custom domain (regional endpoint, TLS 1.2) onto the stage.
+func apiDomain(ctx *pulumi.Context, cfg *Config, a *API, p pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	certArn := pulumi.String(cfg.APICertArn).ToStringOutput()
+	if cfg.APICertArn == "" {
+		cert, err := dnsCertificate(ctx, cfg.Prefix+"-api-cert", cfg.APIDomain, cfg.HostedZoneID, p)
+		if err != nil {
+			return pulumi.StringOutput{}, err
+		}
+		certArn = cert
+	}
+	dn, err := apigatewayv2.NewDomainName(ctx, cfg.Prefix+"-api-domain", &apigatewayv2.DomainNameArgs{
+		DomainName: pulumi.String(cfg.APIDomain),
+		DomainNameConfiguration: &apigatewayv2.DomainNameDomainNameConfigurationArgs{
+			CertificateArn: certArn,
+			EndpointType:   pulumi.String("REGIONAL"),
+			SecurityPolicy: pulumi.String("TLS_1_2"),
+		},
+	}, p)
+	if err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	if _, err := apigatewayv2.NewApiMapping(ctx, cfg.Prefix+"-api-mapping", &apigatewayv2.ApiMappingArgs{
+		ApiId:      a.API.ID(),
+		DomainName: dn.ID(),
+		Stage:      a.Stage.ID(),
+	}, p); err != nil {
+		return pulumi.StringOutput{}, err
+	}
+	if cfg.HostedZoneID != "" {
+		target := dn.DomainNameConfiguration.TargetDomainName().Elem()
+		zone := dn.DomainNameConfiguration.HostedZoneId().Elem()
+		if _, err := route53.NewRecord(ctx, cfg.Prefix+"-api-a", &route53.RecordArgs{
+			ZoneId: pulumi.String(cfg.HostedZoneID),
+			Name:   pulumi.String(cfg.APIDomain),
+			Type:   pulumi.String("A"),
+			Aliases: route53.RecordAliasArray{&route53.RecordAliasArgs{
+				Name: target, ZoneId: zone, EvaluateTargetHealth: pulumi.Bool(false),
+			}},
+		}, p); err != nil {
+			return pulumi.StringOutput{}, err
+		}
+	}
+	return pulumi.String("https://" + cfg.APIDomain).ToStringOutput(), nil
+}

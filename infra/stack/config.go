@@ -1,0 +1,306 @@
+package stack
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+)
+
+// Config is the whole stack configuration, read once from the stack's Pulumi.<stack>.yaml.
+// Every key, its default and its meaning is listed in docs/deploy.md; the defaults live here
+// and nowhere else.
+type Config struct {
+	// Project is the Pulumi project name (the config namespace, "twin").
+	Project string
+	// Stack is the Pulumi stack name (staging, prod).
+	Stack string
+	// Region is aws:region; everything but the CloudFront certificate and WAF lives there.
+	Region string
+	// Prefix names every resource: "<namePrefix>-<stack>", e.g. twin-staging.
+	Prefix string
+
+	Environment string // app ENVIRONMENT: staging | production
+
+	Domain         string // site domain served by CloudFront (required: TLS 1.2 needs a custom certificate)
+	HostedZoneID   string // Route 53 zone: certificates are DNS-validated and alias records created
+	CertificateArn string // existing us-east-1 ACM certificate for Domain (instead of HostedZoneID)
+	APIDomain      string // optional custom domain of the HTTP API
+	APICertArn     string // optional existing regional certificate for APIDomain
+	PriceClass     string
+
+	LambdaArchive    string // path of build/lambda/bootstrap.zip, relative to the project root
+	MemorySize       int    // MB, 512..1024
+	ChatTimeout      int    // seconds, http-api function (API Gateway caps integrations at 30)
+	ShortTimeout     int    // seconds, API Gateway integration timeout of health/persona/history
+	StreamTimeout    int    // seconds, function-url function
+	ReservedConc     int    // reserved concurrency per function: the cost cap
+	LogRetentionDays int
+	LogLevel         string
+
+	PersonaFile      string // me.txt uploaded as the persona object, relative to the project root
+	PersonaKey       string
+	MemoryPrefix     string
+	OwnerPrefixes    []string // further memory-bucket prefixes the app may read/write (leads/, ...)
+	SessionRetention int      // days after which session objects expire; 0 keeps them
+	NoncurrentDays   int      // days after which noncurrent object versions expire
+
+	LLMProvider           string // bedrock | openai
+	BedrockModelID        string // model id or inference profile id
+	BedrockProfileRegions []string
+	OpenAIBaseURL         string
+	OpenAIModel           string
+	CustomerManagedKey    bool // encrypt the LLM secret with a customer-managed KMS key
+
+	RateLimitPerMinute int
+	MaxMessageChars    int
+	MaxSessionMessages int
+	ThrottleRate       float64
+	ThrottleBurst      int
+
+	AlarmEmail   string
+	WAF          bool
+	WAFRateLimit int // requests per IP per 5 minutes
+
+	GitHubRepository      string // owner/repo: create the OIDC deploy role for this stack
+	GitHubEnvironment     string // GitHub environment the deploy role trusts
+	GitHubOIDCProviderArn string // existing token.actions.githubusercontent.com provider
+}
+
+var (
+	domainRE  = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	repoRE    = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	prefixRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`)
+	s3KeyRE   = regexp.MustCompile(`^[A-Za-z0-9!_.*'()/-]+$`)
+	modelIDRE = regexp.MustCompile(`^[A-Za-z0-9._:-]+$`)
+)
+
+// LoadConfig reads and validates the stack configuration. Errors name the key.
+func LoadConfig(ctx *pulumi.Context) (*Config, error) {
+	c := config.New(ctx, "")
+	aws := config.New(ctx, "aws")
+	str := func(key, def string) string {
+		if v := c.Get(key); v != "" {
+			return v
+		}
+		return def
+	}
+	num := func(key string, def int) int {
+		if c.Get(key) == "" {
+			return def
+		}
+		return c.GetInt(key)
+	}
+	var errs []error
+	fail := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config %s:%s %s", ctx.Project(), key, fmt.Sprintf(format, args...)))
+	}
+	list := func(key string, def []string) []string {
+		var out []string
+		if c.Get(key) == "" {
+			return def
+		}
+		if err := c.TryObject(key, &out); err != nil {
+			fail(key, "must be a list of strings: %v", err)
+		}
+		return out
+	}
+
+	cfg := &Config{
+		Project:          ctx.Project(),
+		Stack:            ctx.Stack(),
+		Region:           aws.Get("region"),
+		Prefix:           str("namePrefix", "twin") + "-" + ctx.Stack(),
+		Environment:      str("environment", "staging"),
+		Domain:           strings.ToLower(str("domain", "")),
+		HostedZoneID:     str("hostedZoneId", ""),
+		CertificateArn:   str("certificateArn", ""),
+		APIDomain:        strings.ToLower(str("apiDomain", "")),
+		APICertArn:       str("apiCertificateArn", ""),
+		PriceClass:       str("priceClass", "PriceClass_100"),
+		LambdaArchive:    str("lambdaArchive", "build/lambda/bootstrap.zip"),
+		MemorySize:       num("memorySize", 512),
+		ChatTimeout:      num("chatTimeout", 30),
+		ShortTimeout:     num("shortTimeout", 10),
+		StreamTimeout:    num("streamTimeout", 120),
+		ReservedConc:     num("reservedConcurrency", 10),
+		LogRetentionDays: num("logRetentionDays", 30),
+		PersonaFile:      str("personaFile", "me.txt"),
+		PersonaKey:       str("personaKey", "me.txt"),
+		MemoryPrefix:     str("memoryPrefix", "sessions/"),
+		SessionRetention: num("sessionRetentionDays", 0),
+		NoncurrentDays:   num("noncurrentVersionDays", 30),
+		LLMProvider:      str("llmProvider", "bedrock"),
+		BedrockModelID:   str("bedrockModelId", ""),
+		OpenAIBaseURL:    str("openaiBaseUrl", "https://api.openai.com/v1"),
+		OpenAIModel:      str("openaiModel", ""),
+		CustomerManagedKey: c.Get("customerManagedKey") != "" &&
+			c.GetBool("customerManagedKey"),
+		RateLimitPerMinute:    num("rateLimitPerMinute", 60),
+		MaxMessageChars:       num("maxMessageChars", 4000),
+		MaxSessionMessages:    num("maxSessionMessages", 500),
+		ThrottleBurst:         num("throttleBurst", 1000),
+		AlarmEmail:            str("alarmEmail", ""),
+		WAF:                   c.Get("waf") != "" && c.GetBool("waf"),
+		WAFRateLimit:          num("wafRateLimit", 500),
+		GitHubRepository:      str("githubRepository", ""),
+		GitHubOIDCProviderArn: str("githubOidcProviderArn", ""),
+	}
+	cfg.ThrottleRate = float64(num("throttleRate", 1000))
+	cfg.OwnerPrefixes = list("ownerPrefixes", []string{"leads/", "questions/", "feedback/"})
+	cfg.BedrockProfileRegions = list("bedrockProfileRegions", nil)
+	defLevel := "info"
+	if cfg.Environment == "production" {
+		defLevel = "warn"
+	}
+	cfg.LogLevel = str("logLevel", defLevel)
+	cfg.GitHubEnvironment = str("githubEnvironment", cfg.Environment)
+
+	// Validation: one clear line per bad key.
+	if cfg.Region == "" {
+		errs = append(errs, errors.New("config aws:region is required"))
+	}
+	if !prefixRE.MatchString(str("namePrefix", "twin")) {
+		fail("namePrefix", "must be 1-20 lowercase letters, digits or dashes")
+	}
+	if cfg.Environment != "staging" && cfg.Environment != "production" {
+		fail("environment", "must be staging or production, not %q", cfg.Environment)
+	}
+	if !domainRE.MatchString(cfg.Domain) {
+		fail("domain", "is required: a DNS name such as twin.example.com (CloudFront needs a custom certificate for TLS 1.2)")
+	}
+	if cfg.HostedZoneID == "" && cfg.CertificateArn == "" {
+		fail("certificateArn", "or hostedZoneId is required to get a certificate for %q", cfg.Domain)
+	}
+	if cfg.CertificateArn != "" && !strings.HasPrefix(cfg.CertificateArn, "arn:aws:acm:us-east-1:") {
+		fail("certificateArn", "must be an ACM certificate in us-east-1 (CloudFront), got %q", cfg.CertificateArn)
+	}
+	if cfg.APIDomain != "" {
+		if !domainRE.MatchString(cfg.APIDomain) {
+			fail("apiDomain", "is not a DNS name: %q", cfg.APIDomain)
+		}
+		if cfg.HostedZoneID == "" && cfg.APICertArn == "" {
+			fail("apiCertificateArn", "or hostedZoneId is required for apiDomain %q", cfg.APIDomain)
+		}
+	}
+	switch cfg.PriceClass {
+	case "PriceClass_100", "PriceClass_200", "PriceClass_All":
+	default:
+		fail("priceClass", "must be PriceClass_100, PriceClass_200 or PriceClass_All")
+	}
+	if cfg.MemorySize < 512 || cfg.MemorySize > 1024 {
+		fail("memorySize", "must be 512..1024 MB, got %d", cfg.MemorySize)
+	}
+	if cfg.ChatTimeout < 1 || cfg.ChatTimeout > 30 {
+		fail("chatTimeout", "must be 1..30 s (API Gateway integrations stop at 30 s), got %d", cfg.ChatTimeout)
+	}
+	if cfg.ShortTimeout < 1 || cfg.ShortTimeout > cfg.ChatTimeout {
+		fail("shortTimeout", "must be 1..chatTimeout s, got %d", cfg.ShortTimeout)
+	}
+	if cfg.StreamTimeout < 10 || cfg.StreamTimeout > 900 {
+		fail("streamTimeout", "must be 10..900 s, got %d", cfg.StreamTimeout)
+	}
+	if cfg.ReservedConc < 1 {
+		fail("reservedConcurrency", "must be at least 1 (it is the cost cap), got %d", cfg.ReservedConc)
+	}
+	if !validRetention[cfg.LogRetentionDays] {
+		fail("logRetentionDays", "must be a CloudWatch retention (1, 3, 5, 7, 14, 30, 60, 90, ...), got %d", cfg.LogRetentionDays)
+	}
+	switch cfg.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		fail("logLevel", "must be debug, info, warn or error")
+	}
+	for _, p := range append([]string{cfg.MemoryPrefix}, cfg.OwnerPrefixes...) {
+		if !strings.HasSuffix(p, "/") || !s3KeyRE.MatchString(p) || strings.Contains(p, "*") {
+			fail("memoryPrefix", "and ownerPrefixes must be plain key prefixes ending in /, got %q", p)
+		}
+	}
+	if !s3KeyRE.MatchString(cfg.PersonaKey) || strings.Contains(cfg.PersonaKey, "*") {
+		fail("personaKey", "is not a plain S3 key: %q", cfg.PersonaKey)
+	}
+	if cfg.SessionRetention < 0 || cfg.NoncurrentDays < 1 {
+		fail("noncurrentVersionDays", "must be >= 1 and sessionRetentionDays >= 0")
+	}
+	switch cfg.LLMProvider {
+	case "bedrock":
+		if !modelIDRE.MatchString(cfg.BedrockModelID) {
+			fail("bedrockModelId", "is required when llmProvider is bedrock")
+		}
+		if isInferenceProfile(cfg.BedrockModelID) && len(cfg.BedrockProfileRegions) == 0 {
+			fail("bedrockProfileRegions", "must list the regions inference profile %q routes to", cfg.BedrockModelID)
+		}
+	case "openai":
+		if cfg.OpenAIModel == "" {
+			fail("openaiModel", "is required when llmProvider is openai")
+		}
+		if !strings.HasPrefix(cfg.OpenAIBaseURL, "https://") {
+			fail("openaiBaseUrl", "must be an https:// URL, got %q", cfg.OpenAIBaseURL)
+		}
+	default:
+		fail("llmProvider", "must be bedrock or openai, not %q", cfg.LLMProvider)
+	}
+	if cfg.RateLimitPerMinute < 1 || cfg.MaxMessageChars < 1 || cfg.MaxSessionMessages < 2 {
+		fail("rateLimitPerMinute", "maxMessageChars and maxSessionMessages must be positive")
+	}
+	if cfg.ThrottleRate < 1 || cfg.ThrottleBurst < 1 {
+		fail("throttleRate", "and throttleBurst must be positive")
+	}
+	if cfg.WAFRateLimit < 10 {
+		fail("wafRateLimit", "must be at least 10 requests per 5 minutes, got %d", cfg.WAFRateLimit)
+	}
+	if cfg.AlarmEmail != "" && !strings.Contains(cfg.AlarmEmail, "@") {
+		fail("alarmEmail", "is not an email address")
+	}
+	if cfg.GitHubRepository != "" && !repoRE.MatchString(cfg.GitHubRepository) {
+		fail("githubRepository", "must be owner/repo, got %q", cfg.GitHubRepository)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return cfg, nil
+}
+
+var validRetention = map[int]bool{1: true, 3: true, 5: true, 7: true, 14: true, 30: true, 60: true,
+	90: true, 120: true, 150: true, 180: true, 365: true, 400: true, 545: true, 731: true,
+	1096: true, 1827: true, 2192: true, 2557: true, 2922: true, 3288: true, 3653: true}
+
+// isInferenceProfile tells a cross-region inference profile id (us.anthropic...) from a
+// foundation model id (anthropic...).
+func isInferenceProfile(id string) bool {
+	for _, p := range []string{"us.", "eu.", "apac.", "us-gov.", "jp.", "au.", "ca.", "global."} {
+		if strings.HasPrefix(id, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ProjectPath resolves a config path (relative to the project root, where Pulumi.yaml lives).
+// The Go language host runs the program from infra/, and tests run from infra/stack, so the
+// root is found by walking up to Pulumi.yaml rather than trusting the working directory.
+func ProjectPath(ctx *pulumi.Context, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	if root := ctx.RootDirectory(); root != "" {
+		return filepath.Join(root, p)
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "Pulumi.yaml")); err == nil {
+			return filepath.Join(d, p)
+		}
+		if filepath.Dir(d) == d {
+			return filepath.Join(dir, p)
+		}
+	}
+}
