@@ -8,6 +8,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"regexp"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 type ctxKey int
@@ -52,18 +54,37 @@ func SessionID(ctx context.Context) string {
 	return s
 }
 
-type request struct{ method, path string }
+// requestInfo is the request scope: method and path for log lines, and the server span once
+// TraceHTTP started it, so lines logged with the request's outer context (an access log in a
+// middleware around TraceHTTP) still carry the trace.
+type requestInfo struct {
+	method, path string
+	span         trace.SpanContext // written once by TraceHTTP before the handler runs
+}
 
 const requestKey ctxKey = 100
 
 // WithRequest returns ctx carrying the HTTP request's method and path, which the log Handler
-// stamps on every line (TraceHTTP does it for each request).
+// stamps on every line. TraceHTTP adds it when the caller has not.
 func WithRequest(ctx context.Context, method, path string) context.Context {
-	return context.WithValue(ctx, requestKey, request{method, path})
+	return context.WithValue(ctx, requestKey, &requestInfo{method: method, path: path})
 }
 
 // Request returns the method and path in ctx, or "", "".
 func Request(ctx context.Context) (method, path string) {
-	r, _ := ctx.Value(requestKey).(request)
-	return r.method, r.path
+	if r, ok := ctx.Value(requestKey).(*requestInfo); ok {
+		return r.method, r.path
+	}
+	return "", ""
+}
+
+// spanContext returns the span context in ctx, else the request's server span.
+func spanContext(ctx context.Context) trace.SpanContext {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		return sc
+	}
+	if r, ok := ctx.Value(requestKey).(*requestInfo); ok {
+		return r.span
+	}
+	return trace.SpanContext{}
 }

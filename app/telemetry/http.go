@@ -46,7 +46,12 @@ func TraceHTTP(next http.Handler) http.Handler {
 				attribute.String("network.protocol.version", protoVersion(r)),
 			)
 		}
-		ctx = WithRequest(ctx, r.Method, r.URL.Path)
+		info, ok := ctx.Value(requestKey).(*requestInfo)
+		if !ok {
+			info = &requestInfo{method: r.Method, path: r.URL.Path}
+			ctx = context.WithValue(ctx, requestKey, info)
+		}
+		info.span = span.SpanContext()
 		rw := &statusWriter{ResponseWriter: w}
 		r2 := r.WithContext(ctx)
 		defer func() {

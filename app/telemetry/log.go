@@ -9,8 +9,6 @@ import (
 	"runtime"
 	"strings"
 
-	"go.opentelemetry.io/otel/trace"
-
 	"github.com/digitaltwin/twin/app/twin"
 )
 
@@ -171,7 +169,7 @@ func (h *Handler) ids(ctx context.Context) []slog.Attr {
 	if id := SessionID(ctx); id != "" {
 		ids = append(ids, slog.String(KeySessionID, id))
 	}
-	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+	if sc := spanContext(ctx); sc.IsValid() {
 		ids = append(ids, slog.String(KeyTraceID, sc.TraceID().String()), slog.String(KeySpanID, sc.SpanID().String()),
 			slog.String(KeyXRayTraceID, XRayTraceID(sc.TraceID())))
 	}

@@ -7,8 +7,6 @@ import (
 	"io"
 	"sync"
 	"time"
-
-	"go.opentelemetry.io/otel/trace"
 )
 
 // Namespace is the CloudWatch namespace of every metric the twin emits.
@@ -195,7 +193,7 @@ func (m *Metrics) encode(ctx context.Context, t Turn) ([]byte, error) {
 	if id := SessionID(ctx); id != "" {
 		rec["session_id"] = id
 	}
-	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+	if sc := spanContext(ctx); sc.IsValid() {
 		rec["trace_id"] = sc.TraceID().String()
 		rec["xray_trace_id"] = XRayTraceID(sc.TraceID())
 	}

@@ -118,11 +118,7 @@ func TestSetupTracingOTLP(t *testing.T) {
 
 func recorder(t *testing.T) *tracetest.SpanRecorder {
 	t.Helper()
-	resetGlobals(t)
-	sr := tracetest.NewSpanRecorder()
-	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)))
-	otel.SetTextMapPropagator(telemetry.Propagator())
-	return sr
+	return useRecorder(t)
 }
 
 func mux(t *testing.T, seen *context.Context) http.Handler {
