@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,6 +53,21 @@ func (s *Store) Get(_ context.Context, id string) (twin.Session, error) {
 		return twin.Session{}, err
 	}
 	return read(path)
+}
+
+// ListSessions returns the ids of every stored session (for the local owner view).
+func (s *Store) ListSessions(_ context.Context) ([]string, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions in %q: %w", s.dir, err)
+	}
+	var ids []string
+	for _, e := range entries {
+		if id, ok := strings.CutSuffix(e.Name(), ".json"); ok && twin.ValidSessionID(id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
 }
 
 func read(path string) (twin.Session, error) {

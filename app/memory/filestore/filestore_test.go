@@ -59,3 +59,20 @@ func TestCorruptFileIsNeverOverwritten(t *testing.T) {
 		t.Fatalf("corrupt file was rewritten: %q", data)
 	}
 }
+
+func TestListSessions(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"}
+	for _, id := range ids {
+		if _, err := s.Append(context.Background(), twin.Session{ID: id}, storetest.Turn(1), 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ListSessions(context.Background())
+	if err != nil || len(got) != 2 || got[0] != ids[0] || got[1] != ids[1] {
+		t.Fatalf("ListSessions() = %v, %v", got, err)
+	}
+}

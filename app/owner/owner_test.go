@@ -1,0 +1,241 @@
+package owner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/digitaltwin/twin/app/memory/filestore"
+	"github.com/digitaltwin/twin/app/twin"
+)
+
+const sid = "11111111-1111-4111-8111-111111111111"
+
+// fakePublisher records what would go to SNS.
+type fakePublisher struct {
+	mu       sync.Mutex
+	subjects []string
+	bodies   []string
+	err      error
+}
+
+func (p *fakePublisher) Publish(_ context.Context, subject, message string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err != nil {
+		return p.err
+	}
+	p.subjects = append(p.subjects, subject)
+	p.bodies = append(p.bodies, message)
+	return nil
+}
+
+func (p *fakePublisher) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.bodies)
+}
+
+func newService(t *testing.T, pub Publisher) (*Service, *filestore.Store) {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := filestore.New(dir + "/sessions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := &Service{Blobs: NewDirBlobs(dir), Sessions: store, Logger: logger}
+	if pub != nil {
+		s.Notifier = NewNotifier(pub, time.Hour, time.Second, logger, nil)
+	}
+	return s, store
+}
+
+func TestNormalizeEmail(t *testing.T) {
+	for in, want := range map[string]string{
+		"ada@example.com":        "ada@example.com",
+		" Ada.L+tw@Example.ORG ": "Ada.L+tw@example.org",
+	} {
+		if got, err := NormalizeEmail(in); err != nil || got != want {
+			t.Errorf("NormalizeEmail(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{
+		"", "ada", "ada@", "@example.com", "ada@example", "ada@@example.com", "Ada <ada@example.com>",
+		"ada@example.com, eve@example.com", "ada@exa mple.com", "ada@-example.com", "ada@example.c",
+		"ada@example.123", "ada(comment)@example.com", "\"ada\"@example.com", "ada@example.com\nBcc: eve@example.com",
+		strings.Repeat("a", 250) + "@example.com", "ada@exam_ple.com",
+	} {
+		if got, err := NormalizeEmail(in); err == nil {
+			t.Errorf("NormalizeEmail(%q) = %q, want an error", in, got)
+		}
+	}
+}
+
+func FuzzNormalizeEmail(f *testing.F) {
+	f.Add("ada@example.com")
+	f.Add("a@b.co\r\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := NormalizeEmail(s)
+		if err != nil {
+			return
+		}
+		if strings.ContainsAny(got, " \r\n,;<>") || strings.Count(got, "@") != 1 || len(got) > MaxEmailLen {
+			t.Fatalf("NormalizeEmail(%q) accepted %q", s, got)
+		}
+	})
+}
+
+func TestLeadCapPerSession(t *testing.T) {
+	pub := &fakePublisher{}
+	s, _ := newService(t, pub)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	stored, capped := 0, 0
+	for i := range 100 {
+		wg.Go(func() {
+			_, err := s.RecordLead(ctx, Lead{SessionID: sid, Email: fmt.Sprintf("v%d@example.com", i)})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				stored++
+			case errors.Is(err, ErrCapReached) && twin.ErrorCode(err) == twin.CodeRateLimited:
+				capped++
+			default:
+				t.Errorf("RecordLead: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	keys, _ := s.Blobs.List(ctx, PrefixLeads)
+	if stored != MaxLeadsPerSession || capped != 100-MaxLeadsPerSession || len(keys) != MaxLeadsPerSession {
+		t.Fatalf("stored %d, capped %d, records %d; want %d stored", stored, capped, len(keys), MaxLeadsPerSession)
+	}
+	s.Notifier.Flush(ctx)
+	if pub.count() != 1 || !strings.Contains(pub.subjects[0], "3 new contact requests") {
+		t.Fatalf("publishes %d %q: want one batched message for 3 leads", pub.count(), pub.subjects)
+	}
+}
+
+func TestLeadValidation(t *testing.T) {
+	s, _ := newService(t, nil)
+	ctx := context.Background()
+	for name, l := range map[string]Lead{
+		"bad email":      {SessionID: sid, Email: "not-an-email"},
+		"bad session":    {SessionID: "../x", Email: "a@example.com"},
+		"control chars":  {SessionID: sid, Email: "a@example.com", Note: "hi\x1b[31m"},
+		"long name":      {SessionID: sid, Email: "a@example.com", Name: strings.Repeat("n", MaxNameChars+1)},
+		"injected email": {SessionID: sid, Email: "a@example.com\r\nBcc: all@example.com"},
+	} {
+		if _, err := s.RecordLead(ctx, l); err == nil {
+			t.Errorf("%s: RecordLead(%+v) succeeded", name, l)
+		}
+	}
+	if keys, _ := s.Blobs.List(ctx, ""); len(keys) != 0 {
+		t.Fatalf("invalid leads stored: %v", keys)
+	}
+}
+
+func TestQuestionsAndSummary(t *testing.T) {
+	s, store := newService(t, nil)
+	ctx := context.Background()
+	if _, err := store.Append(ctx, twin.Session{ID: sid}, []twin.Message{
+		{Role: twin.RoleUser, Content: "Do you have pets?"}, {Role: twin.RoleAssistant, Content: "Not shared."},
+		{Role: twin.RoleUser, Content: "do you have  PETS"}, {Role: twin.RoleAssistant, Content: "Still not."},
+	}, 100); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"Do you have pets?", "do you have  PETS"} {
+		if _, err := s.RecordQuestion(ctx, Question{SessionID: sid, Question: q}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.RecordLead(ctx, Lead{SessionID: sid, Email: "ada@example.com", Name: "Ada"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordFeedback(ctx, Feedback{SessionID: sid, MessageIndex: 1, Rating: RatingUp}); err != nil {
+		t.Fatal(err)
+	}
+	// Rating the same reply again replaces the first rating.
+	if _, err := s.RecordFeedback(ctx, Feedback{SessionID: sid, MessageIndex: 1, Rating: RatingDown, Reason: "vague"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordFeedback(ctx, Feedback{SessionID: sid, MessageIndex: 3, Rating: RatingUp}); err != nil {
+		t.Fatal(err)
+	}
+	s.ObserveTurn(sid, 0.002)
+	s.ObserveTurn(sid, 0.001)
+	sum, err := s.Summary(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Leads != 1 || len(sum.LeadsPerDay) != 1 || sum.RecentLeads[0].Email != "ada@example.com" {
+		t.Errorf("leads: %+v", sum)
+	}
+	if sum.UnansweredQuestions != 2 || len(sum.TopUnanswered) != 1 || sum.TopUnanswered[0] != (Count{"do you have pets", 2}) {
+		t.Errorf("unanswered: %d %+v", sum.UnansweredQuestions, sum.TopUnanswered)
+	}
+	if len(sum.TopQuestions) != 1 || sum.TopQuestions[0].Count != 2 {
+		t.Errorf("top questions: %+v", sum.TopQuestions)
+	}
+	if sum.ThumbsUp != 1 || sum.ThumbsDown != 1 || sum.ThumbsDownRate != 0.5 {
+		t.Errorf("feedback: up %d down %d rate %v", sum.ThumbsUp, sum.ThumbsDown, sum.ThumbsDownRate)
+	}
+	if sum.Conversations != 1 || sum.CostPerConversation < 0.0029 || sum.CostPerConversation > 0.0031 {
+		t.Errorf("cost: %d conversations, %v per conversation", sum.Conversations, sum.CostPerConversation)
+	}
+}
+
+func TestFeedbackValidation(t *testing.T) {
+	s, store := newService(t, nil)
+	ctx := context.Background()
+	if _, err := store.Append(ctx, twin.Session{ID: sid}, []twin.Message{
+		{Role: twin.RoleUser, Content: "hi"}, {Role: twin.RoleAssistant, Content: "hello"},
+	}, 100); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		f    Feedback
+		code twin.Code
+	}{
+		"user message":  {Feedback{SessionID: sid, MessageIndex: 0, Rating: RatingUp}, twin.CodeInvalidRequest},
+		"out of range":  {Feedback{SessionID: sid, MessageIndex: 2, Rating: RatingUp}, twin.CodeInvalidRequest},
+		"negative":      {Feedback{SessionID: sid, MessageIndex: -1, Rating: RatingUp}, twin.CodeInvalidRequest},
+		"bad rating":    {Feedback{SessionID: sid, MessageIndex: 1, Rating: "meh"}, twin.CodeInvalidRequest},
+		"no session":    {Feedback{SessionID: "22222222-2222-4222-8222-222222222222", MessageIndex: 1, Rating: RatingUp}, twin.CodeSessionNotFound},
+		"bad session":   {Feedback{SessionID: "x", MessageIndex: 1, Rating: RatingUp}, twin.CodeInvalidSessionID},
+		"reason w/ NUL": {Feedback{SessionID: sid, MessageIndex: 1, Rating: RatingUp, Reason: "a\x00b"}, twin.CodeInvalidRequest},
+	} {
+		if _, err := s.RecordFeedback(ctx, tc.f); twin.ErrorCode(err) != tc.code {
+			t.Errorf("%s: err %v, want %s", name, err, tc.code)
+		}
+	}
+}
+
+func TestNotifierBatchesAndNeverBlocks(t *testing.T) {
+	pub := &fakePublisher{}
+	n := NewNotifier(pub, 50*time.Millisecond, time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)),
+		func(s string) string { return strings.ReplaceAll(s, "SECRET-RULES", "[withheld]") })
+	for i := range 10 {
+		n.Add(fmt.Sprintf("Unanswered question %d SECRET-RULES", i))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for pub.count() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if pub.count() != 1 || !strings.Contains(pub.subjects[0], "10 unanswered questions") || strings.Contains(pub.bodies[0], "SECRET-RULES") {
+		t.Fatalf("publishes %d subjects %q: want one sanitized batch of 10", pub.count(), pub.subjects)
+	}
+	// A failing publisher is logged, not propagated.
+	pub.err = errors.New("sns down")
+	n.Add("New contact request")
+	n.Flush(context.Background())
+}
