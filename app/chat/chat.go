@@ -9,8 +9,10 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/digitaltwin/twin/app/guard"
 	"github.com/digitaltwin/twin/app/prompt"
 	"github.com/digitaltwin/twin/app/telemetry"
 	"github.com/digitaltwin/twin/app/twin"
@@ -68,6 +70,7 @@ type turn struct {
 	outcome      string
 	streamed     bool
 	sessionFound bool
+	withheld     string // the output guard's reason, when it replaced the reply
 }
 
 // Turn runs one chat turn, calling emit for every reply delta in order. Once emit has been
@@ -186,6 +189,12 @@ func (s *Service) generate(ctx context.Context, req twin.GenerateRequest, t *tur
 	))
 	defer span.End()
 	genStart := s.now()
+	// The output guard sees every delta first and releases only text that cannot be part of a
+	// leak of the hidden rules; what it releases is what the visitor sees and what is stored.
+	gs := guardFor(req.Persona.Name).NewStream(func(safe string) error {
+		t.reply.WriteString(safe)
+		return emit(safe)
+	})
 	usage, err := s.Provider.Stream(ctx, req, func(delta string) error {
 		if delta == "" {
 			return nil
@@ -196,9 +205,18 @@ func (s *Service) generate(ctx context.Context, req twin.GenerateRequest, t *tur
 			span.SetAttributes(attribute.Float64("gen_ai.response.time_to_first_token_ms", float64(s.now().Sub(genStart).Microseconds())/1000))
 		}
 		t.deltas++
-		t.reply.WriteString(delta)
-		return emit(delta)
+		return gs.Write(delta)
 	})
+	switch {
+	case errors.Is(err, guard.ErrWithheld):
+		err = s.withhold(ctx, span, gs, t, emit)
+	case err == nil:
+		err = gs.Flush()
+	case t.deltas > 0:
+		// Failed mid-stream: release the held-back tail (it holds no complete match, so at most
+		// a fragment shorter than any pattern), then the error follows in the stream.
+		_ = gs.Flush()
+	}
 	if usage.InputTokens == 0 {
 		usage.InputTokens = t.stats.InputTokens
 	}
@@ -229,6 +247,40 @@ func (s *Service) generate(ctx context.Context, req twin.GenerateRequest, t *tur
 	return err
 }
 
+// withhold replaces a reply that tripped the output guard with the safe in-character answer.
+// Text already released was checked clean and stays; in a JSON turn nothing was shown, so the
+// whole reply is the safe answer.
+func (s *Service) withhold(ctx context.Context, span trace.Span, gs *guard.Stream, t *turn, emit func(string) error) error {
+	t.withheld = gs.Reason()
+	span.SetAttributes(attribute.String("twin.guard.withheld", t.withheld))
+	s.Logger.WarnContext(ctx, "reply withheld by the output guard", "reason", t.withheld, "released_chars", t.reply.Len())
+	text := guard.Fallback
+	if !t.streamed {
+		t.reply.Reset()
+	} else if t.reply.Len() > 0 {
+		text = "\n\n" + text
+	}
+	t.reply.WriteString(text)
+	return emit(text)
+}
+
+// guardCache holds the guard for the last persona name: the rules only change with the name.
+var guardCache atomic.Pointer[cachedGuard]
+
+type cachedGuard struct {
+	name string
+	g    *guard.Guard
+}
+
+func guardFor(name string) *guard.Guard {
+	if c := guardCache.Load(); c != nil && c.name == name {
+		return c.g
+	}
+	g := guard.New(prompt.Rules(name), prompt.Canary(), guard.DefaultMinChunk)
+	guardCache.Store(&cachedGuard{name: name, g: g})
+	return g
+}
+
 // summarize writes the one summary line and the metrics record of a turn.
 func (s *Service) summarize(ctx context.Context, req Request, t *turn, err error) {
 	latency := s.now().Sub(t.start)
@@ -243,6 +295,9 @@ func (s *Service) summarize(ctx context.Context, req Request, t *turn, err error
 		slog.Int("history_dropped", t.stats.Dropped),
 		slog.Bool("streamed", t.streamed),
 		slog.Bool("new_session", !t.sessionFound),
+	}
+	if t.withheld != "" {
+		attrs = append(attrs, slog.String("withheld", t.withheld))
 	}
 	if s.LogContent {
 		attrs = append(attrs, slog.String("message", req.Message), slog.String("reply", t.reply.String()))

@@ -18,6 +18,14 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 var persona = twin.Persona{Name: "Ada Example", Text: "I build compilers in Go.\nI live in Lisbon."}
 
+// fixedCanary makes golden files stable: the real canary is random per process.
+const fixedCanary = "twin-canary-0123456789abcdef01234567"
+
+func TestMain(m *testing.M) {
+	canary = fixedCanary
+	os.Exit(m.Run())
+}
+
 func msg(role twin.Role, content string, sec int) twin.Message {
 	return twin.Message{Role: role, Content: content, Timestamp: time.Date(2026, 1, 1, 0, 0, sec, 0, time.UTC)}
 }
