@@ -73,6 +73,11 @@ type GenerateRequest struct {
 	System   string    // system prompt: rules + the whole persona
 	Messages []Message // history within budget, then the visitor's new message last
 	Persona  Persona   // structured persona, for retrieval-based responders
+
+	// Tools the model may call, and CallTool to run them. A provider that supports tools calls
+	// CallTool for each call and continues the reply with the results; nil CallTool: no tools.
+	Tools    []Tool
+	CallTool ToolFunc
 }
 
 // Provider generates the twin's reply. Stream calls emit for every text delta in order; it stops

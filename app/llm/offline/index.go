@@ -120,6 +120,7 @@ var synonyms = map[string][]string{
 	"fun":      {"hobbies", "free", "weekend", "enjoy"},
 	"contact":  {"email", "reach", "touch", "linkedin"},
 	"reach":    {"contact", "email", "touch"},
+	"touch":    {"contact", "reach", "email"},
 	"email":    {"contact", "reach"},
 	"hire":     {"consulting", "available", "work"},
 	"study":    {"studied", "degree", "university"},

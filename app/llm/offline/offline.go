@@ -40,7 +40,7 @@ func (r *Responder) Model() string { return "bm25-retrieval-v1" }
 
 // Stream answers req word by word.
 func (r *Responder) Stream(ctx context.Context, req twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
-	answer := r.Answer(req)
+	answer := r.Answer(ctx, req)
 	chunks := split(answer)
 	for i, c := range chunks {
 		if err := ctx.Err(); err != nil {
@@ -78,8 +78,9 @@ func split(s string) []string {
 	return out
 }
 
-// Answer returns the reply to the last message of req.
-func (r *Responder) Answer(req twin.GenerateRequest) string {
+// Answer returns the reply to the last message of req. With req.CallTool set it records leads
+// (an email left with consent) and unanswered questions, and says so only when they were stored.
+func (r *Responder) Answer(ctx context.Context, req twin.GenerateRequest) string {
 	if len(req.Messages) == 0 {
 		return req.Persona.Greeting
 	}
@@ -91,6 +92,9 @@ func (r *Responder) Answer(req twin.GenerateRequest) string {
 		return p.Greeting
 	case isIntro(question):
 		return intro(p)
+	}
+	if a, ok := leadReply(ctx, req, question, ws); ok {
+		return a
 	}
 
 	visitor := visitorIndex(req.Messages[:len(req.Messages)-1])
@@ -104,13 +108,26 @@ func (r *Responder) Answer(req twin.GenerateRequest) string {
 		}
 		return "You haven't told me that yet, so I don't know. Tell me and I'll remember it for this conversation."
 	}
-	if a := best(r.personaIndex(p), q); a != "" {
+	ix := r.personaIndex(p)
+	if wantsContact(ws) {
+		a := best(ix, q)
+		if a == "" {
+			a = best(ix, contactQuery)
+		}
+		if a != "" && req.CallTool != nil {
+			a += " " + contactOffer
+		}
+		if a != "" {
+			return a
+		}
+	}
+	if a := best(ix, q); a != "" {
 		return a
 	}
 	if a := bestVisitor(visitor, q); a != "" {
 		return a
 	}
-	return unknown(p)
+	return recordUnknown(ctx, req, question)
 }
 
 // personaIndex returns the persona's sentence index, built once per persona version.

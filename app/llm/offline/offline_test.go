@@ -33,7 +33,7 @@ func ask(r *Responder, p twin.Persona, msgs ...string) string {
 		}
 		req.Messages = append(req.Messages, twin.Message{Role: role, Content: m})
 	}
-	return r.Answer(req)
+	return r.Answer(context.Background(), req)
 }
 
 func TestAnswersFromPersona(t *testing.T) {
@@ -98,7 +98,7 @@ func TestStreamConcatenatesToAnswer(t *testing.T) {
 	if _, err := r.Stream(context.Background(), req, func(d string) error { n++; b.WriteString(d); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := b.String(), r.Answer(req); got != want || n < 3 {
+	if got, want := b.String(), r.Answer(context.Background(), req); got != want || n < 3 {
 		t.Fatalf("stream = %q in %d chunks, want %q in several", got, n, want)
 	}
 }
@@ -138,7 +138,7 @@ func BenchmarkAnswer(b *testing.B) {
 	r := New(0)
 	req := twin.GenerateRequest{Persona: p, Messages: []twin.Message{{Role: twin.RoleUser, Content: "What do you think about AI coding tools?"}}}
 	for b.Loop() {
-		r.Answer(req)
+		r.Answer(context.Background(), req)
 	}
 }
 
