@@ -24,6 +24,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/embedded"
 
 	"github.com/digitaltwin/twin/app/chat"
 	"github.com/digitaltwin/twin/app/httpapi"
@@ -113,16 +114,47 @@ type faults struct {
 }
 
 // Tracers obtained from the global provider before the first otel.SetTracerProvider (the chat
-// package's) stay bound to the first provider set. So the test binary sets one provider first,
-// in TestMain, and each test swaps the recorder behind it.
+// package's) stay bound to the first provider set. So the test binary sets a switchable provider
+// first, in TestMain; tests point it at a recorder, benchmarks at no-op or a real exporter.
 var (
-	swap   = &swapProcessor{}
-	testTP = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(swap), sdktrace.WithIDGenerator(xray.NewIDGenerator()))
+	swap     = &swapProcessor{}
+	testTP   = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(swap), sdktrace.WithIDGenerator(xray.NewIDGenerator()))
+	switcher = newSwitchProvider(testTP)
 )
 
 func TestMain(m *testing.M) {
-	otel.SetTracerProvider(testTP)
+	otel.SetTracerProvider(switcher)
 	os.Exit(m.Run())
+}
+
+// switchProvider is a TracerProvider whose tracers start spans on whichever provider is current.
+type switchProvider struct {
+	embedded.TracerProvider
+	cur atomic.Value // trace.TracerProvider
+}
+
+func newSwitchProvider(tp trace.TracerProvider) *switchProvider {
+	s := &switchProvider{}
+	s.cur.Store(&tp)
+	return s
+}
+
+func (s *switchProvider) set(tp trace.TracerProvider) { s.cur.Store(&tp) }
+
+func (s *switchProvider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
+	return &switchTracer{p: s, name: name, opts: opts}
+}
+
+type switchTracer struct {
+	embedded.Tracer
+	p    *switchProvider
+	name string
+	opts []trace.TracerOption
+}
+
+func (t *switchTracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	tp := *t.p.cur.Load().(*trace.TracerProvider)
+	return tp.Tracer(t.name, t.opts...).Start(ctx, name, opts...)
 }
 
 // swapProcessor forwards to the current test's recorder.
@@ -149,8 +181,9 @@ func useRecorder(t testing.TB) *tracetest.SpanRecorder {
 	t.Helper()
 	sr := tracetest.NewSpanRecorder()
 	swap.cur.Store(sr)
+	switcher.set(testTP)
 	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
-	otel.SetTracerProvider(testTP)
+	otel.SetTracerProvider(switcher)
 	otel.SetTextMapPropagator(telemetry.Propagator())
 	t.Cleanup(func() {
 		swap.cur.Store(nil)

@@ -2,11 +2,12 @@ package telemetry
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Namespace is the CloudWatch namespace of every metric the twin emits.
@@ -121,22 +122,11 @@ func (m *Metrics) RecordTurn(ctx context.Context, t Turn) error {
 	return err
 }
 
-type emfMetric struct {
-	Name string `json:"Name"`
-	Unit string `json:"Unit"`
-}
+// bufPool recycles record buffers: a turn's record is written on the hot path of every turn.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-type emfDirective struct {
-	Namespace  string      `json:"Namespace"`
-	Dimensions [][]string  `json:"Dimensions"`
-	Metrics    []emfMetric `json:"Metrics"`
-}
-
-type emfMeta struct {
-	Timestamp         int64          `json:"Timestamp"`
-	CloudWatchMetrics []emfDirective `json:"CloudWatchMetrics"`
-}
-
+// encode writes the record by hand: it is on every turn's path, and a map through
+// encoding/json cost more than the rest of the record-keeping together.
 func (m *Metrics) encode(ctx context.Context, t Turn) ([]byte, error) {
 	outcome := t.Outcome
 	if outcome == "" {
@@ -150,58 +140,109 @@ func (m *Metrics) encode(ctx context.Context, t Turn) ([]byte, error) {
 	if outcome != OutcomeOK {
 		errCount = 1
 	}
-	values := map[string]any{
-		MetricTurns:            1,
-		MetricTurnLatency:      millis(t.Latency),
-		MetricInputTokens:      t.InputTokens,
-		MetricOutputTokens:     t.OutputTokens,
-		MetricEstimatedCostUSD: cost,
-		MetricHistoryTruncated: t.HistoryTruncated,
-		MetricS3Retries:        t.S3Retries,
-		MetricTurnErrors:       errCount,
-	}
-	if t.TimeToFirstToken > 0 {
-		values[MetricTimeToFirstToken] = millis(t.TimeToFirstToken)
-	}
-	defs := make([]emfMetric, 0, len(TurnMetrics))
+	hasTTFT := t.TimeToFirstToken > 0
+
+	bp := bufPool.Get().(*[]byte)
+	b := (*bp)[:0]
+	b = append(b, `{"_aws":{"Timestamp":`...)
+	b = strconv.AppendInt(b, m.now().UnixMilli(), 10)
+	b = append(b, `,"CloudWatchMetrics":[{"Namespace":"`+Namespace+`","Dimensions":[["`+DimEnvironment+`"],["`+DimEnvironment+`","`+DimOutcome+`"]],"Metrics":[`...)
+	first := true
 	for _, d := range TurnMetrics {
-		if _, ok := values[d.Name]; ok {
-			defs = append(defs, emfMetric(d))
+		if d.Name == MetricTimeToFirstToken && !hasTTFT {
+			continue
 		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, `{"Name":"`...)
+		b = append(b, d.Name...)
+		b = append(b, `","Unit":"`...)
+		b = append(b, d.Unit...)
+		b = append(b, `"}`...)
 	}
-	rec := make(map[string]any, len(values)+10)
-	for k, v := range values {
-		rec[k] = v
-	}
-	rec["_aws"] = emfMeta{
-		Timestamp: m.now().UnixMilli(),
-		CloudWatchMetrics: []emfDirective{{
-			Namespace:  Namespace,
-			Dimensions: DimensionSets(),
-			Metrics:    defs,
-		}},
-	}
-	rec[DimEnvironment] = m.environment
-	rec[DimOutcome] = outcome
+	b = append(b, `]}]}`...)
+	b = appendStringField(b, DimEnvironment, m.environment)
+	b = appendStringField(b, DimOutcome, outcome)
 	// Properties: searchable in Logs Insights, not dimensions (no cardinality cost).
-	rec["provider"] = t.Provider
-	rec["model"] = t.Model
-	rec["streamed"] = t.Streamed
+	b = appendStringField(b, "provider", t.Provider)
+	b = appendStringField(b, "model", t.Model)
+	b = append(b, `,"streamed":`...)
+	b = strconv.AppendBool(b, t.Streamed)
 	if id := CorrelationID(ctx); id != "" {
-		rec["correlation_id"] = id
+		b = appendStringField(b, KeyCorrelationID, id)
 	}
 	if id := SessionID(ctx); id != "" {
-		rec["session_id"] = id
+		b = appendStringField(b, KeySessionID, id)
 	}
 	if sc := spanContext(ctx); sc.IsValid() {
-		rec["trace_id"] = sc.TraceID().String()
-		rec["xray_trace_id"] = XRayTraceID(sc.TraceID())
+		b = appendStringField(b, KeyTraceID, sc.TraceID().String())
+		b = appendStringField(b, KeyXRayTraceID, XRayTraceID(sc.TraceID()))
 	}
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return nil, fmt.Errorf("encode EMF record: %w", err)
+	b = appendNumField(b, MetricTurns, 1)
+	b = appendNumField(b, MetricTurnLatency, millis(t.Latency))
+	if hasTTFT {
+		b = appendNumField(b, MetricTimeToFirstToken, millis(t.TimeToFirstToken))
 	}
-	return append(b, '\n'), nil
+	b = appendNumField(b, MetricInputTokens, float64(t.InputTokens))
+	b = appendNumField(b, MetricOutputTokens, float64(t.OutputTokens))
+	b = appendNumField(b, MetricEstimatedCostUSD, cost)
+	b = appendNumField(b, MetricHistoryTruncated, float64(t.HistoryTruncated))
+	b = appendNumField(b, MetricS3Retries, float64(t.S3Retries))
+	b = appendNumField(b, MetricTurnErrors, float64(errCount))
+	b = append(b, "}\n"...)
+	out := append([]byte(nil), b...)
+	*bp = b
+	bufPool.Put(bp)
+	return out, nil
+}
+
+func appendStringField(b []byte, key, v string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return appendJSONString(b, v)
+}
+
+func appendNumField(b []byte, key string, v float64) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		v = 0
+	}
+	return strconv.AppendFloat(b, v, 'g', -1, 64)
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and control characters
+// escaped, invalid UTF-8 replaced by U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, "\\ufffd"...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }
 
 // millis is d in fractional milliseconds (CloudWatch keeps the precision).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -132,5 +133,39 @@ func TestXRayTraceID(t *testing.T) {
 	}
 	if got := XRayTraceID(trace.TraceID{}); got != "" {
 		t.Errorf("invalid id → %q", got)
+	}
+}
+
+// FuzzEMFStrings: any provider, model and ids give one valid JSON line that round-trips them
+// (invalid UTF-8 becomes U+FFFD, as encoding/json does).
+func FuzzEMFStrings(f *testing.F) {
+	f.Add("openai", "gpt-4o\"\\\n\x00", "corr")
+	f.Add("bedrock", "\xff\xfe", "é✓")
+	f.Fuzz(func(t *testing.T, provider, model, corr string) {
+		var buf bytes.Buffer
+		m := NewMetrics(&buf, "staging")
+		ctx := WithCorrelationID(context.Background(), corr)
+		if err := m.RecordTurn(ctx, Turn{Provider: provider, Model: model, Latency: time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Count(buf.Bytes(), []byte("\n")) != 1 {
+			t.Fatalf("not one line: %q", buf.Bytes())
+		}
+		rec := decodeEMF(t, buf.Bytes())
+		want := func(s string) string { return string([]rune(s)) } // each invalid byte → U+FFFD
+		if rec["provider"] != want(provider) || rec["model"] != want(model) || (corr != "" && rec["correlation_id"] != want(corr)) {
+			t.Errorf("round trip: provider %q model %q corr %q → %v %v %v", provider, model, corr, rec["provider"], rec["model"], rec["correlation_id"])
+		}
+	})
+}
+
+func BenchmarkRecordTurn(b *testing.B) {
+	m := NewMetrics(io.Discard, "production")
+	ctx := WithSessionID(WithCorrelationID(context.Background(), "0123456789abcdef0123456789abcdef"), "0b5e5d1e-1234-4abc-8def-426614174000")
+	turn := Turn{Provider: "bedrock", Model: "us.anthropic.claude-3-5-haiku-20241022-v1:0", Latency: 1234 * time.Millisecond,
+		TimeToFirstToken: 321 * time.Millisecond, InputTokens: 2000, OutputTokens: 300}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = m.RecordTurn(ctx, turn)
 	}
 }

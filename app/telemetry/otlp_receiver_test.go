@@ -21,9 +21,11 @@ type receiver struct {
 	spans    []*tracepb.Span
 	resource map[string]string
 	headers  []http.Header
+	exports  int  // export requests received
+	discard  bool // decode but keep nothing (benchmarks)
 }
 
-func newReceiver(t *testing.T) *receiver {
+func newReceiver(t testing.TB) *receiver {
 	t.Helper()
 	rc := &receiver{resource: map[string]string{}}
 	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +49,12 @@ func newReceiver(t *testing.T) *receiver {
 			return
 		}
 		rc.mu.Lock()
+		rc.exports++
+		if rc.discard {
+			rc.mu.Unlock()
+			w.Header().Set("Content-Type", "application/x-protobuf")
+			return
+		}
 		rc.headers = append(rc.headers, r.Header.Clone())
 		for _, rs := range req.ResourceSpans {
 			for _, kv := range rs.GetResource().GetAttributes() {
