@@ -66,6 +66,12 @@ type Config struct {
 	MaxMessageChars    int
 	MaxSessionMessages int
 
+	// Owner features: where notifications go (none: logged), and the Secrets Manager id of the
+	// token that opens the owner summary outside ENVIRONMENT=local.
+	OwnerTopicARN      string
+	OwnerNotifyWindow  time.Duration
+	OwnerTokenSecretID string
+
 	LogLevel    slog.Level
 	FrontendDir string
 	LambdaFront string // "", http-api, function-url
@@ -95,6 +101,9 @@ func Load(getenv func(string) string) (Config, error) {
 		RateLimitPerMinute: p.intRange("RATE_LIMIT_PER_MINUTE", 60, 1, 1_000_000),
 		MaxMessageChars:    p.intRange("MAX_MESSAGE_CHARS", 4000, 1, 100_000),
 		MaxSessionMessages: p.intRange("MAX_SESSION_MESSAGES", 500, 2, 100_000),
+		OwnerTopicARN:      p.str("OWNER_TOPIC_ARN", ""),
+		OwnerNotifyWindow:  time.Duration(p.intRange("OWNER_NOTIFY_WINDOW_SECONDS", 60, 0, 3600)) * time.Second,
+		OwnerTokenSecretID: p.str("OWNER_TOKEN_SECRET_ID", ""),
 		FrontendDir:        p.str("FRONTEND_DIR", "frontend/out"),
 		LambdaFront:        p.oneOf("LAMBDA_FRONT", "", "", "http-api", "function-url"),
 		Version:            version,
@@ -140,6 +149,9 @@ func (p *parser) check(c Config) {
 		if c.BedrockModelID == "" {
 			p.fail("BEDROCK_MODEL_ID", "is required when LLM_PROVIDER=bedrock")
 		}
+	}
+	if c.OwnerTopicARN != "" && !strings.HasPrefix(c.OwnerTopicARN, "arn:") {
+		p.fail("OWNER_TOPIC_ARN", "must be an SNS topic ARN (got %q)", c.OwnerTopicARN)
 	}
 	if c.MemoryBucket == "" && c.MemoryDir == "" {
 		p.fail("MEMORY_DIR", "must not be empty when S3_MEMORY_BUCKET is unset")
@@ -264,6 +276,8 @@ func (c Config) LogAttrs() []slog.Attr {
 		slog.Duration("offline_token_delay", c.OfflineTokenDelay),
 		slog.Any("cors_allowed_origins", c.CORSAllowedOrigins), slog.Int("rate_limit_per_minute", c.RateLimitPerMinute),
 		slog.Int("max_message_chars", c.MaxMessageChars), slog.Int("max_session_messages", c.MaxSessionMessages),
+		slog.String("owner_topic_arn", c.OwnerTopicARN), slog.Duration("owner_notify_window", c.OwnerNotifyWindow),
+		slog.String("owner_token_secret_id", c.OwnerTokenSecretID),
 		slog.String("log_level", c.LogLevel.String()), slog.String("frontend_dir", c.FrontendDir),
 		slog.String("lambda_front", c.LambdaFront), slog.String("version", c.Version),
 	}

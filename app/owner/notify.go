@@ -116,3 +116,13 @@ func plural(n int, what string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, what)
 }
+
+// LogPublisher "publishes" to the log: the local twin's owner notifications, readable in the
+// terminal running `make run`.
+type LogPublisher struct{ Logger *slog.Logger }
+
+// Publish logs the notification.
+func (p LogPublisher) Publish(ctx context.Context, subject, message string) error {
+	p.Logger.InfoContext(ctx, "owner notification (local: not sent anywhere)", "subject", subject, "message", message)
+	return nil
+}
