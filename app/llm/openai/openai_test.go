@@ -320,4 +320,3 @@ func TestEmptyReplyIsUnavailable(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
-
