@@ -19,9 +19,20 @@ import (
 // responder, in-memory store) with tracing off (no provider: SetupTracing's default) and on
 // (SetupTracing with OTEL_TRACES_EXPORTER=otlp exporting in batches to a local OTLP/HTTP
 // receiver, which decodes every request). It reports the per-turn p50 and p99 besides the mean.
+//
+// store=memory is the CPU-only worst case (no I/O at all, so tracing's fixed cost is the
+// largest share); store=file is the local default store on disk.
 func BenchmarkTurnTracing(b *testing.B) {
-	for _, mode := range []string{"off", "otlp"} {
-		b.Run("tracing="+mode, func(b *testing.B) {
+	for _, store := range []string{"memory", "file"} {
+		for _, mode := range []string{"off", "otlp"} {
+			b.Run("store="+store+"/tracing="+mode, func(b *testing.B) { benchTurn(b, store, mode) })
+		}
+	}
+}
+
+func benchTurn(b *testing.B, store, mode string) {
+	{
+		{
 			switch mode {
 			case "off":
 				switcher.set(noop.NewTracerProvider())
@@ -44,7 +55,11 @@ func BenchmarkTurnTracing(b *testing.B) {
 			}
 			otel.SetTracerProvider(switcher)
 			otel.SetTextMapPropagator(telemetry.Propagator())
-			s := buildStack(b, faults{}, nil)
+			f := faults{}
+			if store == "file" {
+				f.fileStore = b.TempDir()
+			}
+			s := buildStack(b, f, nil)
 			body := `{"message":"Where do you live and what do you do on weekends?"}`
 			lat := make([]time.Duration, 0, b.N)
 			b.ReportAllocs()
@@ -65,6 +80,70 @@ func BenchmarkTurnTracing(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 			switcher.set(testTP)
+		}
+	}
+}
+
+// BenchmarkTurnTracingPaired alternates turns with tracing off and on (exporting over OTLP/HTTP
+// to a local receiver) on the same twin, so both see the same machine noise (the 2-core machine
+// is shared), and reports each side's p50 and the p50 overhead in percent. The exporter's
+// background work (batching, protobuf, HTTP) runs concurrently and is charged to both sides.
+func BenchmarkTurnTracingPaired(b *testing.B) {
+	for _, store := range []string{"memory", "file"} {
+		b.Run("store="+store, func(b *testing.B) {
+			rc := newReceiver(b)
+			rc.discard = true
+			shutdown, err := telemetry.SetupTracing(context.Background(), env(map[string]string{
+				"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": rc.URL,
+			}), "bench")
+			if err != nil {
+				b.Fatal(err)
+			}
+			on := otel.GetTracerProvider()
+			off := noop.NewTracerProvider()
+			otel.SetTracerProvider(switcher)
+			otel.SetTextMapPropagator(telemetry.Propagator())
+			defer func() {
+				_ = shutdown(context.Background())
+				switcher.set(testTP)
+			}()
+			f := faults{}
+			if store == "file" {
+				f.fileStore = b.TempDir()
+			}
+			s := buildStack(b, f, nil)
+			body := `{"message":"Where do you live and what do you do on weekends?"}`
+			lat := [2][]time.Duration{make([]time.Duration, 0, b.N/2+1), make([]time.Duration, 0, b.N/2+1)}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				side := i % 2
+				if side == 0 {
+					switcher.set(off)
+				} else {
+					switcher.set(on)
+				}
+				start := time.Now()
+				req := httptest.NewRequest("POST", "/api/chat", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				s.handler.ServeHTTP(rec, req)
+				lat[side] = append(lat[side], time.Since(start))
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
+			b.StopTimer()
+			if len(lat[1]) == 0 {
+				return
+			}
+			p50 := func(d []time.Duration) float64 {
+				slices.Sort(d)
+				return float64(d[len(d)/2].Nanoseconds()) / 1000
+			}
+			offP50, onP50 := p50(lat[0]), p50(lat[1])
+			b.ReportMetric(offP50, "p50-off-µs")
+			b.ReportMetric(onP50, "p50-on-µs")
+			b.ReportMetric(100*(onP50-offP50)/offP50, "p50-overhead-%")
 		})
 	}
 }

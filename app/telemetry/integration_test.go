@@ -29,6 +29,7 @@ import (
 	"github.com/digitaltwin/twin/app/chat"
 	"github.com/digitaltwin/twin/app/httpapi"
 	"github.com/digitaltwin/twin/app/llm/offline"
+	"github.com/digitaltwin/twin/app/memory/filestore"
 	"github.com/digitaltwin/twin/app/memory/memstore"
 	"github.com/digitaltwin/twin/app/prompt"
 	"github.com/digitaltwin/twin/app/telemetry"
@@ -50,7 +51,7 @@ func (p fakePersona) Persona(context.Context) (twin.Persona, error) {
 
 // fakeStore is the in-memory store with injectable failures.
 type fakeStore struct {
-	*memstore.Store
+	twin.Store
 	getErr, appendErr error
 }
 
@@ -111,6 +112,7 @@ type stack struct {
 
 type faults struct {
 	persona, get, append, provider error
+	fileStore                      string // directory: use the real file store instead of memory
 }
 
 // Tracers obtained from the global provider before the first otel.SetTracerProvider (the chat
@@ -207,7 +209,15 @@ func buildStack(t testing.TB, f faults, sr *tracetest.SpanRecorder) *stack {
 		provider = failingProvider{f.provider}
 	}
 	persona := fakePersona{f.persona}
-	store := fakeStore{Store: memstore.New(), getErr: f.get, appendErr: f.append}
+	var inner twin.Store = memstore.New()
+	if f.fileStore != "" {
+		fs, err := filestore.New(f.fileStore)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inner = fs
+	}
+	store := fakeStore{Store: inner, getErr: f.get, appendErr: f.append}
 	svc := &chat.Service{
 		Persona: persona, Store: store, Provider: provider, Budget: prompt.DefaultBudget,
 		MaxSessionMessages: 500, Logger: logger, Metrics: telemetry.NewMetrics(s.metrics, "staging"),
