@@ -496,3 +496,19 @@ func TestCustomLogGroups(t *testing.T) {
 		t.Error("custom log groups not used")
 	}
 }
+
+// TestAlarmShapeIndependentOfNames: infra renders the alarm list once with placeholder names to
+// declare the resources, then again with the real ones; the set and order must not change.
+func TestAlarmShapeIndependentOfNames(t *testing.T) {
+	other := dashboards.Names{Region: "us-east-1", Environment: names.Environment, HTTPFunction: "a", StreamFunction: "b",
+		APIID: "c", MemoryBucket: "d"}
+	a, b := dashboards.Alarms(names), dashboards.Alarms(other)
+	if len(a) != len(b) {
+		t.Fatalf("%d alarms vs %d", len(a), len(b))
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || len(a[i].Metrics) != len(b[i].Metrics) {
+			t.Errorf("alarm %d: %q (%d queries) vs %q (%d)", i, a[i].Name, len(a[i].Metrics), b[i].Name, len(b[i].Metrics))
+		}
+	}
+}
