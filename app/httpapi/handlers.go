@@ -37,7 +37,7 @@ func bodyLimit(maxChars int) int64 {
 
 // handleChat serves POST /api/chat (JSON unless streaming is asked for) and, with alwaysStream,
 // POST /api/chat/stream.
-func handleChat(d Deps, maxBody int64, alwaysStream bool) http.Handler {
+func handleChat(d Deps, sessions *sessionLimiter, maxBody int64, alwaysStream bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, err := decodeChat(w, r, maxBody, d.Options.MaxMessageChars)
 		if err != nil {
@@ -46,10 +46,22 @@ func handleChat(d Deps, maxBody int64, alwaysStream bool) http.Handler {
 		}
 		stream := alwaysStream || (req.Stream != nil && *req.Stream) || acceptsEventStream(r)
 		turn := chat.Request{Message: strings.TrimSpace(*req.Message), Streamed: stream}
-		if req.SessionID == nil {
+		client, asked := clientKey(r), ""
+		if req.SessionID != nil {
+			asked = *req.SessionID
+		}
+		if ok, wait := sessions.allow(client, asked); !ok {
+			writeError(w, r, d.Logger, &twin.Error{
+				Code: twin.CodeRateLimited, RetryAfter: wait,
+				Message: "too many new conversations from your address; please continue an existing one or try again later",
+			})
+			return
+		}
+		if asked == "" {
 			turn.SessionID = newSessionID()
+			sessions.remember(client, turn.SessionID)
 		} else {
-			turn.SessionID = *req.SessionID
+			turn.SessionID = asked
 		}
 		ctx := telemetry.WithSessionID(r.Context(), turn.SessionID)
 		r = r.WithContext(ctx)

@@ -19,7 +19,10 @@ type Options struct {
 	MaxMessageChars    int
 	CORSAllowedOrigins []string
 	RateLimitPerMinute int
-	FrontendDir        string // "" or missing: no UI, a hint page at /
+	// MaxNewSessions is how many distinct new session ids one client may start per 10 minutes;
+	// 0 means RateLimitPerMinute/2, at least 5.
+	MaxNewSessions int
+	FrontendDir    string // "" or missing: no UI, a hint page at /
 }
 
 // Deps are what the handlers need.
@@ -34,7 +37,7 @@ type Deps struct {
 // NewServer returns the twin's http.Handler.
 func NewServer(d Deps) http.Handler {
 	mux := http.NewServeMux()
-	addRoutes(mux, d)
+	addRoutes(mux, d, newSessionLimiter(newSessionBudget(d.Options)))
 	limiter := newRateLimiter(d.Options.RateLimitPerMinute)
 	var h http.Handler = mux
 	h = rateLimit(limiter, d.Logger, h)

@@ -47,10 +47,16 @@ func TestGolden(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			req, st := Build(in, Tokens)
+			// The prompt part of the request (tools and their callback are the chat service's).
+			type promptPart struct {
+				System   string
+				Messages []twin.Message
+				Persona  twin.Persona
+			}
 			got, err := json.MarshalIndent(struct {
-				Request twin.GenerateRequest
+				Request promptPart
 				Stats   Stats
-			}{req, st}, "", "  ")
+			}{promptPart{req.System, req.Messages, req.Persona}, st}, "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}

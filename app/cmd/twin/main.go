@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/digitaltwin/twin/app/config"
+	"github.com/digitaltwin/twin/app/httpapi"
 	"github.com/digitaltwin/twin/app/telemetry"
 	"github.com/digitaltwin/twin/app/wire"
 )
@@ -29,6 +30,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// timeouts are the server's connection limits; tests shorten them.
+var timeouts = httpapi.DefaultTimeouts
 
 // run starts the server and serves until ctx is done, then shuts down gracefully.
 func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -57,14 +61,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if err != nil {
 		return fmt.Errorf("listen on PORT=%d: %w", cfg.Port, err)
 	}
-	srv := &http.Server{
-		Handler:           app.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := httpapi.NewHTTPServer(app.Handler, logger, timeouts)
 	logger.LogAttrs(ctx, slog.LevelInfo, "twin started", append(cfg.LogAttrs(), slog.String("addr", "http://"+ln.Addr().String()))...)
 	fmt.Fprintf(stderr, "Digital Twin is running at http://localhost:%d\n", ln.Addr().(*net.TCPAddr).Port)
 
