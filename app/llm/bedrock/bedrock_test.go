@@ -1,0 +1,267 @@
+package bedrock_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+
+	"github.com/digitaltwin/twin/app/awsclient/fakes3"
+	"github.com/digitaltwin/twin/app/llm/bedrock"
+	"github.com/digitaltwin/twin/app/twin"
+)
+
+const modelID = "anthropic.claude-test-v1:0"
+
+// fakeBedrock speaks ConverseStream: a restJson1 request, an application/vnd.amazon.eventstream
+// response of binary event-stream messages.
+type fakeBedrock struct {
+	mu     sync.Mutex
+	bodies []map[string]any
+	paths  []string
+	handle func(w http.ResponseWriter, r *http.Request, s *eventWriter)
+}
+
+type eventWriter struct {
+	w   http.ResponseWriter
+	enc *eventstream.Encoder
+}
+
+func (s *eventWriter) event(typ string, payload any) {
+	b, _ := json.Marshal(payload)
+	msg := eventstream.Message{Payload: b}
+	msg.Headers.Set(":message-type", eventstream.StringValue("event"))
+	msg.Headers.Set(":event-type", eventstream.StringValue(typ))
+	msg.Headers.Set(":content-type", eventstream.StringValue("application/json"))
+	_ = s.enc.Encode(s.w, msg)
+	s.w.(http.Flusher).Flush()
+}
+
+func (s *eventWriter) exception(typ, message string) {
+	b, _ := json.Marshal(map[string]string{"message": message})
+	msg := eventstream.Message{Payload: b}
+	msg.Headers.Set(":message-type", eventstream.StringValue("exception"))
+	msg.Headers.Set(":exception-type", eventstream.StringValue(typ))
+	msg.Headers.Set(":content-type", eventstream.StringValue("application/json"))
+	_ = s.enc.Encode(s.w, msg)
+	s.w.(http.Flusher).Flush()
+}
+
+func (s *eventWriter) delta(text string) {
+	s.event("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"text": text}})
+}
+
+func (s *eventWriter) begin() {
+	s.w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
+	s.w.WriteHeader(http.StatusOK)
+	s.event("messageStart", map[string]any{"role": "assistant"})
+}
+
+func (s *eventWriter) end(in, out int) {
+	s.event("contentBlockStop", map[string]any{"contentBlockIndex": 0})
+	s.event("messageStop", map[string]any{"stopReason": "end_turn"})
+	s.event("metadata", map[string]any{
+		"usage":   map[string]any{"inputTokens": in, "outputTokens": out, "totalTokens": in + out},
+		"metrics": map[string]any{"latencyMs": 12},
+	})
+}
+
+func (f *fakeBedrock) start(t *testing.T) *bedrock.Provider {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		f.mu.Lock()
+		f.bodies = append(f.bodies, body)
+		f.paths = append(f.paths, r.URL.Path)
+		f.mu.Unlock()
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
+			http.Error(w, "unsigned", http.StatusForbidden)
+			return
+		}
+		f.handle(w, r, &eventWriter{w: w, enc: eventstream.NewEncoder()})
+	}))
+	t.Cleanup(srv.Close)
+	client := bedrockruntime.NewFromConfig(fakes3.Config(t), func(o *bedrockruntime.Options) {
+		o.BaseEndpoint = aws.String(srv.URL)
+	})
+	p, err := bedrock.New(client, bedrock.Config{ModelID: modelID, FirstTokenTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+var req = twin.GenerateRequest{
+	System: "You are Ada's twin.",
+	Messages: []twin.Message{
+		{Role: twin.RoleAssistant, Content: "(dropped: history starts with the twin)"},
+		{Role: twin.RoleUser, Content: "hi"},
+		{Role: twin.RoleUser, Content: "anyone there?"},
+		{Role: twin.RoleAssistant, Content: "hello"},
+		{Role: twin.RoleUser, Content: "what do you build?"},
+	},
+}
+
+func collect(p *bedrock.Provider, ctx context.Context) (string, twin.Usage, error) {
+	var sb strings.Builder
+	u, err := p.Stream(ctx, req, func(d string) error { sb.WriteString(d); return nil })
+	return sb.String(), u, err
+}
+
+func TestStreamTextAndUsage(t *testing.T) {
+	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *eventWriter) {
+		s.begin()
+		s.delta("I build ")
+		s.delta("compilers.")
+		s.end(42, 3)
+	}}
+	p := f.start(t)
+	text, usage, err := collect(p, context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text != "I build compilers." || usage != (twin.Usage{InputTokens: 42, OutputTokens: 3}) {
+		t.Fatalf("text %q usage %+v", text, usage)
+	}
+	if p.Name() != "bedrock" || p.Model() != modelID {
+		t.Errorf("Name, Model = %q, %q", p.Name(), p.Model())
+	}
+	if got, want := f.paths[0], "/model/"+modelID+"/converse-stream"; got != want {
+		t.Errorf("path = %s, want %s", got, want)
+	}
+	body := f.bodies[0]
+	sys, _ := json.Marshal(body["system"])
+	if string(sys) != `[{"text":"You are Ada's twin."}]` {
+		t.Errorf("system = %s", sys)
+	}
+	msgs, _ := json.Marshal(body["messages"])
+	want := `[{"content":[{"text":"hi"},{"text":"anyone there?"}],"role":"user"},{"content":[{"text":"hello"}],"role":"assistant"},{"content":[{"text":"what do you build?"}],"role":"user"}]`
+	if string(msgs) != want {
+		t.Errorf("messages =\n%s\nwant\n%s", msgs, want)
+	}
+}
+
+func TestThrottlingIsUnavailable(t *testing.T) {
+	calls := 0
+	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *eventWriter) {
+		calls++
+		w.Header().Set("X-Amzn-ErrorType", "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/")
+		w.Header().Set("Content-Type", "application/json")
+		if calls > 1 {
+			w.Header().Set("Retry-After", "9")
+		}
+		w.WriteHeader(http.StatusTooManyRequests)
+		fmt.Fprint(w, `{"message":"Too many requests, please wait before trying again."}`)
+	}}
+	p := f.start(t)
+	text, _, err := collect(p, context.Background())
+	te := twin.AsError(err)
+	if te.Code != twin.CodeLLMUnavailable || text != "" {
+		t.Fatalf("err = %v (code %s), want llm_unavailable", err, te.Code)
+	}
+	if te.RetryAfter != 9*time.Second {
+		t.Errorf("RetryAfter = %v, want the server's 9s", te.RetryAfter)
+	}
+	if !strings.Contains(err.Error(), "ThrottlingException") {
+		t.Errorf("cause lost: %v", err)
+	}
+}
+
+func TestExceptionBeforeFirstTokenIsUnavailable(t *testing.T) {
+	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *eventWriter) {
+		s.begin()
+		s.exception("throttlingException", "slow down")
+	}}
+	_, _, err := collect(f.start(t), context.Background())
+	if te := twin.AsError(err); te.Code != twin.CodeLLMUnavailable || te.RetryAfter != bedrock.DefaultRetryAfter {
+		t.Fatalf("err = %v, want llm_unavailable with the default hint", err)
+	}
+}
+
+func TestErrorMidStream(t *testing.T) {
+	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *eventWriter) {
+		s.begin()
+		s.delta("I build ")
+		s.exception("modelStreamErrorException", "the model stopped")
+	}}
+	text, _, err := collect(f.start(t), context.Background())
+	if err == nil || text != "I build " {
+		t.Fatalf("text %q err %v", text, err)
+	}
+	var te *twin.Error
+	if errors.As(err, &te) {
+		t.Fatalf("after the first token the error is not an API error: %v", err)
+	}
+	if !strings.Contains(err.Error(), "the model stopped") {
+		t.Errorf("cause lost: %v", err)
+	}
+}
+
+func TestCancelStopsStream(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *eventWriter) {
+		s.begin()
+		s.delta("first")
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}}
+	p := f.start(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Stream(ctx, req, func(string) error { cancel(); return nil })
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Stream did not return after cancel")
+	}
+}
+
+func TestFirstTokenTimeout(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *eventWriter) {
+		s.begin()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}}
+	p := f.start(t) // FirstTokenTimeout 2s
+	start := time.Now()
+	_, _, err := collect(p, context.Background())
+	if twin.ErrorCode(err) != twin.CodeLLMUnavailable || time.Since(start) > 4*time.Second {
+		t.Fatalf("err = %v after %v", err, time.Since(start))
+	}
+}
+
+func TestEmitErrorReturnedAsIs(t *testing.T) {
+	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *eventWriter) {
+		s.begin()
+		s.delta("a")
+		s.end(1, 1)
+	}}
+	boom := errors.New("client went away")
+	if _, err := f.start(t).Stream(context.Background(), req, func(string) error { return boom }); err != boom {
+		t.Fatalf("err = %v", err)
+	}
+}
