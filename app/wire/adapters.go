@@ -5,35 +5,104 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/digitaltwin/twin/app/awsclient"
 	"github.com/digitaltwin/twin/app/config"
+	"github.com/digitaltwin/twin/app/llm/bedrock"
 	"github.com/digitaltwin/twin/app/llm/offline"
+	"github.com/digitaltwin/twin/app/llm/openai"
 	"github.com/digitaltwin/twin/app/memory/filestore"
+	"github.com/digitaltwin/twin/app/memory/s3store"
 	"github.com/digitaltwin/twin/app/persona"
+	"github.com/digitaltwin/twin/app/persona/s3source"
+	"github.com/digitaltwin/twin/app/secrets"
 	"github.com/digitaltwin/twin/app/twin"
 )
 
 // newStore returns the conversation store: S3 when S3_MEMORY_BUCKET is set, else files.
-func newStore(_ context.Context, cfg config.Config, _ *App) (twin.Store, error) {
+func newStore(ctx context.Context, cfg config.Config, _ *App) (twin.Store, error) {
 	if cfg.MemoryBucket != "" {
-		return nil, fmt.Errorf("S3_MEMORY_BUCKET: the S3 store is not wired yet")
+		awsCfg, err := loadAWS(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return s3store.New(newS3(awsCfg), cfg.MemoryBucket, cfg.MemoryPrefix), nil
 	}
 	return filestore.New(cfg.MemoryDir)
 }
 
 // newPersona returns the persona source: S3 when S3_PERSONA_BUCKET is set, else the file.
-func newPersona(_ context.Context, cfg config.Config, logger *slog.Logger, _ *App) (twin.PersonaSource, error) {
+func newPersona(ctx context.Context, cfg config.Config, logger *slog.Logger, _ *App) (twin.PersonaSource, error) {
 	if cfg.PersonaBucket != "" {
-		return nil, fmt.Errorf("S3_PERSONA_BUCKET: the S3 persona source is not wired yet")
+		awsCfg, err := loadAWS(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return s3source.New(newS3(awsCfg), cfg.PersonaBucket, cfg.PersonaKey, logger), nil
 	}
 	return persona.NewFileSource(cfg.PersonaFile, logger), nil
 }
 
 // newProvider returns the LLM provider LLM_PROVIDER names.
-func newProvider(_ context.Context, cfg config.Config, _ *slog.Logger, _ *App) (twin.Provider, error) {
+func newProvider(ctx context.Context, cfg config.Config, _ *slog.Logger, _ *App) (twin.Provider, error) {
 	switch cfg.LLMProvider {
 	case "offline":
 		return offline.New(cfg.OfflineTokenDelay), nil
+	case "openai":
+		keys, err := openAIKeys(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return openai.New(openai.Config{BaseURL: cfg.OpenAIBaseURL, Model: cfg.OpenAIModel, Keys: keys})
+	case "bedrock":
+		awsCfg, err := loadAWS(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return bedrock.New(bedrockruntime.NewFromConfig(awsCfg), bedrock.Config{ModelID: cfg.BedrockModelID})
 	default:
 		return nil, fmt.Errorf("LLM_PROVIDER=%s is not wired yet", cfg.LLMProvider)
 	}
+}
+
+// openAIKeys picks the key source: OPENAI_API_KEY (config accepts it only locally), else the
+// Secrets Manager secret, read once now so a bad secret fails the start with a clear line; a
+// local server without either (Ollama, llama.cpp) sends a placeholder.
+func openAIKeys(ctx context.Context, cfg config.Config) (openai.KeySource, error) {
+	switch {
+	case cfg.OpenAIAPIKey != "":
+		return secrets.Static(cfg.OpenAIAPIKey.Value()), nil
+	case cfg.LLMAPIKeySecretID != "":
+		awsCfg, err := loadAWS(ctx)
+		if err != nil {
+			return nil, err
+		}
+		keys := secrets.New(secretsmanager.NewFromConfig(awsCfg), cfg.LLMAPIKeySecretID)
+		if _, err := keys.Key(ctx); err != nil {
+			return nil, err
+		}
+		return keys, nil
+	default:
+		return secrets.Static("no-key"), nil
+	}
+}
+
+// loadAWS loads the SDK configuration (AWS_REGION, AWS_ENDPOINT_URL[_S3], profiles, the Lambda
+// role) with the twin's retryer.
+func loadAWS(ctx context.Context) (aws.Config, error) {
+	return awsclient.Load(ctx, awsclient.Options{})
+}
+
+// newS3 returns an S3 client; with a custom endpoint (AWS_ENDPOINT_URL_S3: MinIO, versitygw,
+// LocalStack…) it addresses buckets by path, which those servers need.
+func newS3(awsCfg aws.Config) *s3.Client {
+	c := s3.NewFromConfig(awsCfg)
+	if c.Options().BaseEndpoint != nil {
+		c = s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = true })
+	}
+	return c
 }
