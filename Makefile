@@ -35,10 +35,50 @@ fuzz:
 	  done; \
 	done
 
-# ---- frontend (owned by the frontend work; placeholders until frontend/ exists) ----
-.PHONY: frontend-build test-frontend
-frontend-build:
-	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund && npm run build; else echo "frontend/ not present yet: serving the API only"; fi
+# ---- frontend (owned by the frontend work) ----
+# The chat page: Next.js static export in frontend/out, served by app/cmd/twin.
+.PHONY: frontend-build test-frontend e2e chromium dev frontend-bench screenshots
+export NEXT_TELEMETRY_DISABLED := 1
+NPM_CI := npm ci --no-audit --no-fund
 
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && $(NPM_CI)
+	@touch $@
+
+## frontend-build: the static export (frontend/out); NEXT_PUBLIC_API_BASE_URL=https://api.example sets a cross-origin API
+frontend-build: frontend/node_modules/.package-lock.json
+	cd frontend && npm run build
+
+## test-frontend: npm ci, Biome, tsc, Vitest (unit, msw, fast-check), export build, JS budget, e2e
 test-frontend:
-	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund && npm test; fi
+	cd frontend && $(NPM_CI)
+	cd frontend && npm run lint && npm run typecheck && npm run test:unit
+	cd frontend && npm run build && node scripts/budget.mjs
+	$(MAKE) e2e
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+## e2e: Playwright (playwright-core + Debian chromium) against the real Go server, axe-core included
+e2e: chromium frontend/node_modules/.package-lock.json
+	@test -f frontend/out/index.html || $(MAKE) frontend-build
+	$(GO) build -o build/twin ./app/cmd/twin
+	cd frontend && TWIN_BIN=$(CURDIR)/build/twin npm run test:e2e
+
+## dev: next dev on :3000 (hot reload) against the Go server on :8000 (CORS allowed for :3000 locally)
+dev: frontend/node_modules/.package-lock.json
+	@trap 'kill 0' EXIT; \
+	CORS_ALLOWED_ORIGINS=http://localhost:3000 $(GO) run ./app/cmd/twin & \
+	cd frontend && NEXT_PUBLIC_API_BASE_URL=http://localhost:8000 npm run dev
+
+## frontend-bench: first-load JS budget, Send→first-token time, Lighthouse 12.2.3 mobile (figures in docs/benchmarks.md)
+frontend-bench: chromium frontend-build
+	$(GO) build -o build/twin ./app/cmd/twin
+	cd frontend && node scripts/budget.mjs
+	cd frontend && TWIN_BIN=$(CURDIR)/build/twin node scripts/ttft.mjs
+	cd frontend && TWIN_BIN=$(CURDIR)/build/twin node scripts/lighthouse.mjs
+
+## screenshots: docs/screenshots/*.png of a real conversation (desktop/mobile, light/dark)
+screenshots: chromium frontend-build
+	$(GO) build -o build/twin ./app/cmd/twin
+	cd frontend && TWIN_BIN=$(CURDIR)/build/twin node scripts/screenshots.mjs

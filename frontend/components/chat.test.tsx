@@ -31,7 +31,7 @@ function heldStream(deltas: string[], at: number) {
 async function ready() {
   const user = userEvent.setup();
   const view = render(<Chat baseUrl="" retry={fastRetry} />);
-  await screen.findByRole("heading", { name: `Hi, I'm ${persona.name}.` });
+  await screen.findByRole("heading", { name: "Chat with Ada" });
   const input = screen.getByRole("textbox", { name: "Message" });
   await waitFor(() => expect(input).toBeEnabled());
   return { user, view, input };

@@ -335,7 +335,10 @@ export function Chat({
         </div>
       </main>
 
-      <div className="bg-gradient-to-t from-zinc-50 from-60% to-transparent pb-[max(env(safe-area-inset-bottom),0.75rem)] dark:from-zinc-950">
+      <section
+        aria-label="Write a message"
+        className="bg-gradient-to-t from-zinc-50 from-60% to-transparent pb-[max(env(safe-area-inset-bottom),0.75rem)] dark:from-zinc-950"
+      >
         <div className="mx-auto max-w-3xl px-4">
           {notice && <NoticeBar notice={notice} onRetry={retryLast} onNew={newConversation} />}
           <Composer
@@ -349,7 +352,7 @@ export function Chat({
             inputRef={inputRef}
           />
         </div>
-      </div>
+      </section>
     </div>
   );
 }
@@ -364,14 +367,17 @@ function EmptyState({
   onPick: (q: string) => void;
 }) {
   return (
-    <section aria-labelledby="greeting" className="flex flex-1 flex-col justify-center py-10">
+    // Top-aligned, with the greeting's space reserved: the prerendered heading and paragraph are the
+    // largest paint, and the persona's text replaces theirs in place when it arrives (no layout shift,
+    // no late LCP); the starters appear below, moving nothing.
+    <section aria-labelledby="greeting" className="pt-[12vh] pb-10 sm:pt-[18vh]">
       <p className="mb-3 inline-flex items-center gap-1.5 text-sm font-medium text-zinc-600 dark:text-zinc-400">
         <SparkIcon /> Digital twin
       </p>
       <h2 id="greeting" className="text-2xl font-semibold tracking-tight sm:text-3xl">
-        {persona ? `Hi, I'm ${persona.name}.` : "Hello there."}
+        {persona ? `Chat with ${persona.name.split(/\s+/)[0]}` : "Hello there"}
       </h2>
-      <p className="mt-2 min-h-12 text-lg text-zinc-600 dark:text-zinc-400">
+      <p className="mt-2 min-h-[5.25rem] max-w-2xl text-lg text-zinc-600 sm:min-h-14 dark:text-zinc-400">
         {persona?.greeting || "Ask me about my work, my background, or what I think."}
       </p>
       {persona && persona.starters.length > 0 && (

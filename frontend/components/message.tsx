@@ -43,7 +43,7 @@ export const Message = memo(function Message({
 }) {
   if (message.role === "user") {
     return (
-      <div className="twin-in flex justify-end">
+      <div className="twin-in flex justify-end" data-role="user">
         <h2 className="sr-only">You said:</h2>
         <div className="max-w-[85%] whitespace-pre-wrap break-words rounded-2xl rounded-br-md bg-zinc-900 px-4 py-2.5 text-[15px] leading-relaxed text-white shadow-sm sm:max-w-[75%] dark:bg-zinc-100 dark:text-zinc-900">
           {message.content}
@@ -54,7 +54,7 @@ export const Message = memo(function Message({
 
   const { content, state } = message;
   return (
-    <div className="twin-in flex items-start gap-3">
+    <div className="twin-in flex items-start gap-3" data-role="assistant" data-state={state}>
       <Avatar name={name} />
       <div className="min-w-0 max-w-[85%] sm:max-w-[80%]">
         <h2 className="sr-only">{name} said:</h2>

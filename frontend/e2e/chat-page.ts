@@ -1,0 +1,70 @@
+/** Page object for the chat page: everything by role and accessible name (DESIGN §10). */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { Locator, Page } from "playwright-core";
+
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve("axe-core/axe.min.js"),
+  "utf8",
+);
+
+export class ChatPage {
+  readonly input: Locator;
+  readonly send: Locator;
+  readonly stop: Locator;
+  readonly log: Locator;
+  readonly replies: Locator;
+  readonly alert: Locator;
+
+  constructor(readonly page: Page) {
+    this.input = page.getByRole("textbox", { name: "Message" });
+    this.send = page.getByRole("button", { name: "Send", exact: true });
+    this.stop = page.getByRole("button", { name: "Stop", exact: true });
+    this.log = page.getByRole("log");
+    this.replies = this.log.locator('[data-role="assistant"]');
+    // Scoped: Next's route announcer is an (empty) role="alert" element too.
+    this.alert = page.getByRole("region", { name: "Write a message" }).getByRole("alert");
+  }
+
+  async goto(url: string) {
+    await this.page.goto(url);
+    await this.page.getByRole("heading", { level: 1 }).waitFor();
+    await this.page.waitForFunction(
+      () => !document.querySelector("textarea")?.hasAttribute("disabled"),
+    );
+  }
+
+  async ask(text: string) {
+    await this.input.fill(text);
+    await this.send.click();
+  }
+
+  lastReply(): Locator {
+    return this.replies.last();
+  }
+
+  /** Waits until the newest reply finished (the Send button is back and the reply is done). */
+  async waitForReply() {
+    await this.lastReply().and(this.page.locator('[data-state="done"]')).waitFor();
+    await this.send.waitFor();
+  }
+
+  /** Runs axe-core in the page; returns the violations (WCAG 2.1 A/AA and best practices). */
+  async axe(): Promise<{ id: string; help: string; nodes: { target: string[] }[] }[]> {
+    await this.page.evaluate(axeSource);
+    return this.page.evaluate(async () => {
+      // biome-ignore lint/suspicious/noExplicitAny: axe is injected at runtime
+      const axe = (window as any).axe;
+      const res = await axe.run(document, {
+        runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: axe's result shape
+      return res.violations.map((v: any) => ({
+        id: v.id,
+        help: v.help,
+        // biome-ignore lint/suspicious/noExplicitAny: axe's result shape
+        nodes: v.nodes.map((n: any) => ({ target: n.target })),
+      }));
+    });
+  }
+}
