@@ -1,0 +1,89 @@
+package faults_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/digitaltwin/twin/app/chat"
+	"github.com/digitaltwin/twin/app/faults"
+	"github.com/digitaltwin/twin/app/httpapi"
+	"github.com/digitaltwin/twin/app/llm/offline"
+	"github.com/digitaltwin/twin/app/memory/memstore"
+	"github.com/digitaltwin/twin/app/persona"
+	"github.com/digitaltwin/twin/app/prompt"
+	"github.com/digitaltwin/twin/app/twin"
+)
+
+// newTwin serves the whole twin with provider on an in-memory store.
+func newTwin(t *testing.T, provider twin.Provider) (*httptest.Server, twin.Store) {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	store := memstore.New()
+	src := persona.NewFileSource("../../me.txt", logger)
+	svc := &chat.Service{Persona: src, Store: store, Provider: provider, Budget: prompt.DefaultBudget, MaxSessionMessages: 500, Logger: logger}
+	srv := httptest.NewServer(httpapi.NewServer(httpapi.Deps{Chat: svc, Store: store, Persona: src, Logger: logger,
+		Options: httpapi.Options{Environment: "local", Version: "test", MaxMessageChars: 4000, RateLimitPerMinute: 100000}}))
+	t.Cleanup(srv.Close)
+	return srv, store
+}
+
+func post(t *testing.T, url, body string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func get(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// A model failing before its first token answers 503 llm_unavailable + Retry-After; one failing
+// mid-stream ends the stream with an error event. Either way the visitor's message is kept,
+// what was streamed is what is stored, and nothing is stored twice.
+func TestProviderFaults(t *testing.T) {
+	const sid = "77777777-7777-4777-8777-000000000001"
+	t.Run("before", func(t *testing.T) {
+		srv, store := newTwin(t, faults.NewProvider(offline.New(0), 1, 0, 1))
+		resp, body := post(t, srv.URL+"/api/chat", `{"message":"Where do you live?","session_id":"`+sid+`"}`)
+		if resp.StatusCode != 503 || !strings.Contains(body, "llm_unavailable") || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("%d %s", resp.StatusCode, body)
+		}
+		if sess, err := store.Get(context.Background(), sid); err != nil || len(sess.Messages) != 1 {
+			t.Fatalf("stored %+v %v", sess.Messages, err)
+		}
+	})
+	t.Run("during", func(t *testing.T) {
+		srv, store := newTwin(t, faults.NewProvider(offline.New(0), 0, 1, 1))
+		resp, body := post(t, srv.URL+"/api/chat/stream", `{"message":"Where do you live?","session_id":"`+sid+`"}`)
+		if resp.StatusCode != 200 || !strings.Contains(body, `"type":"error"`) || strings.Contains(body, faults.ErrInjected.Error()) {
+			t.Fatalf("%d %s", resp.StatusCode, body)
+		}
+		var streamed strings.Builder
+		for _, line := range strings.Split(body, "\n") {
+			if i := strings.Index(line, `"delta":"`); i >= 0 {
+				streamed.WriteString(strings.TrimSuffix(line[i+len(`"delta":"`):], `"}`))
+			}
+		}
+		sess, err := store.Get(context.Background(), sid)
+		if err != nil || len(sess.Messages) != 2 || sess.Messages[1].Content != streamed.String() {
+			t.Fatalf("stored %+v (%v), streamed %q", sess.Messages, err, streamed.String())
+		}
+	})
+}
