@@ -82,3 +82,17 @@ frontend-bench: chromium frontend-build
 screenshots: chromium frontend-build
 	$(GO) build -o build/twin ./app/cmd/twin
 	cd frontend && TWIN_BIN=$(CURDIR)/build/twin node scripts/screenshots.mjs
+
+# ---- infra ----
+.PHONY: test-infra policy-pack smoke
+## test-infra: the Pulumi program for staging and prod under mocks, policy checks, policy pack, smoke, workflows
+test-infra:
+	$(GO) test -count=1 ./infra/...
+
+## policy-pack: build the policy pack binary (pulumi preview --policy-pack infra/policypack builds it too)
+policy-pack:
+	$(GO) build -o build/policypack/policypack ./infra/policypack
+
+## smoke: check a deployed twin end to end: make smoke URL=https://staging.twin.example.com
+smoke:
+	$(GO) run ./infra/smoke -url "$(URL)"
