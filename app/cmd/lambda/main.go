@@ -1,0 +1,72 @@
+// Command lambda is the twin on AWS Lambda (provided.al2023, arm64, built as `bootstrap` by
+// `make lambda`). It serves the same http.Handler as the local server, through one of two fronts
+// chosen by LAMBDA_FRONT: "http-api" (API Gateway HTTP API, payload 2.0, buffered) or
+// "function-url" (a function URL with InvokeMode RESPONSE_STREAM, streamed token by token).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/digitaltwin/twin/app/config"
+	"github.com/digitaltwin/twin/app/telemetry"
+	"github.com/digitaltwin/twin/app/wire"
+)
+
+func main() {
+	start, err := setup(context.Background(), os.Getenv, os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	start() // never returns
+}
+
+// setup builds the twin and returns the function that hands it to the Lambda runtime. Errors
+// here (a bad configuration, an unreadable secret) end the init phase with one clear line.
+func setup(ctx context.Context, getenv func(string) string, stdout io.Writer) (start func(), err error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, err
+	}
+	logger := telemetry.NewLogger(stdout, cfg.LogLevel, telemetry.RedactFor(cfg.Environment, cfg.LogLevel))
+	shutdownTracing, err := telemetry.SetupTracing(ctx, getenv, cfg.Version)
+	if err != nil {
+		return nil, fmt.Errorf("tracing: %w", err)
+	}
+	app, err := wire.New(ctx, cfg, logger, stdout)
+	if err != nil {
+		return nil, err
+	}
+	onSIGTERM := func() {
+		app.Close()
+		sctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		_ = shutdownTracing(sctx)
+	}
+	logger.LogAttrs(ctx, slog.LevelInfo, "twin lambda ready", cfg.LogAttrs()...)
+	h := Handler(cfg.LambdaFront, app.Handler)
+	if h == nil {
+		return nil, errors.New("config: LAMBDA_FRONT must be http-api or function-url in Lambda")
+	}
+	return func() { lambda.StartWithOptions(h, lambda.WithEnableSIGTERM(onSIGTERM)) }, nil
+}
+
+// Handler returns the Lambda handler function of front for h, or nil for an unknown front.
+func Handler(front string, h http.Handler) any {
+	switch front {
+	case "http-api":
+		return HTTPAPI(h)
+	case "function-url":
+		return FunctionURL(h)
+	}
+	return nil
+}
