@@ -9,7 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/contrib/propagators/aws/xray"
 	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/digitaltwin/twin/app/telemetry"
@@ -84,10 +88,12 @@ func benchTurn(b *testing.B, store, mode string) {
 	}
 }
 
-// BenchmarkTurnTracingPaired alternates turns with tracing off and on (exporting over OTLP/HTTP
-// to a local receiver) on the same twin, so both see the same machine noise (the 2-core machine
-// is shared), and reports each side's p50 and the p50 overhead in percent. The exporter's
-// background work (batching, protobuf, HTTP) runs concurrently and is charged to both sides.
+// BenchmarkTurnTracingPaired rotates turns between three tracing set-ups on the same twin, so all
+// three see the same machine noise (the 2-core machine is shared): off (nothing installed, the
+// default), sdk (spans recorded and batched, exported to a no-op exporter: the in-request cost)
+// and otlp (SetupTracing exporting over OTLP/HTTP to a local receiver that decodes every request).
+// It reports each side's p50 and the p50 overhead of sdk and otlp over off, in percent. The
+// exporter's background work runs concurrently and is charged to all sides alike.
 func BenchmarkTurnTracingPaired(b *testing.B) {
 	for _, store := range []string{"memory", "file"} {
 		b.Run("store="+store, func(b *testing.B) {
@@ -99,12 +105,14 @@ func BenchmarkTurnTracingPaired(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			on := otel.GetTracerProvider()
-			off := noop.NewTracerProvider()
+			sdk := sdktrace.NewTracerProvider(sdktrace.WithBatcher(tracetest.NewNoopExporter()),
+				sdktrace.WithIDGenerator(xray.NewIDGenerator()))
+			sides := []trace.TracerProvider{noop.NewTracerProvider(), sdk, otel.GetTracerProvider()}
 			otel.SetTracerProvider(switcher)
 			otel.SetTextMapPropagator(telemetry.Propagator())
 			defer func() {
 				_ = shutdown(context.Background())
+				_ = sdk.Shutdown(context.Background())
 				switcher.set(testTP)
 			}()
 			f := faults{}
@@ -113,15 +121,11 @@ func BenchmarkTurnTracingPaired(b *testing.B) {
 			}
 			s := buildStack(b, f, nil)
 			body := `{"message":"Where do you live and what do you do on weekends?"}`
-			lat := [2][]time.Duration{make([]time.Duration, 0, b.N/2+1), make([]time.Duration, 0, b.N/2+1)}
+			lat := make([][]time.Duration, len(sides))
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				side := i % 2
-				if side == 0 {
-					switcher.set(off)
-				} else {
-					switcher.set(on)
-				}
+				side := i % len(sides)
+				switcher.set(sides[side])
 				start := time.Now()
 				req := httptest.NewRequest("POST", "/api/chat", strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
@@ -133,17 +137,19 @@ func BenchmarkTurnTracingPaired(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			if len(lat[1]) == 0 {
+			if len(lat[len(sides)-1]) == 0 {
 				return
 			}
 			p50 := func(d []time.Duration) float64 {
 				slices.Sort(d)
 				return float64(d[len(d)/2].Nanoseconds()) / 1000
 			}
-			offP50, onP50 := p50(lat[0]), p50(lat[1])
-			b.ReportMetric(offP50, "p50-off-µs")
-			b.ReportMetric(onP50, "p50-on-µs")
-			b.ReportMetric(100*(onP50-offP50)/offP50, "p50-overhead-%")
+			off, rec, exp := p50(lat[0]), p50(lat[1]), p50(lat[2])
+			b.ReportMetric(off, "p50-off-µs")
+			b.ReportMetric(rec, "p50-sdk-µs")
+			b.ReportMetric(exp, "p50-otlp-µs")
+			b.ReportMetric(100*(rec-off)/off, "sdk-overhead-%")
+			b.ReportMetric(100*(exp-off)/off, "otlp-overhead-%")
 		})
 	}
 }

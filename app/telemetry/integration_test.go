@@ -149,14 +149,19 @@ func (s *switchProvider) Tracer(name string, opts ...trace.TracerOption) trace.T
 
 type switchTracer struct {
 	embedded.Tracer
-	p    *switchProvider
-	name string
-	opts []trace.TracerOption
+	p     *switchProvider
+	name  string
+	opts  []trace.TracerOption
+	cache sync.Map // *trace.TracerProvider → trace.Tracer, so benchmarks pay no lookup per span
 }
 
 func (t *switchTracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
-	tp := *t.p.cur.Load().(*trace.TracerProvider)
-	return tp.Tracer(t.name, t.opts...).Start(ctx, name, opts...)
+	tpp := t.p.cur.Load().(*trace.TracerProvider)
+	tr, ok := t.cache.Load(tpp)
+	if !ok {
+		tr, _ = t.cache.LoadOrStore(tpp, (*tpp).Tracer(t.name, t.opts...))
+	}
+	return tr.(trace.Tracer).Start(ctx, name, opts...)
 }
 
 // swapProcessor forwards to the current test's recorder.
