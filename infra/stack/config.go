@@ -63,9 +63,12 @@ type Config struct {
 	ThrottleRate       float64
 	ThrottleBurst      int
 
-	AlarmEmail   string
-	WAF          bool
-	WAFRateLimit int // requests per IP per 5 minutes
+	AlarmEmail string
+	// OwnerFeatures deploys what app/owner needs (notification topic, owner token secret).
+	OwnerFeatures bool
+	OwnerEmail    string // subscribed to the owner topic; default alarmEmail
+	WAF           bool
+	WAFRateLimit  int // requests per IP per 5 minutes
 
 	GitHubRepository      string // owner/repo: create the OIDC deploy role for this stack
 	GitHubEnvironment     string // GitHub environment the deploy role trusts
@@ -152,6 +155,8 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		GitHubOIDCProviderArn: str("githubOidcProviderArn", ""),
 	}
 	cfg.ThrottleRate = float64(num("throttleRate", 1000))
+	cfg.OwnerFeatures = c.Get("ownerFeatures") == "" || c.GetBool("ownerFeatures")
+	cfg.OwnerEmail = str("ownerEmail", cfg.AlarmEmail)
 	cfg.OwnerPrefixes = list("ownerPrefixes", []string{"leads/", "questions/", "feedback/"})
 	cfg.BedrockProfileRegions = list("bedrockProfileRegions", nil)
 	defLevel := "info"
@@ -256,6 +261,9 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	}
 	if cfg.AlarmEmail != "" && !strings.Contains(cfg.AlarmEmail, "@") {
 		fail("alarmEmail", "is not an email address")
+	}
+	if cfg.OwnerEmail != "" && !strings.Contains(cfg.OwnerEmail, "@") {
+		fail("ownerEmail", "is not an email address")
 	}
 	if cfg.GitHubRepository != "" && !repoRE.MatchString(cfg.GitHubRepository) {
 		fail("githubRepository", "must be owner/repo, got %q", cfg.GitHubRepository)

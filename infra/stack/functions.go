@@ -49,6 +49,7 @@ type Functions struct {
 type functionDeps struct {
 	accountID pulumi.StringInput
 	storage   *Storage
+	owner     *Owner // nil when ownerFeatures is off
 }
 
 // NewFunctions creates the two functions from the one artifact.
@@ -185,6 +186,10 @@ func environment(cfg *Config, d functionDeps, front string) pulumi.StringMap {
 		env["OPENAI_MODEL"] = pulumi.String(cfg.OpenAIModel)
 		env["LLM_API_KEY_SECRET_ID"] = d.storage.Secret.Arn
 	}
+	if d.owner != nil {
+		env["OWNER_TOPIC_ARN"] = d.owner.Topic.Arn
+		env["OWNER_TOKEN_SECRET_ID"] = d.owner.Token.Arn
+	}
 	return env
 }
 
@@ -214,15 +219,21 @@ func (c *Config) BedrockModelArns(accountID string) []string {
 
 // runtimePolicy is the least-privilege policy of a function role, all from exact ARNs.
 func runtimePolicy(cfg *Config, d functionDeps, logGroupName string) pulumi.StringOutput {
-	outs := []any{d.accountID, d.storage.MemoryBucket.Arn}
+	// Resolve the ARNs by name: which ones exist depends on the configuration.
+	arns := pulumi.StringMap{"account": d.accountID, "bucket": d.storage.MemoryBucket.Arn}
 	if d.storage.Secret != nil {
-		outs = append(outs, d.storage.Secret.Arn)
+		arns["llmSecret"] = d.storage.Secret.Arn
 	}
 	if d.storage.Key != nil {
-		outs = append(outs, d.storage.Key.Arn)
+		arns["key"] = d.storage.Key.Arn
+	}
+	if d.owner != nil {
+		arns["ownerTopic"] = d.owner.Topic.Arn
+		arns["ownerToken"] = d.owner.Token.Arn
 	}
 	return policyJSON(func(v []any) (PolicyDocument, error) {
-		account, bucket := v[0].(string), v[1].(string)
+		a := v[0].(map[string]string)
+		account, bucket := a["account"], a["bucket"]
 		var objects, prefixes []string
 		for _, p := range cfg.MemoryPrefixes() {
 			objects = append(objects, bucket+"/"+p+"*")
@@ -230,27 +241,38 @@ func runtimePolicy(cfg *Config, d functionDeps, logGroupName string) pulumi.Stri
 		}
 		st := []Statement{
 			Allow("MemoryReadWrite", []string{"s3:GetObject", "s3:PutObject"}, objects...),
-			// ListBucket on the prefixes only, so a missing session reads as 404, not 403.
+			// ListBucket on the prefixes only, so a missing session reads as 404, not 403, and
+			// the owner view can list its records.
 			{Sid: "MemoryList", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{bucket},
 				Condition: map[string]map[string]any{"StringLike": {"s3:prefix": prefixes}}},
 			Allow("PersonaRead", []string{"s3:GetObject"}, bucket+"/"+cfg.PersonaKey),
 			Allow("OwnLogGroup", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 				fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:*", cfg.Region, account, logGroupName)),
 		}
-		switch cfg.LLMProvider {
-		case "bedrock":
+		if cfg.LLMProvider == "bedrock" {
 			st = append(st, Allow("InvokeModel",
 				[]string{"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}, cfg.BedrockModelArns(account)...))
-		case "openai":
-			st = append(st, Allow("ReadLLMKey", []string{"secretsmanager:GetSecretValue"}, v[2].(string)))
-			if len(v) > 3 {
-				st = append(st, Statement{Sid: "DecryptLLMKey", Effect: "Allow", Action: []string{"kms:Decrypt"},
-					Resource:  []string{v[3].(string)},
-					Condition: map[string]map[string]any{"StringEquals": {"kms:ViaService": "secretsmanager." + cfg.Region + ".amazonaws.com"}}})
-			}
+		}
+		var secrets []string
+		if arn, ok := a["llmSecret"]; ok {
+			secrets = append(secrets, arn)
+		}
+		if arn, ok := a["ownerToken"]; ok {
+			secrets = append(secrets, arn)
+		}
+		if len(secrets) > 0 {
+			st = append(st, Allow("ReadSecrets", []string{"secretsmanager:GetSecretValue"}, secrets...))
+		}
+		if key, ok := a["key"]; ok && len(secrets) > 0 {
+			st = append(st, Statement{Sid: "DecryptSecrets", Effect: "Allow", Action: []string{"kms:Decrypt"},
+				Resource:  []string{key},
+				Condition: map[string]map[string]any{"StringEquals": {"kms:ViaService": "secretsmanager." + cfg.Region + ".amazonaws.com"}}})
+		}
+		if topic, ok := a["ownerTopic"]; ok {
+			st = append(st, Allow("NotifyOwner", []string{"sns:Publish"}, topic))
 		}
 		// X-Ray ingestion has no resource-level permissions: "*" is the only valid resource.
 		st = append(st, Allow("XRayWrite", XRayWriteActions, "*"))
 		return Policy(st...), nil
-	}, outs...)
+	}, arns.ToStringMapOutput())
 }

@@ -15,6 +15,7 @@ type Outputs struct {
 	SiteURL           pulumi.StringOutput
 	SiteBucket        pulumi.StringOutput
 	DistributionID    pulumi.StringOutput
+	CDNDomain         pulumi.StringOutput // CNAME target when DNS is not in Route 53
 	APIEndpoint       pulumi.StringOutput
 	HTTPFunction      pulumi.StringOutput
 	StreamFunction    pulumi.StringOutput
@@ -22,6 +23,8 @@ type Outputs struct {
 	Alias             pulumi.StringOutput
 	MemoryBucket      pulumi.StringOutput
 	LLMSecretID       pulumi.StringOutput // "" unless llmProvider is openai
+	OwnerTokenSecret  pulumi.StringOutput // "" unless ownerFeatures
+	OwnerTopicArn     pulumi.StringOutput // "" unless ownerFeatures
 	AlarmTopicArn     pulumi.StringOutput
 	DashboardName     pulumi.StringOutput
 	DeployRoleArn     pulumi.StringOutput // "" unless githubRepository is set
@@ -30,10 +33,11 @@ type Outputs struct {
 // Map is the outputs by their exported names.
 func (o *Outputs) Map() map[string]pulumi.StringOutput {
 	return map[string]pulumi.StringOutput{
-		"siteUrl": o.SiteURL, "siteBucket": o.SiteBucket, "distributionId": o.DistributionID,
+		"siteUrl": o.SiteURL, "siteBucket": o.SiteBucket, "distributionId": o.DistributionID, "cdnDomain": o.CDNDomain,
 		"apiEndpoint": o.APIEndpoint, "httpFunction": o.HTTPFunction, "streamFunction": o.StreamFunction,
 		"streamFunctionUrl": o.StreamFunctionURL, "alias": o.Alias, "memoryBucket": o.MemoryBucket,
-		"llmSecretId": o.LLMSecretID, "alarmTopicArn": o.AlarmTopicArn, "dashboardName": o.DashboardName,
+		"llmSecretId":        o.LLMSecretID,
+		"ownerTokenSecretId": o.OwnerTokenSecret, "ownerTopicArn": o.OwnerTopicArn, "alarmTopicArn": o.AlarmTopicArn, "dashboardName": o.DashboardName,
 		"deployRoleArn": o.DeployRoleArn,
 	}
 }
@@ -57,7 +61,13 @@ func Deploy(ctx *pulumi.Context) (*Outputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	fns, err := NewFunctions(ctx, cfg, functionDeps{accountID: accountID, storage: storage})
+	deps := functionDeps{accountID: accountID, storage: storage}
+	if cfg.OwnerFeatures {
+		if deps.owner, err = NewOwner(ctx, cfg, storage); err != nil {
+			return nil, err
+		}
+	}
+	fns, err := NewFunctions(ctx, cfg, deps)
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +89,7 @@ func Deploy(ctx *pulumi.Context) (*Outputs, error) {
 		SiteURL:           site.URL,
 		SiteBucket:        site.Bucket.Bucket,
 		DistributionID:    site.Distribution.ID().ToStringOutput(),
+		CDNDomain:         site.Distribution.DomainName,
 		APIEndpoint:       api.Endpoint,
 		HTTPFunction:      fns.HTTP.Function.Name,
 		StreamFunction:    fns.Stream.Function.Name,
@@ -86,12 +97,18 @@ func Deploy(ctx *pulumi.Context) (*Outputs, error) {
 		Alias:             pulumi.String(AliasName).ToStringOutput(),
 		MemoryBucket:      storage.MemoryBucket.Bucket,
 		LLMSecretID:       empty,
+		OwnerTokenSecret:  empty,
+		OwnerTopicArn:     empty,
 		AlarmTopicArn:     obs.Topic.Arn,
 		DashboardName:     obs.Dashboard.DashboardName,
 		DeployRoleArn:     empty,
 	}
 	if storage.Secret != nil {
 		out.LLMSecretID = storage.Secret.Arn
+	}
+	if deps.owner != nil {
+		out.OwnerTokenSecret = deps.owner.Token.Arn
+		out.OwnerTopicArn = deps.owner.Topic.Arn
 	}
 	if cfg.GitHubRepository != "" {
 		role, err := NewDeployRole(ctx, cfg, accountID)

@@ -202,6 +202,9 @@ func TestFunctions(t *testing.T) {
 				if env["S3_MEMORY_BUCKET"] == "" || env["S3_MEMORY_BUCKET"] != env["S3_PERSONA_BUCKET"] {
 					t.Errorf("%s buckets %v / %v", name, env["S3_MEMORY_BUCKET"], env["S3_PERSONA_BUCKET"])
 				}
+				if !strings.HasPrefix(fmt.Sprint(env["OWNER_TOPIC_ARN"]), "arn:aws:sns:") || !strings.HasPrefix(fmt.Sprint(env["OWNER_TOKEN_SECRET_ID"]), "arn:aws:secretsmanager:") {
+					t.Errorf("%s owner env %v / %v", name, env["OWNER_TOPIC_ARN"], env["OWNER_TOKEN_SECRET_ID"])
+				}
 				for _, k := range []string{"OPENAI_API_KEY", "LLM_API_KEY"} {
 					if _, ok := env[k]; ok {
 						t.Errorf("%s env carries %s", name, k)
@@ -292,21 +295,25 @@ func TestRuntimeIAM(t *testing.T) {
 						!slices.Equal(got.Action, []string{"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}) {
 						t.Errorf("%s InvokeModel %+v, want %v", fn, got, want)
 					}
-					if _, ok := d["ReadLLMKey"]; ok {
-						t.Errorf("%s reads a secret it does not need", fn)
-					}
 				case "openai":
-					secret := res.Find(policy.TypeSecret)
-					if len(secret) != 1 {
-						t.Fatalf("%d secrets", len(secret))
-					}
-					if got := d["ReadLLMKey"]; !slices.Equal(got.Resource, []string{secret[0].State["arn"].(string)}) ||
-						!slices.Equal(got.Action, []string{"secretsmanager:GetSecretValue"}) {
-						t.Errorf("%s ReadLLMKey %+v", fn, got)
-					}
 					if _, ok := d["InvokeModel"]; ok {
 						t.Errorf("%s may invoke Bedrock without using it", fn)
 					}
+				}
+				secrets := []string{}
+				if cfg["twin:llmProvider"] == "openai" {
+					secrets = append(secrets, one(t, res, policy.TypeSecret, s.prefix+"-llm-api-key").State["arn"].(string))
+				}
+				secrets = append(secrets, one(t, res, policy.TypeSecret, s.prefix+"-owner-token").State["arn"].(string))
+				if got := d["ReadSecrets"]; !slices.Equal(got.Resource, secrets) || !slices.Equal(got.Action, []string{"secretsmanager:GetSecretValue"}) {
+					t.Errorf("%s ReadSecrets %+v, want exactly %v", fn, got, secrets)
+				}
+				topic := one(t, res, "aws:sns/topic:Topic", s.prefix+"-owner-notify").State["arn"].(string)
+				if got := d["NotifyOwner"]; !slices.Equal(got.Resource, []string{topic}) || !slices.Equal(got.Action, []string{"sns:Publish"}) {
+					t.Errorf("%s NotifyOwner %+v", fn, got)
+				}
+				if len(d) != 8-boolToInt(cfg["twin:llmProvider"] == "openai") {
+					t.Errorf("%s has %d statements: %v", fn, len(d), slices.Sorted(maps.Keys(d)))
 				}
 			}
 		})
@@ -515,11 +522,7 @@ func TestObservability(t *testing.T) {
 	for _, s := range stacks {
 		t.Run(s.name, func(t *testing.T) {
 			res := mustDeploy(t, s.name, nil)
-			topic := res.Find("aws:sns/topic:Topic")
-			if len(topic) != 1 {
-				t.Fatalf("%d topics", len(topic))
-			}
-			arn := topic[0].State["arn"]
+			arn := one(t, res, "aws:sns/topic:Topic", s.prefix+"-alarms").State["arn"]
 			alarms := res.Find(policy.TypeMetricAlarm)
 			want := dashboards.Alarms(dashboards.Names{Region: s.region, Environment: s.env, HTTPFunction: s.prefix + "-http",
 				StreamFunction: s.prefix + "-stream", APIID: "x", MemoryBucket: "y"})
@@ -560,8 +563,9 @@ func TestOutputsAndDeployRole(t *testing.T) {
 	for _, s := range stacks {
 		t.Run(s.name, func(t *testing.T) {
 			res := mustDeploy(t, s.name, nil)
-			want := []string{"alarmTopicArn", "alias", "apiEndpoint", "dashboardName", "deployRoleArn", "distributionId",
-				"httpFunction", "llmSecretId", "memoryBucket", "siteBucket", "siteUrl", "streamFunction", "streamFunctionUrl"}
+			want := []string{"alarmTopicArn", "alias", "apiEndpoint", "cdnDomain", "dashboardName", "deployRoleArn", "distributionId",
+				"httpFunction", "llmSecretId", "memoryBucket", "ownerTokenSecretId", "ownerTopicArn", "siteBucket", "siteUrl",
+				"streamFunction", "streamFunctionUrl"}
 			if got := slices.Sorted(maps.Keys(res.Outputs)); !slices.Equal(got, want) {
 				t.Errorf("outputs %v, want %v", got, want)
 			}
@@ -591,16 +595,31 @@ func TestVariants(t *testing.T) {
 		if len(keys) != 1 || keys[0].Inputs["enableKeyRotation"] != true {
 			t.Fatalf("keys %v", keys)
 		}
-		secret := res.Find(policy.TypeSecret)[0]
-		if secret.Inputs["kmsKeyId"] != keys[0].State["arn"] {
-			t.Errorf("secret key %v", secret.Inputs["kmsKeyId"])
+		for _, secret := range res.Find(policy.TypeSecret) {
+			if secret.Inputs["kmsKeyId"] != keys[0].State["arn"] {
+				t.Errorf("secret %s key %v", secret.Name, secret.Inputs["kmsKeyId"])
+			}
 		}
-		d := parseDoc(t, one(t, res, policy.TypeRolePolicy, "twin-staging-http-policy").Inputs["policy"]).bySid()["DecryptLLMKey"]
+		d := parseDoc(t, one(t, res, policy.TypeRolePolicy, "twin-staging-http-policy").Inputs["policy"]).bySid()["DecryptSecrets"]
 		if !slices.Equal(d.Resource, []string{keys[0].State["arn"].(string)}) || d.Condition["StringEquals"]["kms:ViaService"] != "secretsmanager.eu-west-1.amazonaws.com" {
-			t.Errorf("DecryptLLMKey %+v", d)
+			t.Errorf("DecryptSecrets %+v", d)
 		}
 		if v := policy.Check(policyResources(res)); len(v) > 0 {
 			t.Errorf("violations: %v", v)
+		}
+	})
+	t.Run("owner features off", func(t *testing.T) {
+		res := mustDeploy(t, "prod", func(c map[string]string) { c["twin:ownerFeatures"] = "false" })
+		if n := len(res.Find(policy.TypeSecret)) + len(res.Find("aws:sns/topic:Topic")); n != 1 {
+			t.Errorf("%d secrets and topics, want only the alarm topic", n)
+		}
+		env := get(one(t, res, policy.TypeFunction, "twin-prod-http").Inputs, "environment", "variables").(map[string]any)
+		if _, ok := env["OWNER_TOPIC_ARN"]; ok {
+			t.Error("OWNER_TOPIC_ARN without owner features")
+		}
+		d := parseDoc(t, one(t, res, policy.TypeRolePolicy, "twin-prod-http-policy").Inputs["policy"]).bySid()
+		if _, ok := d["ReadSecrets"]; ok {
+			t.Error("secret access without any secret")
 		}
 	})
 	t.Run("no CI role, foundation model, created certificates", func(t *testing.T) {
@@ -652,4 +671,11 @@ func TestConfigErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func boolToInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -142,19 +142,19 @@ func NewStorage(ctx *pulumi.Context, cfg *Config, opts ...pulumi.ResourceOption)
 		return nil, err
 	}
 
-	if cfg.LLMProvider == "openai" {
-		var kmsKeyID pulumi.StringPtrInput
-		if cfg.CustomerManagedKey {
-			s.Key, err = kms.NewKey(ctx, cfg.Prefix+"-secret-key", &kms.KeyArgs{
-				Description:          pulumi.String(fmt.Sprintf("%s LLM API key secret", cfg.Prefix)),
-				EnableKeyRotation:    pulumi.Bool(true),
-				DeletionWindowInDays: pulumi.Int(30),
-			}, parent)
-			if err != nil {
-				return nil, err
-			}
-			kmsKeyID = s.Key.Arn
+	var kmsKeyID pulumi.StringPtrInput
+	if cfg.CustomerManagedKey {
+		s.Key, err = kms.NewKey(ctx, cfg.Prefix+"-secret-key", &kms.KeyArgs{
+			Description:          pulumi.String(fmt.Sprintf("%s secrets (LLM API key, owner token)", cfg.Prefix)),
+			EnableKeyRotation:    pulumi.Bool(true),
+			DeletionWindowInDays: pulumi.Int(30),
+		}, parent)
+		if err != nil {
+			return nil, err
 		}
+		kmsKeyID = s.Key.Arn
+	}
+	if cfg.LLMProvider == "openai" {
 		// The secret is created empty: the key never passes through Pulumi config or state.
 		// docs/deploy.md: aws secretsmanager put-secret-value after the first `pulumi up`.
 		s.Secret, err = secretsmanager.NewSecret(ctx, cfg.Prefix+"-llm-api-key", &secretsmanager.SecretArgs{
