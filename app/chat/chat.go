@@ -237,7 +237,12 @@ func (s *Service) generate(ctx context.Context, req twin.GenerateRequest, t *tur
 		span.SetStatus(codes.Error, "canceled by the client")
 		return err
 	}
-	if t.deltas == 0 {
+	if !t.streamed {
+		// A JSON turn shows nothing until it is complete: a half reply is dropped, not stored,
+		// and the failure is the model's (the visitor's message is kept).
+		t.reply.Reset()
+	}
+	if t.deltas == 0 || !t.streamed {
 		var te *twin.Error
 		if !errors.As(err, &te) {
 			err = &twin.Error{Code: twin.CodeLLMUnavailable, Message: "the twin cannot answer right now; please try again shortly", RetryAfter: 5 * time.Second, Err: err}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/digitaltwin/twin/app/chat"
+	"github.com/digitaltwin/twin/app/faults"
+	"github.com/digitaltwin/twin/app/httpapi"
+	"github.com/digitaltwin/twin/app/llm/offline"
+	"github.com/digitaltwin/twin/app/memory/filestore"
+	"github.com/digitaltwin/twin/app/memory/memstore"
+	"github.com/digitaltwin/twin/app/memory/s3store"
+	"github.com/digitaltwin/twin/app/persona"
+	"github.com/digitaltwin/twin/app/prompt"
+	"github.com/digitaltwin/twin/app/twin"
+)
+
+// localTwin is the twin served in-process on a loopback port, with the store and injectors the
+// options chose.
+type localTwin struct {
+	URL      string
+	srv      *http.Server
+	dir      string
+	s3       *faults.FakeS3
+	provider *faults.Provider
+	logs     *levelCounter
+}
+
+// twinOptions are the server-side settings of an in-process twin.
+type twinOptions struct {
+	store          string
+	persona        string
+	rateLimit      int
+	maxNewSessions int
+	tokenDelay     time.Duration
+	s3             faults.S3Config
+	llmBefore      float64
+	llmDuring      float64
+	seed           uint64
+	timeouts       httpapi.Timeouts
+}
+
+func startTwin(ctx context.Context, o options) (*localTwin, error) {
+	var modes []faults.Mode
+	for _, m := range strings.Split(o.s3FaultModes, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			modes = append(modes, faults.Mode(m))
+		}
+	}
+	return newLocalTwin(ctx, twinOptions{
+		store: o.store, persona: o.persona, rateLimit: o.rateLimit, maxNewSessions: o.sessions * 2,
+		tokenDelay: o.tokenDelay, llmBefore: o.llmBefore, llmDuring: o.llmDuring, seed: o.seed,
+		s3:       faults.S3Config{Rate: o.s3FaultRate, Modes: modes, Latency: 100 * time.Millisecond, Seed: o.seed},
+		timeouts: httpapi.DefaultTimeouts,
+	})
+}
+
+func newLocalTwin(ctx context.Context, o twinOptions) (*localTwin, error) {
+	t := &localTwin{logs: &levelCounter{}}
+	logger := slog.New(t.logs)
+	var store twin.Store
+	switch o.store {
+	case "memory":
+		store = memstore.New()
+	case "file":
+		dir, err := os.MkdirTemp("", "twin-load-*")
+		if err != nil {
+			return nil, err
+		}
+		t.dir = dir
+		if store, err = filestore.New(dir + "/sessions"); err != nil {
+			return nil, err
+		}
+	case "s3":
+		for _, m := range o.s3.Modes {
+			if !validMode(m) {
+				return nil, fmt.Errorf("-s3-fault-modes: unknown fault %q", m)
+			}
+		}
+		fake, err := faults.NewFakeS3(o.s3, "twin-memory")
+		if err != nil {
+			return nil, err
+		}
+		t.s3 = fake
+		// Production retry budget (4 attempts), backoffs scaled down 10× to keep runs short.
+		client, err := fake.Client(ctx, 10*time.Millisecond)
+		if err != nil {
+			return nil, err
+		}
+		store = s3store.New(client, "twin-memory", "sessions/")
+	}
+	var provider twin.Provider = offline.New(o.tokenDelay)
+	if o.llmBefore > 0 || o.llmDuring > 0 {
+		t.provider = faults.NewProvider(provider, o.llmBefore, o.llmDuring, o.seed)
+		provider = t.provider
+	}
+	if _, err := os.Stat(o.persona); err != nil {
+		return nil, fmt.Errorf("-persona: %w (run from the repository root)", err)
+	}
+	src := persona.NewFileSource(o.persona, logger)
+	svc := &chat.Service{Persona: src, Store: store, Provider: provider, Budget: prompt.DefaultBudget, MaxSessionMessages: 500, Logger: logger}
+	h := httpapi.NewServer(httpapi.Deps{Chat: svc, Store: store, Persona: src, Logger: logger, Options: httpapi.Options{
+		Environment: "local", Version: "load", MaxMessageChars: 4000,
+		RateLimitPerMinute: o.rateLimit, MaxNewSessions: o.maxNewSessions,
+	}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	t.URL = "http://" + ln.Addr().String()
+	t.srv = httpapi.NewHTTPServer(h, logger, o.timeouts)
+	go func() { _ = t.srv.Serve(ln) }()
+	return t, nil
+}
+
+func validMode(m faults.Mode) bool {
+	for _, k := range faults.AllModes {
+		if m == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Close stops the server and removes its files.
+func (t *localTwin) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = t.srv.Shutdown(ctx)
+	if t.s3 != nil {
+		t.s3.Close()
+	}
+	if t.dir != "" {
+		_ = os.RemoveAll(t.dir)
+	}
+}
+
+// levelCounter is a slog.Handler that counts records by level and keeps the first few error
+// messages: the load run's logs are evidence, not output.
+type levelCounter struct {
+	mu     sync.Mutex
+	counts map[slog.Level]int
+	errors []string
+}
+
+func (c *levelCounter) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+
+func (c *levelCounter) Handle(_ context.Context, r slog.Record) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.counts == nil {
+		c.counts = map[slog.Level]int{}
+	}
+	c.counts[r.Level]++
+	if r.Level >= slog.LevelError && len(c.errors) < 5 {
+		msg := r.Message
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "error" {
+				msg += ": " + a.Value.String()
+			}
+			return true
+		})
+		c.errors = append(c.errors, msg)
+	}
+	return nil
+}
+
+func (c *levelCounter) WithAttrs([]slog.Attr) slog.Handler { return c }
+func (c *levelCounter) WithGroup(string) slog.Handler      { return c }
+
+func (c *levelCounter) summary() (warns, errs int, first []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.counts[slog.LevelWarn], c.counts[slog.LevelError], append([]string(nil), c.errors...)
+}
