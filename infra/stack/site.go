@@ -357,7 +357,6 @@ func dnsCertificate(ctx *pulumi.Context, name, domain, zoneID string, opts ...pu
 	cert, err := acm.NewCertificate(ctx, name, &acm.CertificateArgs{
 		DomainName:       pulumi.String(domain),
 		ValidationMethod: pulumi.String("DNS"),
-		KeyAlgorithm:     pulumi.String("EC_prime256v1"),
 	}, opts...)
 	if err != nil {
 		return pulumi.StringOutput{}, err
