@@ -54,6 +54,7 @@ func Propagator() propagation.TextMapPropagator {
 //     default http://localhost:4318/v1/traces; OTEL_EXPORTER_OTLP_HEADERS,
 //     OTEL_EXPORTER_OTLP_COMPRESSION=gzip. An X-Ray endpoint https://xray.<region>.amazonaws.com
 //     is signed with SigV4 (service xray) using the default AWS credential chain.
+//   - OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL may only be http/protobuf.
 //   - OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER (+ _ARG).
 //
 // Trace and span ids use X-Ray's format (epoch seconds in the first 4 bytes) so traces can be
@@ -151,6 +152,11 @@ func TracesEndpoint(getenv func(string) string) string {
 }
 
 func otlpExporter(ctx context.Context, getenv func(string) string) (sdktrace.SpanExporter, error) {
+	for _, k := range []string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
+		if v := getenv(k); v != "" && v != "http/protobuf" {
+			return nil, fmt.Errorf("%s: %q is not supported (only http/protobuf)", k, v)
+		}
+	}
 	endpoint := TracesEndpoint(getenv)
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

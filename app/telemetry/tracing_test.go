@@ -57,10 +57,11 @@ func TestSetupTracingNoneByDefault(t *testing.T) {
 func TestSetupTracingErrors(t *testing.T) {
 	resetGlobals(t)
 	for e, want := range map[string]map[string]string{
-		"OTEL_TRACES_EXPORTER":    {"OTEL_TRACES_EXPORTER": "jaeger"},
-		"OTEL_EXPORTER_OTLP":      {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": "ftp://x"},
-		"OTEL_TRACES_SAMPLER":     {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_TRACES_SAMPLER": "sometimes"},
-		"OTEL_TRACES_SAMPLER_ARG": {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "2"},
+		"OTEL_TRACES_EXPORTER":               {"OTEL_TRACES_EXPORTER": "jaeger"},
+		"OTEL_EXPORTER_OTLP":                 {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": "ftp://x"},
+		"OTEL_TRACES_SAMPLER":                {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_TRACES_SAMPLER": "sometimes"},
+		"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "grpc"},
+		"OTEL_TRACES_SAMPLER_ARG":            {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "2"},
 	} {
 		_, err := telemetry.SetupTracing(context.Background(), env(want), "test")
 		if err == nil || !strings.Contains(err.Error(), e) {
