@@ -1,6 +1,20 @@
 // Package telemetry carries request identity through a context and makes every log line, span and
-// metric of a chat turn carry it: correlation ids, the slog handler that stamps them, tracing
-// set-up and the per-turn CloudWatch EMF record.
+// metric of a chat turn carry it (see docs/observability.md):
+//
+//   - Identity: CorrelationIDFrom, WithCorrelationID, WithSessionID, WithRequest (method, path).
+//   - Logs: NewLogger / NewHandler, a slog handler that stamps correlation_id, session_id,
+//     trace_id, span_id, xray_trace_id, method and path on every line, redacts emails and phone
+//     numbers, and gives every ERROR line error, error_code and a short stack; LogError; ParseLevel,
+//     DefaultLevel, RedactFor.
+//   - Traces: SetupTracing installs the global provider and propagator from the OTEL_* variables
+//     (none by default, console, OTLP/HTTP; X-Ray ids; SigV4 to X-Ray's OTLP endpoint) and returns
+//     its shutdown; ForceFlush exports ended spans (end of a Lambda invocation); TraceHTTP is the
+//     HTTP middleware that continues the caller's or the Lambda invocation's trace and starts the
+//     server span of each request; InstrumentAWS traces AWS SDK calls. The twin's own spans use
+//     otel.Tracer(TracerName).
+//   - Metrics: NewMetrics(w, environment).RecordTurn writes one CloudWatch EMF line per chat turn
+//     (namespace DigitalTwin, dimensions Environment and Environment+Outcome); DefaultPrices
+//     estimates its cost.
 package telemetry
 
 import (
