@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -58,6 +59,15 @@ func TraceHTTP(next http.Handler) http.Handler {
 			status := rw.status
 			if status == 0 {
 				status = http.StatusOK
+			}
+			// A panic is a 500 for the span even when an outer middleware turns it into a
+			// response; re-raise it for that middleware once the span has ended.
+			if v := recover(); v != nil {
+				if v != http.ErrAbortHandler {
+					status = http.StatusInternalServerError
+					span.RecordError(fmt.Errorf("panic: %v", v), trace.WithStackTrace(true))
+				}
+				defer panic(v)
 			}
 			if r2.Pattern != "" {
 				span.SetName(routeName(r.Method, r2.Pattern))

@@ -240,3 +240,25 @@ func attrMap(kvs []attribute.KeyValue) map[string]string {
 	}
 	return m
 }
+
+// TestTraceHTTPPanic: a panic marks the server span as a 500 error and still reaches the outer
+// recovery middleware.
+func TestTraceHTTPPanic(t *testing.T) {
+	sr := recorder(t)
+	h := telemetry.TraceHTTP(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	var recovered any
+	func() {
+		defer func() { recovered = recover() }()
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/health", nil))
+	}()
+	if recovered != "boom" {
+		t.Fatalf("recovered %v, want the panic re-raised", recovered)
+	}
+	s := sr.Ended()
+	if len(s) != 1 || s[0].Status().Code != codes.Error || attrMap(s[0].Attributes())["http.response.status_code"] != "500" {
+		t.Fatalf("spans %v", spanNames(s))
+	}
+	if len(s[0].Events()) == 0 || s[0].Events()[0].Name != "exception" {
+		t.Error("panic not recorded as an exception")
+	}
+}
