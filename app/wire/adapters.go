@@ -20,6 +20,7 @@ import (
 	"github.com/digitaltwin/twin/app/persona"
 	"github.com/digitaltwin/twin/app/persona/s3source"
 	"github.com/digitaltwin/twin/app/secrets"
+	"github.com/digitaltwin/twin/app/telemetry"
 	"github.com/digitaltwin/twin/app/twin"
 )
 
@@ -92,9 +93,14 @@ func openAIKeys(ctx context.Context, cfg config.Config) (openai.KeySource, error
 }
 
 // loadAWS loads the SDK configuration (AWS_REGION, AWS_ENDPOINT_URL[_S3], profiles, the Lambda
-// role) with the twin's retryer.
+// role) with the twin's retryer, and traces every AWS call.
 func loadAWS(ctx context.Context) (aws.Config, error) {
-	return awsclient.Load(ctx, awsclient.Options{})
+	cfg, err := awsclient.Load(ctx, awsclient.Options{})
+	if err != nil {
+		return aws.Config{}, err
+	}
+	telemetry.InstrumentAWS(&cfg)
+	return cfg, nil
 }
 
 // newS3 returns an S3 client; with a custom endpoint (AWS_ENDPOINT_URL_S3: MinIO, versitygw,

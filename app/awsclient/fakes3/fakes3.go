@@ -25,6 +25,30 @@ import (
 // Fault answers one request instead of the fake; it returns false to let the request through.
 type Fault func(w http.ResponseWriter, r *http.Request) bool
 
+// forwarder is set on a request's context so a Fault can pass it to the fake first.
+type forwardKey struct{}
+
+// AfterForward returns a fault that lets a request with method reach the fake (so its effect
+// happens) and then answers with then instead of the fake's response — e.g. a connection cut
+// after the write took effect.
+func AfterForward(method string, then func(w http.ResponseWriter)) Fault {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		if method != "" && r.Method != method {
+			return false
+		}
+		forward := r.Context().Value(forwardKey{}).(http.Handler)
+		forward.ServeHTTP(discardWriter{h: http.Header{}}, r)
+		then(w)
+		return true
+	}
+}
+
+type discardWriter struct{ h http.Header }
+
+func (d discardWriter) Header() http.Header         { return d.h }
+func (d discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d discardWriter) WriteHeader(int)             {}
+
 // Server is an in-process S3.
 type Server struct {
 	URL     string
@@ -54,12 +78,7 @@ func New(t testing.TB, buckets ...string) *Server {
 			fault = s.faults[0]
 		}
 		s.mu.Unlock()
-		if fault != nil && fault(w, r) {
-			s.mu.Lock()
-			if len(s.faults) > 0 {
-				s.faults = s.faults[1:]
-			}
-			s.mu.Unlock()
+		if fault != nil && s.apply(fault, w, r.WithContext(context.WithValue(r.Context(), forwardKey{}, faker))) {
 			return
 		}
 		faker.ServeHTTP(w, r)
@@ -67,6 +86,22 @@ func New(t testing.TB, buckets ...string) *Server {
 	t.Cleanup(ts.Close)
 	s.URL = ts.URL
 	return s
+}
+
+// apply runs fault and consumes it when it answered the request (or aborted it by panicking).
+func (s *Server) apply(fault Fault, w http.ResponseWriter, r *http.Request) (answered bool) {
+	answered = true // a panic (http.ErrAbortHandler) answers too
+	defer func() {
+		if answered {
+			s.mu.Lock()
+			if len(s.faults) > 0 {
+				s.faults = s.faults[1:]
+			}
+			s.mu.Unlock()
+		}
+	}()
+	answered = fault(w, r)
+	return answered
 }
 
 // Count returns how many requests with method reached the server (faulted ones included).

@@ -3,7 +3,9 @@
 // replaced with If-Match: <etag>, so two turns racing on one session never lose a message. On a
 // conflict (412 PreconditionFailed or 409 ConditionalRequestConflict) the store re-reads the
 // object and re-applies the turn's messages on top of what is stored; it never calls the model
-// again for that. Throttling and 5xx are retried by the SDK's retryer (see app/awsclient).
+// again for that. Throttling and 5xx are retried by the SDK's retryer (see app/awsclient). A
+// write whose response was lost but which S3 applied is recognised on the re-read and not
+// applied twice.
 package s3store
 
 import (
@@ -134,6 +136,12 @@ func (s *Store) Append(ctx context.Context, base twin.Session, msgs []twin.Messa
 		cur, err = s.Get(ctx, base.ID)
 		switch {
 		case err == nil:
+			if endsWith(cur.Messages, msgs) {
+				// Our own write took effect although its response was lost (the connection broke
+				// after S3 stored it, and the SDK's retry then failed the precondition): applying
+				// msgs again would store the turn twice.
+				return cur, nil
+			}
 		case twin.ErrorCode(err) == twin.CodeSessionNotFound:
 			// The object went away between our read and write (deleted by its owner): start it
 			// afresh, again only if nobody else creates it first.
@@ -192,6 +200,21 @@ func (s *Store) now() time.Time {
 		return s.Now().UTC()
 	}
 	return time.Now().UTC()
+}
+
+// endsWith reports whether stored ends with msgs, timestamps included. The core stamps every
+// message with its own time to the nanosecond, so another turn never matches by accident.
+func endsWith(stored, msgs []twin.Message) bool {
+	if len(msgs) == 0 || len(stored) < len(msgs) {
+		return false
+	}
+	tail := stored[len(stored)-len(msgs):]
+	for i, m := range msgs {
+		if tail[i].Role != m.Role || tail[i].Content != m.Content || !tail[i].Timestamp.Equal(m.Timestamp) {
+			return false
+		}
+	}
+	return true
 }
 
 // sleepJitter spreads racing writers apart: a uniform wait in [0, 2ms·2^n), capped at 100ms.

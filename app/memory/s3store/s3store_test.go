@@ -302,3 +302,27 @@ func TestContract(t *testing.T) {
 		return st
 	})
 }
+
+// TestLostResponseIsNotAppliedTwice: S3 stores the PUT but the connection breaks before the
+// response; the SDK retries with the old If-Match, gets 412, and the re-read finds the turn
+// already there.
+func TestLostResponseIsNotAppliedTwice(t *testing.T) {
+	ctx := context.Background()
+	srv, _, st := newFake(t)
+	base, err := st.Append(ctx, twin.Session{ID: sid}, turn(0), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Inject(fakes3.AfterForward(http.MethodPut, func(w http.ResponseWriter) { panic(http.ErrAbortHandler) }))
+	got, err := st.Append(ctx, base, turn(1), 100)
+	if err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	if srv.Pending() != 0 {
+		t.Fatal("fault not used")
+	}
+	stored := getOrNew(t, ctx, st, sid)
+	if len(stored.Messages) != 4 || len(got.Messages) != 4 {
+		t.Fatalf("stored %d messages (returned %d), want 4: the turn was applied twice", len(stored.Messages), len(got.Messages))
+	}
+}
