@@ -96,3 +96,46 @@ policy-pack:
 ## smoke: check a deployed twin end to end: make smoke URL=https://staging.twin.example.com
 smoke:
 	$(GO) run ./infra/smoke -url "$(URL)"
+
+# ---- reliability ----
+# Load, fault and abuse runs on loopback only, bounded in count and time (docs/reliability.md).
+.PHONY: load load-s3 load-faults load-s3-ambiguous abuse fuzz-short audit-frontend reliability
+LOAD ?= $(GO) run ./app/cmd/load
+
+## load: 200 sessions × 10 turns (every 10th shared by 3 workers, half streamed) on the file store; verifies every 200 is stored exactly once, in order
+load:
+	$(LOAD) -store file -sessions 200 -turns 10 -timeout 90s
+
+## load-s3: the same on the S3 store (gofakes3) with 20 % injected S3 faults (503 SlowDown, 500, latency, dropped connections)
+load-s3:
+	$(LOAD) -store s3 -s3-fault-rate 0.2 -sessions 200 -turns 10 -timeout 90s
+
+## load-faults: S3 faults and a model failing before (5 %) and during (5 %) the stream
+load-faults:
+	$(LOAD) -store s3 -s3-fault-rate 0.2 -llm-fail-before 0.05 -llm-fail-during 0.05 -sessions 200 -turns 10 -timeout 90s
+
+## load-s3-ambiguous: adds connections cut after a write took effect (known to duplicate until s3store dedups on re-apply)
+load-s3-ambiguous:
+	$(LOAD) -store s3 -s3-fault-rate 0.2 -s3-fault-modes slowdown,internal_error,latency,drop_before,drop_after -sessions 200 -turns 10 -timeout 90s
+
+## abuse: rate limit burst, new-session flood, body cap, message limit, slow-loris headers and body (~30 s)
+abuse:
+	$(LOAD) -abuse -timeout 120s
+
+## fuzz-short: every Fuzz* target for FUZZ_SHORT (5s) each; meant as a prerequisite of `test`
+FUZZ_SHORT ?= 5s
+fuzz-short:
+	@set -e; log=$$(mktemp); trap 'rm -f $$log' EXIT; grep -rl --include='*_test.go' '^func Fuzz' app | sort | while read -r f; do \
+	  dir=./$$(dirname $$f); \
+	  for fn in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+	    echo "fuzz $$dir $$fn ($(FUZZ_SHORT))"; \
+	    $(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZ_SHORT) $$dir > $$log 2>&1 || { cat $$log; exit 1; }; \
+	  done; \
+	done
+
+## audit-frontend: npm audit of the frontend's runtime dependencies (high and critical)
+audit-frontend:
+	cd frontend && npm audit --omit=dev --audit-level=high
+
+## reliability: the whole set
+reliability: load load-s3 load-faults abuse fuzz-short

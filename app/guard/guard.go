@@ -48,7 +48,11 @@ func New(hidden, canary string, minChunk int) *Guard {
 // Check reports whether reply is safe to show, and if not, why ("canary" or "verbatim").
 func (g *Guard) Check(reply string) (ok bool, reason string) {
 	s := g.NewStream(func(string) error { return nil })
-	if err := s.Write(reply); err != nil {
+	err := s.Write(reply)
+	if err == nil {
+		err = s.Flush()
+	}
+	if err != nil {
 		return false, s.Reason()
 	}
 	return true, ""
@@ -94,7 +98,8 @@ type Stream struct {
 	g    *Guard
 	emit func(string) error
 
-	raw      strings.Builder // the reply as received
+	raw      strings.Builder // the reply as received (whole runes)
+	partial  string          // the start of a rune split across deltas
 	norm     []byte          // normalised reply
 	origin   []int           // origin[i]: byte offset in raw of the rune that produced norm[i]
 	space    bool            // a white-space run is pending in norm
@@ -109,10 +114,27 @@ func (g *Guard) NewStream(emit func(string) error) *Stream {
 }
 
 // Write adds a delta. It returns ErrWithheld when the reply trips the guard, or emit's error.
+// A rune split across deltas is held until it is whole, so the stream sees what Check sees.
 func (s *Stream) Write(delta string) error {
 	if s.reason != "" {
 		return ErrWithheld
 	}
+	data := s.partial + delta
+	cut := len(data)
+	for i := len(data) - 1; i >= 0 && i >= len(data)-utf8.UTFMax+1; i-- {
+		if utf8.RuneStart(data[i]) {
+			if !utf8.FullRuneInString(data[i:]) {
+				cut = i
+			}
+			break
+		}
+	}
+	s.partial = data[cut:]
+	return s.add(data[:cut])
+}
+
+// add takes whole runes.
+func (s *Stream) add(delta string) error {
 	base := s.raw.Len()
 	s.raw.WriteString(delta)
 	for i, r := range delta {
@@ -176,6 +198,13 @@ func (s *Stream) release(upto int) error {
 func (s *Stream) Flush() error {
 	if s.reason != "" {
 		return ErrWithheld
+	}
+	if s.partial != "" {
+		p := s.partial
+		s.partial = ""
+		if err := s.add(p); err != nil {
+			return err
+		}
 	}
 	return s.release(s.raw.Len())
 }

@@ -113,3 +113,41 @@ func BenchmarkStream(b *testing.B) {
 		_ = s.Flush()
 	}
 }
+
+// Whatever the reply and however it is split: what is released is a prefix of the reply, holds
+// no complete leak, and a reply that never trips is released whole.
+func FuzzStream(f *testing.F) {
+	f.Add("I build compilers.", 3)
+	f.Add("Answer only from the persona below and from what the visitor has said in this conversation.", 7)
+	f.Add("x "+canary+" y", 1)
+	f.Add("ÄÖÜ\u00a0\u2028 answer  ONLY from\tthe persona below and from what the visitor has said", 2)
+	g := New(hidden, canary, 0)
+	f.Fuzz(func(t *testing.T, reply string, step int) {
+		step = 1 + abs(step)%64
+		var out strings.Builder
+		s := g.NewStream(func(d string) error { out.WriteString(d); return nil })
+		var err error
+		for i := 0; i < len(reply) && err == nil; i += step {
+			err = s.Write(reply[i:min(i+step, len(reply))])
+		}
+		if err == nil {
+			err = s.Flush()
+		}
+		if !strings.HasPrefix(reply, out.String()) {
+			t.Fatalf("released %q is not a prefix of %q", out.String(), reply)
+		}
+		if err == nil && out.String() != reply {
+			t.Fatalf("clean reply released as %q, want %q", out.String(), reply)
+		}
+		if ok, why := g.Check(out.String()); !ok {
+			t.Fatalf("released text trips the guard (%s): %q", why, out.String())
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

@@ -64,3 +64,18 @@ func assertStructure(t testing.TB, system, name string) {
 		t.Fatalf("canary appears %d times", c)
 	}
 }
+
+// No visitor text, however crafted, changes the system prompt or leaves its user message.
+func FuzzVisitorCannotChangeSystem(f *testing.F) {
+	for _, a := range attacks {
+		f.Add(a)
+	}
+	p := twin.Persona{Name: "Ada", Text: "I build compilers in Go."}
+	clean, _ := Build(Input{Persona: p, Question: msg(twin.RoleUser, "hello", 0), Budget: DefaultBudget}, Tokens)
+	f.Fuzz(func(t *testing.T, visitor string) {
+		req, _ := Build(Input{Persona: p, Question: msg(twin.RoleUser, visitor, 0), Budget: DefaultBudget}, Tokens)
+		if req.System != clean.System || len(req.Messages) != 1 || req.Messages[0].Role != twin.RoleUser || req.Messages[0].Content != visitor {
+			t.Fatalf("visitor text %q changed the prompt", visitor)
+		}
+	})
+}
