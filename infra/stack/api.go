@@ -51,7 +51,7 @@ func NewAPI(ctx *pulumi.Context, cfg *Config, fn *Function, opts ...pulumi.Resou
 		CorsConfiguration: &apigatewayv2.ApiCorsConfigurationArgs{
 			AllowOrigins:  pulumi.StringArray{pulumi.String(cfg.SiteOrigin())},
 			AllowMethods:  pulumi.ToStringArray([]string{"GET", "POST", "OPTIONS"}),
-			AllowHeaders:  pulumi.ToStringArray([]string{"content-type", "accept", "x-correlation-id"}),
+			AllowHeaders:  pulumi.ToStringArray([]string{"content-type", "accept", "authorization", "x-correlation-id"}),
 			ExposeHeaders: pulumi.ToStringArray([]string{"x-correlation-id", "x-session-id", "retry-after"}),
 			MaxAge:        pulumi.Int(600),
 		},

@@ -96,6 +96,23 @@ func TestSite(t *testing.T) {
 			if behaviours["/api/chat/stream"]["targetOriginId"] != "stream" || behaviours["/api/*"]["targetOriginId"] != "api" {
 				t.Errorf("API behaviours %v", behaviours)
 			}
+			orp := res.Find("aws:cloudfront/originRequestPolicy:OriginRequestPolicy")
+			if len(orp) != 1 {
+				t.Fatalf("%d origin request policies", len(orp))
+			}
+			fwd := strs(get(orp[0].Inputs, "headersConfig", "headers", "items"))
+			if get(orp[0].Inputs, "headersConfig", "headerBehavior") != "whitelist" || !slices.Contains(fwd, "CloudFront-Viewer-Address") || slices.Contains(fwd, "Host") {
+				t.Errorf("origin request policy headers %v", orp[0].Inputs["headersConfig"])
+			}
+			apiCache := one(t, res, "aws:cloudfront/cachePolicy:CachePolicy", s.prefix+"-site-api")
+			if apiCache.Inputs["defaultTtl"] != 0.0 || !slices.Equal(strs(get(apiCache.Inputs, "parametersInCacheKeyAndForwardedToOrigin", "headersConfig", "headers", "items")), []string{"Authorization"}) {
+				t.Errorf("API cache policy %v", apiCache.Inputs)
+			}
+			for p, wantCache := range map[string]any{"/api/chat/stream": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", "/api/*": apiCache.ID} {
+				if b := behaviours[p]; b["cachePolicyId"] != wantCache || b["originRequestPolicyId"] != orp[0].ID || b["compress"] != false {
+					t.Errorf("behaviour %s: cache %v, origin request %v, compress %v", p, b["cachePolicyId"], b["originRequestPolicyId"], b["compress"])
+				}
+			}
 			origins := map[string]map[string]any{}
 			for _, o := range in["origins"].([]any) {
 				om := o.(map[string]any)

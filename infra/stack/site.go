@@ -16,7 +16,6 @@ import (
 // AWS managed CloudFront policies (ids are global constants).
 const (
 	managedCachingDisabled            = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
-	managedAllViewerExceptHostHeader  = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 	cloudFrontHostedZoneID            = "Z2FDTNDATAQYW2"
 	minimumViewerTLS                  = "TLSv1.2_2021"
 	siteOriginID, apiOriginID, urlOID = "site", "api", "stream"
@@ -27,6 +26,14 @@ const (
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self' 'unsafe-inline'; " +
 	"style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
 	"frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+
+// OriginHeaders are the viewer headers CloudFront passes to the API origins (HTTP API and the
+// streaming function URL), plus CloudFront-Viewer-Address: behind CloudFront the origins see an
+// edge server's address, and this header carries the visitor's "ip:port" for per-client rate
+// limits. Host is never passed (API Gateway and function URLs answer only to their own host),
+// and a short list keeps the SigV4-signed function URL request predictable. Authorization goes
+// to the HTTP API through the API cache policy (CloudFront passes it only as part of a cache key).
+var OriginHeaders = []string{"Accept", "Content-Type", "Origin", "X-Correlation-Id", "CloudFront-Viewer-Address"}
 
 // indexRewrite maps /about/ and /about to /about/index.html (the export's trailingSlash layout):
 // an S3 origin behind OAC has no index documents.
@@ -144,6 +151,39 @@ func NewSite(ctx *pulumi.Context, cfg *Config, d siteDeps, opts ...pulumi.Resour
 	if err != nil {
 		return nil, err
 	}
+	// API answers carry no Cache-Control, so a default TTL of 0 caches nothing; the max TTL of 1 s
+	// is what lets the policy name Authorization (the owner view's bearer token) in the key.
+	api, err := cloudfront.NewCachePolicy(ctx, name+"-api", &cloudfront.CachePolicyArgs{
+		Comment: pulumi.String("API: not cached; Authorization and query strings reach the origin"),
+		MinTtl:  pulumi.Int(0), DefaultTtl: pulumi.Int(0), MaxTtl: pulumi.Int(1),
+		ParametersInCacheKeyAndForwardedToOrigin: &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs{
+			EnableAcceptEncodingGzip:   pulumi.Bool(true),
+			EnableAcceptEncodingBrotli: pulumi.Bool(true),
+			CookiesConfig:              &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigArgs{CookieBehavior: pulumi.String("none")},
+			HeadersConfig: &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigArgs{
+				HeaderBehavior: pulumi.String("whitelist"),
+				Headers: &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigHeadersArgs{
+					Items: pulumi.StringArray{pulumi.String("Authorization")},
+				},
+			},
+			QueryStringsConfig: &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigArgs{QueryStringBehavior: pulumi.String("all")},
+		},
+	}, p)
+	if err != nil {
+		return nil, err
+	}
+	forward, err := cloudfront.NewOriginRequestPolicy(ctx, name+"-origin-request", &cloudfront.OriginRequestPolicyArgs{
+		Comment: pulumi.String("API origins: a few viewer headers and the viewer address, never Host"),
+		HeadersConfig: &cloudfront.OriginRequestPolicyHeadersConfigArgs{
+			HeaderBehavior: pulumi.String("whitelist"),
+			Headers:        &cloudfront.OriginRequestPolicyHeadersConfigHeadersArgs{Items: pulumi.ToStringArray(OriginHeaders)},
+		},
+		CookiesConfig:      &cloudfront.OriginRequestPolicyCookiesConfigArgs{CookieBehavior: pulumi.String("none")},
+		QueryStringsConfig: &cloudfront.OriginRequestPolicyQueryStringsConfigArgs{QueryStringBehavior: pulumi.String("all")},
+	}, p)
+	if err != nil {
+		return nil, err
+	}
 	rewrite, err := cloudfront.NewFunction(ctx, name+"-index", &cloudfront.FunctionArgs{
 		Name:    pulumi.String(cfg.Prefix + "-index-rewrite"),
 		Runtime: pulumi.String("cloudfront-js-2.0"),
@@ -175,15 +215,15 @@ func NewSite(ctx *pulumi.Context, cfg *Config, d siteDeps, opts ...pulumi.Resour
 			},
 		}
 	}
-	dynamic := func(pattern, origin string) *cloudfront.DistributionOrderedCacheBehaviorArgs {
+	dynamic := func(pattern, origin string, cache pulumi.StringInput) *cloudfront.DistributionOrderedCacheBehaviorArgs {
 		return &cloudfront.DistributionOrderedCacheBehaviorArgs{
 			PathPattern:             pulumi.String(pattern),
 			TargetOriginId:          pulumi.String(origin),
 			ViewerProtocolPolicy:    pulumi.String("redirect-to-https"),
 			AllowedMethods:          pulumi.ToStringArray([]string{"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"}),
 			CachedMethods:           pulumi.ToStringArray([]string{"GET", "HEAD"}),
-			CachePolicyId:           pulumi.String(managedCachingDisabled),
-			OriginRequestPolicyId:   pulumi.String(managedAllViewerExceptHostHeader),
+			CachePolicyId:           cache,
+			OriginRequestPolicyId:   forward.ID(),
 			ResponseHeadersPolicyId: headers.ID(),
 			Compress:                pulumi.Bool(false), // do not buffer the token stream
 		}
@@ -226,8 +266,9 @@ func NewSite(ctx *pulumi.Context, cfg *Config, d siteDeps, opts ...pulumi.Resour
 		},
 		// Order matters: CloudFront takes the first matching pattern.
 		OrderedCacheBehaviors: cloudfront.DistributionOrderedCacheBehaviorArray{
-			dynamic("/api/chat/stream", urlOID),
-			dynamic("/api/*", apiOriginID),
+			// The function URL signs with OAC, which overwrites Authorization: no cache key at all.
+			dynamic("/api/chat/stream", urlOID, pulumi.String(managedCachingDisabled)),
+			dynamic("/api/*", apiOriginID, api.ID()),
 			&cloudfront.DistributionOrderedCacheBehaviorArgs{
 				PathPattern:             pulumi.String("/_next/static/*"),
 				TargetOriginId:          pulumi.String(siteOriginID),
