@@ -99,7 +99,7 @@ smoke:
 
 # ---- reliability ----
 # Load, fault and abuse runs on loopback only, bounded in count and time (docs/reliability.md).
-.PHONY: load load-s3 load-faults load-s3-ambiguous abuse fuzz-short audit-frontend reliability
+.PHONY: load load-s3 load-faults load-s3-ambiguous load-rate-limited abuse fuzz-short audit-frontend reliability
 LOAD ?= $(GO) run ./app/cmd/load
 
 ## load: 200 sessions × 10 turns (every 10th shared by 3 workers, half streamed) on the file store; verifies every 200 is stored exactly once, in order
@@ -117,6 +117,10 @@ load-faults:
 ## load-s3-ambiguous: adds connections cut after a write took effect (known to duplicate until s3store dedups on re-apply)
 load-s3-ambiguous:
 	$(LOAD) -store s3 -s3-fault-rate 0.2 -s3-fault-modes slowdown,internal_error,latency,drop_before,drop_after -sessions 200 -turns 10 -timeout 90s
+
+## load-rate-limited: the load tool against RATE_LIMIT_PER_MINUTE=600: the limit holds (429 + Retry-After), nothing rejected is stored
+load-rate-limited:
+	$(LOAD) -store file -rate-limit 600 -expect-429 -sessions 100 -turns 10 -timeout 90s
 
 ## abuse: rate limit burst, new-session flood, body cap, message limit, slow-loris headers and body (~30 s)
 abuse:

@@ -55,6 +55,7 @@ type options struct {
 	timeout      time.Duration
 	seed         uint64
 	abuse        bool
+	expect429    bool
 	verbose      bool
 }
 
@@ -86,6 +87,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 90*time.Second, "stop after this long, whatever is left")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the fault injectors")
 	fs.BoolVar(&o.abuse, "abuse", false, "run the abuse cases instead of the load")
+	fs.BoolVar(&o.expect429, "expect-429", false, "429s are expected (a low -rate-limit): each must carry Retry-After and store nothing")
 	fs.BoolVar(&o.verbose, "v", false, "print every problem found")
 	if err := fs.Parse(args); err != nil {
 		return o, err

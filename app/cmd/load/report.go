@@ -17,6 +17,7 @@ type summary struct {
 	fivexx           int
 	unexpected5xx    int
 	fourxx           int // 4xx: limits too tight for the run, or a client bug
+	expect429        bool
 	missingRetry     int // 429/503 without Retry-After
 	p50, p99, max    time.Duration
 	ttfb50, ttfb99   time.Duration
@@ -39,7 +40,7 @@ func pct(d []time.Duration, p float64) time.Duration {
 }
 
 func report(o options, res loadResult, v verdict, tw *localTwin) summary {
-	s := summary{planned: o.sessions * o.turns, byCode: map[string]int{}, wall: res.wall, v: v}
+	s := summary{planned: o.sessions * o.turns, byCode: map[string]int{}, wall: res.wall, v: v, expect429: o.expect429}
 	var all, ttfb, jsonLat []time.Duration
 	s3Faults := o.store == "s3" && o.s3FaultRate > 0 && o.target == ""
 	llmFaults := (o.llmBefore > 0 || o.llmDuring > 0) && o.target == ""
@@ -116,8 +117,8 @@ func (s summary) print(w io.Writer, verbose bool) {
 		fmt.Fprintf(w, "injected: %s\n", s.faults)
 	}
 	v := s.v
-	fmt.Fprintf(w, "read back %d sessions (%d unreadable), %d messages: lost %d, duplicated %d, reply mismatch %d, out of order %d, foreign %d; failed turns whose message was kept: %d\n",
-		v.sessions, v.unreadable, v.stored, v.lost, v.duplicated, v.mismatched, v.disordered, v.foreign, v.failedKept)
+	fmt.Fprintf(w, "read back %d sessions (%d unreadable), %d messages: lost %d, duplicated %d, reply mismatch %d, out of order %d, foreign %d; rejected (4xx) but stored %d; failed turns whose message was kept: %d\n",
+		v.sessions, v.unreadable, v.stored, v.lost, v.duplicated, v.mismatched, v.disordered, v.foreign, v.rejected, v.failedKept)
 	if s.logErr > 0 || s.logWarns > 0 {
 		fmt.Fprintf(w, "server log: %d warnings, %d errors; first errors: %s\n", s.logWarns, s.logErr, strings.Join(s.logFirst, " | "))
 	}
@@ -132,14 +133,14 @@ func (s summary) print(w io.Writer, verbose bool) {
 func (s summary) failures() []string {
 	var out []string
 	v := s.v
-	if v.lost > 0 || v.duplicated > 0 || v.mismatched > 0 || v.disordered > 0 || v.foreign > 0 || v.unreadable > 0 {
-		out = append(out, fmt.Sprintf("lost %d, duplicated %d, mismatched %d, out of order %d, foreign %d, unreadable %d",
-			v.lost, v.duplicated, v.mismatched, v.disordered, v.foreign, v.unreadable))
+	if v.lost > 0 || v.duplicated > 0 || v.mismatched > 0 || v.disordered > 0 || v.foreign > 0 || v.unreadable > 0 || v.rejected > 0 {
+		out = append(out, fmt.Sprintf("lost %d, duplicated %d, mismatched %d, out of order %d, foreign %d, unreadable %d, rejected but stored %d",
+			v.lost, v.duplicated, v.mismatched, v.disordered, v.foreign, v.unreadable, v.rejected))
 	}
 	if s.unexpected5xx > 0 {
 		out = append(out, fmt.Sprintf("%d unexpected 5xx or broken streams", s.unexpected5xx))
 	}
-	if s.fourxx > 0 {
+	if s.fourxx > s.byCode["429 rate_limited"] || s.fourxx > 0 && !s.expect429 {
 		out = append(out, fmt.Sprintf("%d 4xx answers", s.fourxx))
 	}
 	if s.missingRetry > 0 {

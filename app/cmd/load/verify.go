@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -26,6 +27,7 @@ type verdict struct {
 	disordered int      // 200 turns stored out of their lane's order
 	foreign    int      // stored user messages no client sent
 	failedKept int      // failed turns whose message was kept (allowed: the visitor's message is kept)
+	rejected   int      // 4xx turns (rejected before any work) whose message was stored anyway
 	problems   []string // details, for -v
 }
 
@@ -98,6 +100,9 @@ func checkSession(v *verdict, id string, msgs []storedMessage, turns []*turnResu
 		case len(pos) > 1:
 			v.duplicated++
 			v.problem("session %s: %q stored %d times", id, r.message, len(pos))
+		case r.status >= 400 && r.status < 500 && len(pos) > 0:
+			v.rejected++
+			v.problem("session %s: %q was answered %d but stored", id, r.message, r.status)
 		case !r.ok && len(pos) == 1:
 			v.failedKept++
 		case r.ok && len(pos) == 0:
@@ -126,13 +131,16 @@ func checkSession(v *verdict, id string, msgs []storedMessage, turns []*turnResu
 	}
 }
 
-// readHistory reads a session, retrying a few times: under injected faults a read may fail.
+// readHistory reads a session, retrying: under injected faults a read may fail, and under a low
+// rate limit it waits as long as Retry-After says (at most 2 s a time).
 func readHistory(ctx context.Context, base, id string) ([]storedMessage, error) {
 	var lastErr error
-	for attempt := range 10 {
-		if attempt > 0 {
-			time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
+	wait := time.Duration(0)
+	for range 30 {
+		if wait > 0 {
+			time.Sleep(wait)
 		}
+		wait = 100 * time.Millisecond
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		req, _ := http.NewRequestWithContext(rctx, http.MethodGet, base+"/api/chat/history/"+id, nil)
 		resp, err := http.DefaultClient.Do(req)
@@ -152,6 +160,11 @@ func readHistory(ctx context.Context, base, id string) ([]storedMessage, error) 
 			return body.Messages, nil
 		case resp.StatusCode == http.StatusNotFound:
 			return nil, nil // nothing stored: every 200 turn of it is lost
+		case resp.StatusCode == http.StatusTooManyRequests:
+			if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil {
+				wait = min(time.Duration(secs)*time.Second, 2*time.Second)
+			}
+			lastErr = fmt.Errorf("history: status %d", resp.StatusCode)
 		default:
 			lastErr = fmt.Errorf("history: status %d", resp.StatusCode)
 		}
