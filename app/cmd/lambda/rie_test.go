@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/digitaltwin/twin/app/awsclient/fakes3"
+)
+
+// The emulator's runtime API always listens here, so only one emulator can run at a time.
+const rieRuntimeAPI = "127.0.0.1:9001"
+
+var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
+
+// TestUnderEmulator builds the real bootstrap for linux and runs it under the Lambda runtime
+// interface emulator, once per front, answering a function URL event and an HTTP API event.
+// It logs the init duration the emulator reports (docs/benchmarks.md).
+func TestUnderEmulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("the emulator runs linux binaries")
+	}
+	rie := fakes3.FindTool("AWS_LAMBDA_RIE", "aws-lambda-rie")
+	if rie == "" {
+		t.Skip("aws-lambda-rie not installed: run `make tools-aws`")
+	}
+	dir := t.TempDir()
+	bootstrap := filepath.Join(dir, "bootstrap")
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", bootstrap, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build bootstrap: %v\n%s", err, out)
+	}
+	persona, err := filepath.Abs("../../../me.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("function-url", func(t *testing.T) {
+		ev := functionURLEvent("POST", "/api/chat/stream", `{"message":"Where do you live?"}`)
+		out := invokeUnderRIE(t, rie, bootstrap, persona, "function-url", ev)
+		prelude, body := readStreaming(t, bytes.NewReader(out))
+		headers, _ := prelude["headers"].(map[string]any)
+		if prelude["statusCode"] != float64(200) || headers["X-Correlation-Id"] != "req-456" {
+			t.Fatalf("prelude = %v", prelude)
+		}
+		if !strings.Contains(body, `"type":"text-delta"`) || !strings.Contains(body, "Sweden") || !strings.HasSuffix(body, "data: [DONE]\n\n") {
+			t.Fatalf("body tail %q:\n%s", body[max(0, len(body)-40):], body)
+		}
+	})
+	t.Run("http-api", func(t *testing.T) {
+		ev := httpAPIEvent(`{"message":"Where do you live?"}`, false)
+		ev.RawQueryString = ""
+		out := invokeUnderRIE(t, rie, bootstrap, persona, "http-api", ev)
+		var resp struct {
+			StatusCode int               `json:"statusCode"`
+			Headers    map[string]string `json:"headers"`
+			Body       string            `json:"body"`
+		}
+		if err := json.Unmarshal(out, &resp); err != nil {
+			t.Fatalf("response %s: %v", out, err)
+		}
+		if resp.StatusCode != 200 || resp.Headers["X-Correlation-Id"] != "req-123" || !strings.Contains(resp.Body, "Gothenburg") {
+			t.Fatalf("response = %+v", resp)
+		}
+	})
+}
+
+// invokeUnderRIE starts the emulator with the bootstrap for front, sends one event and returns
+// the raw invocation response.
+func invokeUnderRIE(t *testing.T, rie, bootstrap, persona, front string, event any) []byte {
+	t.Helper()
+	waitPortFree(t, rieRuntimeAPI)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	var logs syncBuf
+	cmd := exec.Command(rie, "--log-level", "info", "--runtime-interface-emulator-address", addr, bootstrap)
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir, "LAMBDA_FRONT=" + front, "MEMORY_DIR=" + filepath.Join(cmd.Dir, "sessions"),
+		"PERSONA_FILE=" + persona, "FRONTEND_DIR=" + cmd.Dir, "OFFLINE_TOKEN_DELAY_MS=0", "LOG_LEVEL=info",
+		"OTEL_TRACES_EXPORTER=none",
+	}
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			// The emulator outlives SIGTERM; kill its whole group (it and the bootstrap).
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			_ = cmd.Wait()
+		}
+	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("emulator output:\n%s", logs.String())
+		}
+	})
+	waitListening(t, addr)
+
+	payload, _ := json.Marshal(event)
+	client := &http.Client{Timeout: 60 * time.Second}
+	resp, err := client.Post("http://"+addr+"/2015-03-31/functions/function/invocations", "application/json", bytes.NewReader(payload))
+	if err != nil {
+		t.Fatalf("invoke: %v", err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("invoke: %d %v\n%s", resp.StatusCode, err, out)
+	}
+	stop()
+	if m := initReport.FindStringSubmatch(logs.String()); m != nil {
+		t.Logf("%s: init duration %s ms (emulator INIT REPORT)", front, m[1])
+	}
+	return out
+}
+
+func waitPortFree(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err != nil {
+			return
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("%s stays busy: another emulator is running", addr)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("emulator did not listen on %s: %v", addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
