@@ -143,3 +143,36 @@ audit-frontend:
 
 ## reliability: the whole set
 reliability: load load-s3 load-faults abuse fuzz-short
+
+# ---- aws ----
+# The Lambda artifact, and the real servers the AWS adapters' integration tests run against
+# (versitygw: an S3 gateway that checks SigV4; aws-lambda-rie: the Lambda runtime emulator).
+# `make test` should depend on tools-aws so those tests run instead of skipping.
+.PHONY: lambda tools-aws test-aws
+LAMBDA_DIR ?= build/lambda
+LAMBDA_GOARCH ?= arm64
+LAMBDA_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+VERSITYGW_VERSION := v1.8.0
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+GOBIN_DIR = $(shell $(GO) env GOPATH)/bin
+
+## lambda: build/lambda/bootstrap.zip for provided.al2023 on arm64 (-tags lambda.norpc, stripped)
+lambda:
+	@mkdir -p $(LAMBDA_DIR)
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -tags lambda.norpc -trimpath \
+	  -ldflags "-s -w -X github.com/digitaltwin/twin/app/config.version=$(LAMBDA_VERSION)" \
+	  -o $(LAMBDA_DIR)/bootstrap ./app/cmd/lambda
+	$(GO) run ./tools/lambdazip -o $(LAMBDA_DIR)/bootstrap.zip $(LAMBDA_DIR)/bootstrap
+	@ls -l $(LAMBDA_DIR)/bootstrap.zip
+
+## tools-aws: install versitygw and aws-lambda-rie with `go install` (once; ~5 min cold)
+tools-aws:
+	@test -x "$(GOBIN_DIR)/versitygw" || command -v versitygw >/dev/null || \
+	  $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+	@test -x "$(GOBIN_DIR)/aws-lambda-rie" || command -v aws-lambda-rie >/dev/null || \
+	  $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
+## test-aws: the AWS adapters' tests, integration tests included
+test-aws: tools-aws
+	$(GO) test -count=1 ./app/awsclient/... ./app/memory/s3store/... ./app/persona/s3source/... ./app/secrets/... \
+	  ./app/llm/openai/... ./app/llm/bedrock/... ./app/llm/llmtest/... ./app/cmd/lambda/... ./app/wire/... ./tools/lambdazip/...
