@@ -48,6 +48,7 @@ type Config struct {
 	MemoryPrefix     string
 	OwnerPrefixes    []string // further memory-bucket prefixes the app may read/write (leads/, ...)
 	SessionRetention int      // days after which session objects expire; 0 keeps them
+	ProtectData      bool     // pulumi protect on the memory bucket: destroy refuses to delete it
 	NoncurrentDays   int      // days after which noncurrent object versions expire
 
 	LLMProvider           string // bedrock | openai
@@ -156,6 +157,10 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	}
 	cfg.ThrottleRate = float64(num("throttleRate", 1000))
 	cfg.OwnerFeatures = c.Get("ownerFeatures") == "" || c.GetBool("ownerFeatures")
+	cfg.ProtectData = cfg.Environment == "production"
+	if c.Get("protectData") != "" {
+		cfg.ProtectData = c.GetBool("protectData")
+	}
 	cfg.OwnerEmail = str("ownerEmail", cfg.AlarmEmail)
 	cfg.OwnerPrefixes = list("ownerPrefixes", []string{"leads/", "questions/", "feedback/"})
 	cfg.BedrockProfileRegions = list("bedrockProfileRegions", nil)

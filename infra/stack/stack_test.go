@@ -324,7 +324,17 @@ func TestStorage(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			res := mustDeploy(t, s.name, nil)
 			cfg, _ := stacktest.LoadStackConfig(s.name)
-			memory := one(t, res, policy.TypeBucket, s.prefix+"-memory").State["bucket"]
+			bucket := one(t, res, policy.TypeBucket, s.prefix+"-memory")
+			memory := bucket.State["bucket"]
+			if want := s.env == "production"; bucket.Protect != want {
+				t.Errorf("memory bucket protect %v, want %v", bucket.Protect, want)
+			}
+			for _, r := range res.Resources {
+				// Children inherit protect from the bucket; nothing else is protected.
+				if r.Protect && !strings.HasPrefix(r.Name, s.prefix+"-memory") {
+					t.Errorf("%s is protected too", r.Name)
+				}
+			}
 			ver := one(t, res, "aws:s3/bucketVersioningV2:BucketVersioningV2", s.prefix+"-memory-versioning")
 			if ver.Inputs["bucket"] != memory || get(ver.Inputs, "versioningConfiguration", "status") != "Enabled" {
 				t.Errorf("versioning %v", ver.Inputs)

@@ -30,7 +30,7 @@ func privateBucket(ctx *pulumi.Context, name string, versioned bool, opts ...pul
 	if err != nil {
 		return nil, err
 	}
-	child := append(opts, pulumi.Parent(b))
+	child := []pulumi.ResourceOption{pulumi.Parent(b)}
 	if _, err := s3.NewBucketPublicAccessBlock(ctx, name+"-pab", &s3.BucketPublicAccessBlockArgs{
 		Bucket:                b.ID(),
 		BlockPublicAcls:       pulumi.Bool(true),
@@ -77,7 +77,8 @@ func NewStorage(ctx *pulumi.Context, cfg *Config, opts ...pulumi.ResourceOption)
 	}
 	parent := pulumi.Parent(s)
 
-	b, err := privateBucket(ctx, cfg.Prefix+"-memory", true, parent)
+	// Conversations and owner records are the one thing a redeploy cannot recreate.
+	b, err := privateBucket(ctx, cfg.Prefix+"-memory", true, parent, pulumi.Protect(cfg.ProtectData))
 	if err != nil {
 		return nil, err
 	}

@@ -30,9 +30,11 @@ type Resource struct {
 	Type   string
 	Name   string
 	Custom bool
-	ID     string
-	Inputs map[string]any
-	State  map[string]any
+	// Protect is the resource's protect option (pulumi destroy refuses to delete it).
+	Protect bool
+	ID      string
+	Inputs  map[string]any
+	State   map[string]any
 }
 
 // Mocks implements pulumi.MockResourceMonitor and records what the program declares.
@@ -179,7 +181,8 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	}
 	m.mu.Lock()
 	m.resources = append(m.resources, Resource{
-		Type: args.TypeToken, Name: args.Name, Custom: args.Custom, ID: id, Inputs: in, State: state,
+		Type: args.TypeToken, Name: args.Name, Custom: args.Custom, Protect: args.RegisterRPC.GetProtect(),
+		ID: id, Inputs: in, State: state,
 	})
 	m.mu.Unlock()
 	return id, resource.NewPropertyMapFromMap(state), nil
