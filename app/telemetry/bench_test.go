@@ -52,6 +52,8 @@ func benchTurn(b *testing.B, store, mode string) {
 				switcher.set(otel.GetTracerProvider())
 				b.Cleanup(func() {
 					_ = shutdown(context.Background())
+					rc.mu.Lock()
+					defer rc.mu.Unlock()
 					if rc.exports == 0 {
 						b.Error("nothing was exported")
 					}

@@ -22,6 +22,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"regexp"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/trace"
 )
@@ -74,6 +75,7 @@ func SessionID(ctx context.Context) string {
 type requestInfo struct {
 	method, path string
 	span         trace.SpanContext // written once by TraceHTTP before the handler runs
+	retries      atomic.Int64      // AddRetries
 }
 
 const requestKey ctxKey = 100
@@ -101,4 +103,21 @@ func spanContext(ctx context.Context) trace.SpanContext {
 		return r.span
 	}
 	return trace.SpanContext{}
+}
+
+// AddRetries counts n retries made for the request in ctx (AWS SDK retries, optimistic-write
+// re-applies); RecordTurn reports them as S3Retries when the Turn does not say. Without a
+// request scope (WithRequest or TraceHTTP) it does nothing.
+func AddRetries(ctx context.Context, n int) {
+	if r, ok := ctx.Value(requestKey).(*requestInfo); ok {
+		r.retries.Add(int64(n))
+	}
+}
+
+// Retries returns the retries counted for the request in ctx.
+func Retries(ctx context.Context) int {
+	if r, ok := ctx.Value(requestKey).(*requestInfo); ok {
+		return int(r.retries.Load())
+	}
+	return 0
 }

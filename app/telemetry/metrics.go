@@ -78,7 +78,7 @@ type Turn struct {
 	InputTokens      int
 	OutputTokens     int
 	HistoryTruncated int     // history messages dropped to fit the token budget
-	S3Retries        int     // optimistic-write retries
+	S3Retries        int     // retries of AWS calls and optimistic writes; 0: AddRetries' count in ctx
 	CostUSD          float64 // 0: estimated from Prices
 	Streamed         bool    // streaming response
 }
@@ -141,6 +141,9 @@ func (m *Metrics) encode(ctx context.Context, t Turn) ([]byte, error) {
 		errCount = 1
 	}
 	hasTTFT := t.TimeToFirstToken > 0
+	if t.S3Retries == 0 {
+		t.S3Retries = Retries(ctx)
+	}
 
 	bp := bufPool.Get().(*[]byte)
 	b := (*bp)[:0]

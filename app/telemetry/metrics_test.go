@@ -169,3 +169,17 @@ func BenchmarkRecordTurn(b *testing.B) {
 		_ = m.RecordTurn(ctx, turn)
 	}
 }
+
+func TestRecordTurnRetriesFromContext(t *testing.T) {
+	var buf bytes.Buffer
+	ctx := WithRequest(context.Background(), "POST", "/api/chat")
+	AddRetries(ctx, 2)
+	AddRetries(ctx, 1)
+	AddRetries(context.Background(), 5) // no request scope: ignored
+	if err := NewMetrics(&buf, "staging").RecordTurn(ctx, Turn{Latency: time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	if got := decodeEMF(t, buf.Bytes())["S3Retries"]; got != 3.0 {
+		t.Errorf("S3Retries = %v, want 3", got)
+	}
+}
