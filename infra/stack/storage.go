@@ -138,7 +138,7 @@ func NewStorage(ctx *pulumi.Context, cfg *Config, opts ...pulumi.ResourceOption)
 		Source:               pulumi.NewFileAsset(ProjectPath(ctx, cfg.PersonaFile)),
 		ContentType:          pulumi.String("text/plain; charset=utf-8"),
 		ServerSideEncryption: pulumi.String("AES256"),
-	}, child)
+	}, parent, pulumi.DependsOn([]pulumi.Resource{b})) // not under the protected bucket: a new personaKey replaces it
 	if err != nil {
 		return nil, err
 	}
