@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/digitaltwin/twin/app/twin"
@@ -29,16 +30,19 @@ const (
 // Handler wraps a slog.Handler and, for every record:
 //
 //   - stamps the ids found in its context at the top level (even inside WithGroup):
-//     correlation_id, session_id, trace_id, span_id, xray_trace_id, method and path;
+//     correlation_id, session_id, trace_id, span_id, xray_trace_id, method and path — except a
+//     key the caller set itself at the top level (a persona's file "path"), so no line has a
+//     key twice;
 //   - redacts emails and phone numbers from the message and every string attribute (unless
 //     built WithoutRedaction, for debugging locally); the stamped ids and stack are left alone;
 //   - on records at Error level or above, makes sure there is an "error" (taken from the first
 //     error-valued attribute when the caller used another key) and a short "stack" of the
 //     logging call site.
 type Handler struct {
-	next   slog.Handler // never given groups: the Handler nests them itself
-	redact bool
-	groups []groupAttrs // groups opened by WithGroup, outermost first
+	next    slog.Handler // never given groups: the Handler nests them itself
+	redact  bool
+	groups  []groupAttrs // groups opened by WithGroup, outermost first
+	topKeys []string     // top-level keys added by WithAttrs
 }
 
 // groupAttrs is one open group and the attrs added to it by WithAttrs.
@@ -114,17 +118,20 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		msg = Redact(msg)
 	}
 	out := slog.NewRecord(r.Time, r.Level, msg, r.PC)
-	out.AddAttrs(h.ids(ctx)...)
 
 	attrs := make([]slog.Attr, 0, r.NumAttrs()+2)
 	hasError, hasStack := false, false
 	var firstErr error
+	var own []string // top-level keys the caller set: a stamped id never duplicates them
 	r.Attrs(func(a slog.Attr) bool {
 		switch a.Key {
 		case KeyError:
 			hasError = true
 		case KeyStack:
 			hasStack = true
+		}
+		if len(h.groups) == 0 {
+			own = append(own, a.Key)
 		}
 		if err, ok := a.Value.Any().(error); ok && firstErr == nil && a.Value.Kind() == slog.KindAny {
 			firstErr = err
@@ -141,6 +148,11 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 		}
 		if !hasStack {
 			out.AddAttrs(slog.String(KeyStack, Stack(0)))
+		}
+	}
+	for _, id := range h.ids(ctx) {
+		if !slices.Contains(own, id.Key) && !slices.Contains(h.topKeys, id.Key) {
+			out.AddAttrs(id)
 		}
 	}
 	// Nest the record's attrs in the open groups, innermost first.
@@ -195,6 +207,10 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	h2 := *h
 	if len(h.groups) == 0 {
 		h2.next = h.next.WithAttrs(cleaned)
+		h2.topKeys = slices.Clone(h.topKeys)
+		for _, a := range cleaned {
+			h2.topKeys = append(h2.topKeys, a.Key)
+		}
 		return &h2
 	}
 	h2.groups = append([]groupAttrs(nil), h.groups...)

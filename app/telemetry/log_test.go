@@ -194,3 +194,24 @@ func TestLevels(t *testing.T) {
 		t.Error("RedactFor: only local debug keeps PII")
 	}
 }
+
+// TestHandlerNoDuplicateKeys: a caller's own top-level key wins over the stamped one, so the
+// JSON line never has the same key twice.
+func TestHandlerNoDuplicateKeys(t *testing.T) {
+	var buf bytes.Buffer
+	log := telemetry.NewLogger(&buf, slog.LevelDebug, true)
+	ctx := spanCtx(t)
+	log.InfoContext(ctx, "persona loaded", "path", "/srv/me.txt")
+	log.With("method", "GET").InfoContext(ctx, "x")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	for _, l := range lines {
+		for _, k := range []string{`"path":`, `"method":`} {
+			if strings.Count(l, k) != 1 {
+				t.Errorf("%s appears %d times in %s", k, strings.Count(l, k), l)
+			}
+		}
+	}
+	if got := parseLines(t, buf.Bytes()); got[0]["path"] != "/srv/me.txt" || got[1]["method"] != "GET" || got[1]["path"] != "/api/chat" {
+		t.Errorf("lines %v", got)
+	}
+}
