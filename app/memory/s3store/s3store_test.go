@@ -17,6 +17,7 @@ import (
 	"github.com/digitaltwin/twin/app/awsclient/fakes3"
 	"github.com/digitaltwin/twin/app/memory/s3store"
 	"github.com/digitaltwin/twin/app/memory/storetest"
+	"github.com/digitaltwin/twin/app/telemetry"
 	"github.com/digitaltwin/twin/app/twin"
 )
 
@@ -104,7 +105,7 @@ func TestRequestsPerTurn(t *testing.T) {
 }
 
 func TestConflictReapplies(t *testing.T) {
-	ctx := awsclient.WithRetryCounter(context.Background())
+	ctx := awsclient.WithRetryCounter(telemetry.WithRequest(context.Background(), "POST", "/api/chat"))
 	srv, _, st := newFake(t)
 	if _, err := st.Append(ctx, twin.Session{ID: sid}, turn(0), 100); err != nil {
 		t.Fatal(err)
@@ -123,6 +124,9 @@ func TestConflictReapplies(t *testing.T) {
 	}
 	if got, want := awsclient.Retries(ctx), 1; got != want {
 		t.Errorf("Retries = %d, want %d", got, want)
+	}
+	if got, want := telemetry.Retries(ctx), 1; got != want {
+		t.Errorf("telemetry.Retries (the S3Retries metric) = %d, want %d", got, want)
 	}
 	stored := getOrNew(t, ctx, st, sid)
 	if len(stored.Messages) != 6 || len(got.Messages) != 6 {
