@@ -136,6 +136,20 @@ func TestSite(t *testing.T) {
 			if waf := in["webAclId"] != nil; waf != (cfg["twin:waf"] == "true") {
 				t.Errorf("webAclId %v with waf %s", in["webAclId"], cfg["twin:waf"])
 			}
+			for _, acl := range res.Find("aws:wafv2/webAcl:WebAcl") {
+				if acl.Region != "us-east-1" || acl.Inputs["scope"] != "CLOUDFRONT" || acl.State["arn"] != in["webAclId"] {
+					t.Errorf("web ACL in %s, scope %v", acl.Region, acl.Inputs["scope"])
+				}
+				rule := acl.Inputs["rules"].([]any)[0].(map[string]any)
+				if fmt.Sprint(get(rule, "statement", "rateBasedStatement", "limit")) != cfg["twin:wafRateLimit"] || get(rule, "statement", "rateBasedStatement", "aggregateKeyType") != "IP" {
+					t.Errorf("WAF rule %v", rule)
+				}
+			}
+			for _, c := range res.Find("aws:acm/certificate:Certificate") {
+				if c.Region != "us-east-1" {
+					t.Errorf("certificate %s in %s: CloudFront needs us-east-1", c.Name, c.Region)
+				}
+			}
 			// Cache: hashed assets a year, pages not cached by default.
 			for _, c := range res.Find("aws:cloudfront/cachePolicy:CachePolicy") {
 				switch {

@@ -428,8 +428,12 @@ func TestVariants(t *testing.T) {
 		if res.Named(policy.TypeRole, "twin-prod-deploy-role") != nil || res.Outputs["deployRoleArn"] != "" {
 			t.Error("deploy role without githubRepository")
 		}
-		if n := len(res.Find("aws:acm/certificate:Certificate")); n != 2 {
-			t.Errorf("%d certificates, want site + API", n)
+		certs := map[string]string{}
+		for _, c := range res.Find("aws:acm/certificate:Certificate") {
+			certs[c.Inputs["domainName"].(string)] = c.Region
+		}
+		if want := map[string]string{"twin.example.com": "us-east-1", "api.twin.example.com": "eu-west-1"}; !maps.Equal(certs, want) {
+			t.Errorf("certificates by region %v, want %v (CloudFront's in us-east-1, the API's regional)", certs, want)
 		}
 		d := parseDoc(t, one(t, res, policy.TypeRolePolicy, "twin-prod-stream-policy").Inputs["policy"]).bySid()["InvokeModel"]
 		if want := []string{"arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0"}; !slices.Equal(d.Resource, want) {

@@ -32,9 +32,11 @@ type Resource struct {
 	Custom bool
 	// Protect is the resource's protect option (pulumi destroy refuses to delete it).
 	Protect bool
-	ID      string
-	Inputs  map[string]any
-	State   map[string]any
+	// Region is the region of the resource's provider (us-east-1 for CloudFront's certificate).
+	Region string
+	ID     string
+	Inputs map[string]any
+	State  map[string]any
 }
 
 // Mocks implements pulumi.MockResourceMonitor and records what the program declares.
@@ -43,6 +45,20 @@ type Mocks struct {
 
 	mu        sync.Mutex
 	resources []Resource
+	providers map[string]string // provider resource id → its region
+}
+
+// regionOf is the region of the provider a resource was registered with ("urn::id"), or the
+// stack's region for the default provider.
+func (m *Mocks) regionOf(provider string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if i := strings.LastIndex(provider, "::"); i >= 0 {
+		if r, ok := m.providers[provider[i+2:]]; ok {
+			return r
+		}
+	}
+	return m.Region
 }
 
 // Resources returns the recorded resources sorted by type and name.
@@ -84,7 +100,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	}
 	slug := strings.Trim(nonAlnum.ReplaceAllString(strings.ToLower(args.Name), "-"), "-")
 	id := slug + "-id"
-	region, acct := m.Region, AccountID
+	region, acct := m.regionOf(args.Provider), AccountID
 	name, _ := in["name"].(string)
 	if name == "" {
 		name = slug + "-1a2b3c"
@@ -137,7 +153,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("arn", "arn:aws:cloudfront::"+acct+":function/"+name)
 	case "aws:acm/certificate:Certificate":
 		dn, _ := in["domainName"].(string)
-		arn := fmt.Sprintf("arn:aws:acm:%s:%s:certificate/%s", "us-east-1", acct, slug)
+		arn := fmt.Sprintf("arn:aws:acm:%s:%s:certificate/%s", region, acct, slug)
 		id = arn
 		set("arn", arn, "domainValidationOptions", []any{map[string]any{
 			"domainName": dn, "resourceRecordName": "_abc." + dn + ".", "resourceRecordType": "CNAME",
@@ -167,9 +183,17 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		id = arn
 		set("arn", arn)
 	case "aws:wafv2/webAcl:WebAcl":
-		set("arn", fmt.Sprintf("arn:aws:wafv2:us-east-1:%s:global/webacl/%s/%s", acct, name, id))
+		set("arn", fmt.Sprintf("arn:aws:wafv2:%s:%s:global/webacl/%s/%s", region, acct, name, id))
 	case "aws:cloudwatch/dashboard:Dashboard":
 		set("dashboardArn", "arn:aws:cloudwatch::"+acct+":dashboard/"+fmt.Sprint(in["dashboardName"]))
+	case "pulumi:providers:aws":
+		id = slug + "-provider"
+		m.mu.Lock()
+		if m.providers == nil {
+			m.providers = map[string]string{}
+		}
+		m.providers[id] = fmt.Sprint(in["region"])
+		m.mu.Unlock()
 	default:
 		if _, ok := state["arn"]; !ok && strings.HasPrefix(args.TypeToken, "aws:") {
 			svc := strings.SplitN(strings.TrimPrefix(args.TypeToken, "aws:"), "/", 2)[0]
@@ -181,7 +205,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	}
 	m.mu.Lock()
 	m.resources = append(m.resources, Resource{
-		Type: args.TypeToken, Name: args.Name, Custom: args.Custom, Protect: args.RegisterRPC.GetProtect(),
+		Type: args.TypeToken, Name: args.Name, Custom: args.Custom, Protect: args.RegisterRPC.GetProtect(), Region: region,
 		ID: id, Inputs: in, State: state,
 	})
 	m.mu.Unlock()
