@@ -56,7 +56,7 @@ func TestConfigKeysAreDocumented(t *testing.T) {
 		}
 		for k := range cfg {
 			key := strings.TrimPrefix(k, stacktest.Project+":")
-			if !read[key] && !slices.Contains([]string{"aws:region"}, k) {
+			if !read[key] && !slices.Contains([]string{"aws:region", "aws:defaultTags"}, k) {
 				t.Errorf("Pulumi.%s.yaml sets %s, which the program does not read", stackName, k)
 			}
 		}

@@ -52,7 +52,13 @@ func Deploy(ctx *pulumi.Context) (*Outputs, error) {
 	accountID := caller.AccountId()
 
 	// CloudFront's certificate and WAF must live in us-east-1 whatever the stack's region.
-	useast1, err := aws.NewProvider(ctx, cfg.Prefix+"-us-east-1", &aws.ProviderArgs{Region: pulumi.String("us-east-1")})
+	// An explicit provider does not read the stack's aws: config, so it gets the tags here.
+	useast1, err := aws.NewProvider(ctx, cfg.Prefix+"-us-east-1", &aws.ProviderArgs{
+		Region: pulumi.String("us-east-1"),
+		DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: pulumi.StringMap{
+			"app": pulumi.String("digital-twin"), "stack": pulumi.String(ctx.Stack()),
+		}},
+	})
 	if err != nil {
 		return nil, err
 	}
