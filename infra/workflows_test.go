@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -202,5 +203,20 @@ func TestNoLongLivedKeys(t *testing.T) {
 				t.Errorf("%s mentions %s", filepath.Base(f), bad)
 			}
 		}
+	}
+}
+
+// TestActionlint runs actionlint (github.com/rhysd/actionlint, with shellcheck when installed)
+// over the workflows when it is on PATH: expressions, contexts, job graph and shell scripts.
+func TestActionlint(t *testing.T) {
+	bin, err := exec.LookPath("actionlint")
+	if err != nil {
+		t.Skip("actionlint not installed: go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.7")
+	}
+	root, _ := stacktest.Root()
+	files, _ := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.yml"))
+	out, err := exec.Command(bin, files...).CombinedOutput()
+	if err != nil {
+		t.Errorf("actionlint: %v\n%s", err, out)
 	}
 }
