@@ -239,3 +239,53 @@ func TestNoLeaksInErrorBodies(t *testing.T) {
 		})
 	}
 }
+
+// gateProvider blocks every turn until the gate is closed.
+type gateProvider struct {
+	entered chan struct{}
+	gate    chan struct{}
+}
+
+func (gateProvider) Name() string  { return "gate" }
+func (gateProvider) Model() string { return "gate-1" }
+func (p gateProvider) Stream(ctx context.Context, _ twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
+	p.entered <- struct{}{}
+	select {
+	case <-p.gate:
+	case <-ctx.Done():
+		return twin.Usage{}, ctx.Err()
+	}
+	return twin.Usage{}, emit("done")
+}
+
+// Over the in-flight cap a turn is shed at once with 503 + Retry-After and nothing stored; once
+// a slot frees, turns are answered again.
+func TestLoadShedding(t *testing.T) {
+	p := gateProvider{entered: make(chan struct{}, 4), gate: make(chan struct{})}
+	e := newEnv(t, withProvider(p), func(d *Deps) { d.Options.MaxInFlightTurns = 2 })
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() {
+			resp := e.post(t, "/api/chat", chatBody(fmt.Sprint("held ", i), sid, false))
+			if resp.StatusCode != 200 {
+				t.Errorf("held turn %d: %d", i, resp.StatusCode)
+			}
+		})
+	}
+	<-p.entered
+	<-p.entered
+	const other = "22222222-2222-4222-8222-222222222222"
+	resp := e.post(t, "/api/chat", chatBody("one too many", other, true))
+	body := decodeJSON[errorBody](t, resp.Body)
+	if resp.StatusCode != 503 || body.Error.Code != twin.CodeLLMUnavailable || resp.Header.Get("Retry-After") != "2" {
+		t.Fatalf("over the cap: %d %+v Retry-After %q", resp.StatusCode, body, resp.Header.Get("Retry-After"))
+	}
+	if _, err := e.store.Get(context.Background(), other); twin.ErrorCode(err) != twin.CodeSessionNotFound {
+		t.Fatalf("a shed turn stored something: %v", err)
+	}
+	close(p.gate)
+	wg.Wait()
+	if resp := e.post(t, "/api/chat", chatBody("after", other, false)); resp.StatusCode != 200 {
+		t.Fatalf("after the burst: %d", resp.StatusCode)
+	}
+}

@@ -37,7 +37,7 @@ func bodyLimit(maxChars int) int64 {
 
 // handleChat serves POST /api/chat (JSON unless streaming is asked for) and, with alwaysStream,
 // POST /api/chat/stream.
-func handleChat(d Deps, sessions *sessionLimiter, maxBody int64, alwaysStream bool) http.Handler {
+func handleChat(d Deps, sessions *sessionLimiter, shed *shedder, maxBody int64, alwaysStream bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, err := decodeChat(w, r, maxBody, d.Options.MaxMessageChars)
 		if err != nil {
@@ -57,6 +57,14 @@ func handleChat(d Deps, sessions *sessionLimiter, maxBody int64, alwaysStream bo
 			})
 			return
 		}
+		if !shed.acquire() {
+			writeError(w, r, d.Logger, &twin.Error{
+				Code: twin.CodeLLMUnavailable, RetryAfter: shedRetryAfter,
+				Message: "the twin is answering many visitors right now; please try again in a moment",
+			})
+			return
+		}
+		defer shed.release()
 		if asked == "" {
 			turn.SessionID = newSessionID()
 			sessions.remember(client, turn.SessionID)

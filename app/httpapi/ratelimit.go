@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -79,11 +80,29 @@ func rateLimit(l *rateLimiter, logger *slog.Logger, next http.Handler) http.Hand
 }
 
 // clientKey is the client's address. Fronts that proxy (the Lambda adapters) put the viewer's
-// address in RemoteAddr; headers such as X-Forwarded-For are not trusted here.
+// address in RemoteAddr; headers such as X-Forwarded-For are not trusted here. An IPv6 client is
+// keyed by its /64: one subscriber commonly holds a whole /64, and keying single addresses would
+// let it rotate through 2^64 of them to dodge every per-client limit.
 func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+	host := r.RemoteAddr
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	} else if i := strings.LastIndexByte(host, ':'); i > 0 && !validAddr(host) && validAddr(host[:i]) {
+		host = host[:i] // an IPv6 address with ":port" appended without brackets
 	}
-	return host
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	ip = ip.Unmap()
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.String()
+	}
+	return ip.String()
+}
+
+func validAddr(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }

@@ -3,10 +3,10 @@ package httpapi
 import "net/http"
 
 // addRoutes registers every route of the twin in one place.
-func addRoutes(mux *http.ServeMux, d Deps, sessions *sessionLimiter) {
+func addRoutes(mux *http.ServeMux, d Deps, sessions *sessionLimiter, shed *shedder) {
 	maxBody := bodyLimit(d.Options.MaxMessageChars)
-	mux.Handle("POST /api/chat", handleChat(d, sessions, maxBody, false))
-	mux.Handle("POST /api/chat/stream", handleChat(d, sessions, maxBody, true))
+	mux.Handle("POST /api/chat", handleChat(d, sessions, shed, maxBody, false))
+	mux.Handle("POST /api/chat/stream", handleChat(d, sessions, shed, maxBody, true))
 	mux.Handle("GET /api/chat/history/{session_id}", handleHistory(d))
 	mux.Handle("GET /api/persona", handlePersona(d))
 	mux.Handle("GET /api/health", handleHealth(d.Options.Version))

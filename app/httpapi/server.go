@@ -22,7 +22,11 @@ type Options struct {
 	// MaxNewSessions is how many distinct new session ids one client may start per 10 minutes;
 	// 0 means RateLimitPerMinute/2, at least 5.
 	MaxNewSessions int
-	FrontendDir    string // "" or missing: no UI, a hint page at /
+	// MaxInFlightTurns caps the chat turns being answered at once, across all clients; over it a
+	// turn is shed with 503 llm_unavailable + Retry-After before any work (0: DefaultMaxInFlight,
+	// < 0: no cap). It bounds the model calls, memory and goroutines a burst can cost.
+	MaxInFlightTurns int
+	FrontendDir      string // "" or missing: no UI, a hint page at /
 }
 
 // Deps are what the handlers need.
@@ -37,7 +41,7 @@ type Deps struct {
 // NewServer returns the twin's http.Handler.
 func NewServer(d Deps) http.Handler {
 	mux := http.NewServeMux()
-	addRoutes(mux, d, newSessionLimiter(newSessionBudget(d.Options)))
+	addRoutes(mux, d, newSessionLimiter(newSessionBudget(d.Options)), newShedder(d.Options.MaxInFlightTurns))
 	limiter := newRateLimiter(d.Options.RateLimitPerMinute)
 	var h http.Handler = mux
 	h = rateLimit(limiter, d.Logger, h)

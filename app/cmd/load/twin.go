@@ -40,6 +40,7 @@ type twinOptions struct {
 	persona        string
 	rateLimit      int
 	maxNewSessions int
+	maxInFlight    int
 	tokenDelay     time.Duration
 	s3             faults.S3Config
 	llmBefore      float64
@@ -57,7 +58,8 @@ func startTwin(ctx context.Context, o options) (*localTwin, error) {
 	}
 	return newLocalTwin(ctx, twinOptions{
 		store: o.store, persona: o.persona, rateLimit: o.rateLimit, maxNewSessions: o.sessions * 2,
-		tokenDelay: o.tokenDelay, llmBefore: o.llmBefore, llmDuring: o.llmDuring, seed: o.seed,
+		maxInFlight: o.concurrency * 2, // above the workers: the run never sheds
+		tokenDelay:  o.tokenDelay, llmBefore: o.llmBefore, llmDuring: o.llmDuring, seed: o.seed,
 		s3:       faults.S3Config{Rate: o.s3FaultRate, Modes: modes, Latency: 100 * time.Millisecond, Seed: o.seed},
 		timeouts: httpapi.DefaultTimeouts,
 	})
@@ -109,7 +111,7 @@ func newLocalTwin(ctx context.Context, o twinOptions) (*localTwin, error) {
 	svc := &chat.Service{Persona: src, Store: store, Provider: provider, Budget: prompt.DefaultBudget, MaxSessionMessages: 500, Logger: logger}
 	h := httpapi.NewServer(httpapi.Deps{Chat: svc, Store: store, Persona: src, Logger: logger, Options: httpapi.Options{
 		Environment: "local", Version: "load", MaxMessageChars: 4000,
-		RateLimitPerMinute: o.rateLimit, MaxNewSessions: o.maxNewSessions,
+		RateLimitPerMinute: o.rateLimit, MaxNewSessions: o.maxNewSessions, MaxInFlightTurns: o.maxInFlight,
 	}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
