@@ -84,6 +84,22 @@ func runAbuse(ctx context.Context, o options, w io.Writer) error {
 	check(exact == 200 && over == 413, "message of exactly 4000 characters → %d; 4001 → %d", exact, over)
 	tw.Close()
 
+	// 4. A crowd of valid, slow turns from many workers at once: over the in-flight cap they
+	// are shed at once with 503 + Retry-After instead of piling up model calls.
+	crowd := flood
+	crowd.maxNewSessions, crowd.tokenDelay = 1_000_000, 20*time.Millisecond
+	tw, err = newLocalTwin(ctx, crowd)
+	if err != nil {
+		return err
+	}
+	codes, noRetry, took = burst(ctx, tw.URL, 400, 400, func(i int) string {
+		return fmt.Sprintf(`{"message":"Tell me about your work","session_id":"aaaaaaaa-aaaa-4aaa-8aaa-%012d"}`, i)
+	})
+	tw.Close()
+	check(codes[200] >= httpapi.DefaultMaxInFlight && codes[200]+codes[503] == 400 && noRetry == 0,
+		"400 slow turns at once (cap %d in flight) in %.1fs → %d × 200, %d × 503 llm_unavailable shed at once with Retry-After: %v",
+		httpapi.DefaultMaxInFlight, took.Seconds(), codes[200], codes[503], noRetry == 0)
+
 	fmt.Fprintf(w, "…  slow-loris: waiting for the server's timeouts (%v headers, %v whole request)\n", httpapi.DefaultTimeouts.ReadHeader, httpapi.DefaultTimeouts.Read)
 	l := <-loris
 	if l.err != nil {
