@@ -196,6 +196,14 @@ func environment(cfg *Config, d functionDeps, front string) pulumi.StringMap {
 // SiteOrigin is the one origin browsers load the chat page from.
 func (c *Config) SiteOrigin() string { return "https://" + c.Domain }
 
+// APIOrigin is the HTTP API's custom domain origin, or "" (the API is reached under the site).
+func (c *Config) APIOrigin() string {
+	if c.APIDomain == "" {
+		return ""
+	}
+	return "https://" + c.APIDomain
+}
+
 // MemoryPrefixes are the key prefixes the app reads and writes: sessions first, then the
 // owner features' prefixes (config ownerPrefixes), so the list grows without code changes.
 func (c *Config) MemoryPrefixes() []string {

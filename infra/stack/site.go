@@ -22,10 +22,17 @@ const (
 )
 
 // ContentSecurityPolicy of the chat page. Next's static export inlines its bootstrap scripts,
-// hence 'unsafe-inline' for scripts; everything is loaded from the site's own origin.
-const ContentSecurityPolicy = "default-src 'self'; script-src 'self' 'unsafe-inline'; " +
-	"style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
-	"frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+// hence 'unsafe-inline' for scripts; everything is loaded from the site's own origin, and the
+// page may call the API's custom domain when one is configured (a cross-origin API base).
+func ContentSecurityPolicy(apiOrigin string) string {
+	connect := "'self'"
+	if apiOrigin != "" {
+		connect += " " + apiOrigin
+	}
+	return "default-src 'self'; script-src 'self' 'unsafe-inline'; " +
+		"style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src " + connect + "; " +
+		"frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+}
 
 // OriginHeaders are the viewer headers CloudFront passes to the API origins (HTTP API and the
 // streaming function URL), plus CloudFront-Viewer-Address: behind CloudFront the origins see an
@@ -121,7 +128,7 @@ func NewSite(ctx *pulumi.Context, cfg *Config, d siteDeps, opts ...pulumi.Resour
 				ReferrerPolicy: pulumi.String("strict-origin-when-cross-origin"), Override: pulumi.Bool(true),
 			},
 			ContentSecurityPolicy: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentSecurityPolicyArgs{
-				ContentSecurityPolicy: pulumi.String(ContentSecurityPolicy), Override: pulumi.Bool(true),
+				ContentSecurityPolicy: pulumi.String(ContentSecurityPolicy(cfg.APIOrigin())), Override: pulumi.Bool(true),
 			},
 		},
 	}, p)
