@@ -80,6 +80,16 @@ func runAbuse(ctx context.Context, o options, w io.Writer) error {
 	}
 	big := status(`{"message":"` + strings.Repeat("a", 8<<20) + `"}`)
 	check(big == 413, "8 MiB body → %d message_too_long (read stops at the cap of 4000×12+4096 bytes)", big)
+	nested := status(`{"message":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`)
+	check(nested == 400, "JSON nested 20,000 deep → %d invalid_request", nested)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, tw.URL+"/api/chat", strings.NewReader(`{"message":"hi"}`))
+	req.Header.Set("X-Padding", strings.Repeat("p", 1<<20))
+	headers := 0
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		headers = resp.StatusCode
+	}
+	check(headers == 431, "1 MiB of request headers → %d (MaxHeaderBytes 64 KiB)", headers)
 	exact, over := status(`{"message":"`+strings.Repeat("é", 4000)+`"}`), status(`{"message":"`+strings.Repeat("é", 4001)+`"}`)
 	check(exact == 200 && over == 413, "message of exactly 4000 characters → %d; 4001 → %d", exact, over)
 	tw.Close()
