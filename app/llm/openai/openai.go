@@ -1,19 +1,27 @@
 // Package openai is the twin's provider for any OpenAI-compatible chat completions API (OpenAI,
-// Ollama, vLLM, llama.cpp, LM Studio) through openai-go: streamed deltas, usage from the final
-// chunk (stream_options.include_usage), timeouts, and the error mapping of DESIGN §7 — a failure
+// Ollama, vLLM, llama.cpp, LM Studio): streamed deltas, usage from the final chunk
+// (stream_options.include_usage), timeouts, and the error mapping of DESIGN §7 — a failure
 // before the first token is llm_unavailable with a Retry-After, a 401 re-reads the key once.
+//
+// It speaks the one endpoint it needs (POST {base}/chat/completions, stream: true) over
+// net/http and decodes the stream with openai-go's own SSE decoder (packages/ssestream), which
+// also turns an in-stream {"error": ...} event into an error. It does not import openai-go's
+// client package: that package registers every type of the whole OpenAI API at init, which
+// would add 35 MB to the binary and 6 MB to bootstrap.zip (docs/decisions/0003).
 package openai
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
-	oa "github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/packages/ssestream"
 
 	"github.com/digitaltwin/twin/app/twin"
 )
@@ -27,16 +35,18 @@ type KeySource interface {
 
 // Defaults.
 const (
+	DefaultBaseURL           = "https://api.openai.com/v1"
 	DefaultTimeout           = 2 * time.Minute  // whole reply
 	DefaultFirstTokenTimeout = 30 * time.Second // request to first text delta
 	DefaultRetryAfter        = 5 * time.Second  // hint when the server gave none
-	DefaultMaxRetries        = 1                // SDK retries of 429/5xx/connection errors before any token
+	DefaultMaxRetries        = 1                // retries of 408/409/429/5xx/connection errors before any token
 	maxRetryDelay            = 2 * time.Second  // a server asking for longer is answered with 503 + Retry-After
+	retryBaseDelay           = 250 * time.Millisecond
 )
 
 // Config configures the provider.
 type Config struct {
-	BaseURL string    // e.g. https://api.openai.com/v1 or http://localhost:11434/v1
+	BaseURL string    // e.g. https://api.openai.com/v1 or http://localhost:11434/v1 (DefaultBaseURL when "")
 	Model   string    // e.g. gpt-4o-mini, llama3.2
 	Keys    KeySource // required; a keyless local server still wants some string
 	// HTTPClient is used for the calls (http.DefaultClient when nil).
@@ -44,7 +54,7 @@ type Config struct {
 	// MaxTokens caps the reply (server default when 0).
 	MaxTokens int
 	// Timeout, FirstTokenTimeout and MaxRetries default to the constants above when 0;
-	// MaxRetries < 0 disables SDK retries.
+	// MaxRetries < 0 disables retries.
 	Timeout           time.Duration
 	FirstTokenTimeout time.Duration
 	MaxRetries        int
@@ -54,8 +64,9 @@ var _ twin.Provider = (*Provider)(nil)
 
 // Provider streams replies from an OpenAI-compatible server.
 type Provider struct {
-	cfg    Config
-	client oa.Client
+	cfg      Config
+	endpoint string
+	client   *http.Client
 }
 
 // New returns a provider for cfg.
@@ -65,6 +76,12 @@ func New(cfg Config) (*Provider, error) {
 	}
 	if cfg.Model == "" {
 		return nil, errors.New("openai: a model is required")
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("openai: base URL %q is not an http(s) URL", cfg.BaseURL)
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
@@ -78,17 +95,11 @@ func New(cfg Config) (*Provider, error) {
 	case cfg.MaxRetries < 0:
 		cfg.MaxRetries = 0
 	}
-	opts := []option.RequestOption{
-		option.WithMaxRetries(cfg.MaxRetries),
-		option.WithMaxRetryDelay(maxRetryDelay),
+	client := cfg.HTTPClient
+	if client == nil {
+		client = http.DefaultClient
 	}
-	if cfg.BaseURL != "" {
-		opts = append(opts, option.WithBaseURL(cfg.BaseURL))
-	}
-	if cfg.HTTPClient != nil {
-		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
-	}
-	return &Provider{cfg: cfg, client: oa.NewClient(opts...)}, nil
+	return &Provider{cfg: cfg, endpoint: strings.TrimRight(cfg.BaseURL, "/") + "/chat/completions", client: client}, nil
 }
 
 // Name is the gen_ai.system of the provider.
@@ -135,12 +146,23 @@ func (p *Provider) attempt(parent context.Context, key string, req twin.Generate
 	firstToken := time.AfterFunc(p.cfg.FirstTokenTimeout, func() { cancel(errNoFirstToken) })
 	defer firstToken.Stop()
 
-	stream := p.client.Chat.Completions.NewStreaming(ctx, p.params(req), option.WithAPIKey(key))
+	body, err := json.Marshal(p.request(req))
+	if err != nil {
+		return usage, false, fmt.Errorf("encode request: %w", err)
+	}
+	resp, err := p.post(ctx, key, body)
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && parent.Err() == nil {
+			err = fmt.Errorf("%w: %w", cause, err)
+		}
+		return usage, false, err
+	}
+	stream := ssestream.NewStream[chunk](ssestream.NewDecoder(resp), nil)
 	defer stream.Close()
 	for stream.Next() {
 		chunk := stream.Current()
-		if u := chunk.Usage; u.PromptTokens > 0 || u.CompletionTokens > 0 {
-			usage = twin.Usage{InputTokens: int(u.PromptTokens), OutputTokens: int(u.CompletionTokens)}
+		if u := chunk.Usage; u != nil {
+			usage = twin.Usage{InputTokens: u.PromptTokens, OutputTokens: u.CompletionTokens}
 		}
 		for _, c := range chunk.Choices {
 			if c.Index != 0 || c.Delta.Content == "" {
@@ -167,28 +189,54 @@ func (p *Provider) attempt(parent context.Context, key string, req twin.Generate
 	return usage, true, nil
 }
 
-func (p *Provider) params(req twin.GenerateRequest) oa.ChatCompletionNewParams {
-	msgs := make([]oa.ChatCompletionMessageParamUnion, 0, len(req.Messages)+1)
+// chatRequest is the body of POST /chat/completions.
+type chatRequest struct {
+	Model               string        `json:"model"`
+	Messages            []chatMessage `json:"messages"`
+	Stream              bool          `json:"stream"`
+	StreamOptions       streamOptions `json:"stream_options"`
+	MaxCompletionTokens int           `json:"max_completion_tokens,omitempty"`
+}
+
+type chatMessage struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+type streamOptions struct {
+	IncludeUsage bool `json:"include_usage"`
+}
+
+// chunk is one streamed chat.completion.chunk; the last one (choices empty) carries usage.
+type chunk struct {
+	Choices []struct {
+		Index int `json:"index"`
+		Delta struct {
+			Content string `json:"content"`
+		} `json:"delta"`
+	} `json:"choices"`
+	Usage *struct {
+		PromptTokens     int `json:"prompt_tokens"`
+		CompletionTokens int `json:"completion_tokens"`
+	} `json:"usage"`
+}
+
+func (p *Provider) request(req twin.GenerateRequest) chatRequest {
+	msgs := make([]chatMessage, 0, len(req.Messages)+1)
 	if req.System != "" {
-		msgs = append(msgs, oa.SystemMessage(req.System))
+		msgs = append(msgs, chatMessage{Role: "system", Content: req.System})
 	}
 	for _, m := range req.Messages {
-		switch m.Role {
-		case twin.RoleAssistant:
-			msgs = append(msgs, oa.AssistantMessage(m.Content))
-		default:
-			msgs = append(msgs, oa.UserMessage(m.Content))
+		role := "user"
+		if m.Role == twin.RoleAssistant {
+			role = "assistant"
 		}
+		msgs = append(msgs, chatMessage{Role: role, Content: m.Content})
 	}
-	params := oa.ChatCompletionNewParams{
-		Model:         p.cfg.Model,
-		Messages:      msgs,
-		StreamOptions: oa.ChatCompletionStreamOptionsParam{IncludeUsage: oa.Bool(true)},
+	return chatRequest{
+		Model: p.cfg.Model, Messages: msgs, Stream: true,
+		StreamOptions: streamOptions{IncludeUsage: true}, MaxCompletionTokens: p.cfg.MaxTokens,
 	}
-	if p.cfg.MaxTokens > 0 {
-		params.MaxCompletionTokens = oa.Int(int64(p.cfg.MaxTokens))
-	}
-	return params
 }
 
 // mapError turns a call's error into what the core expects (twin.Provider's contract).
@@ -213,34 +261,44 @@ func unavailable(err error, after time.Duration) error {
 }
 
 func isUnauthorized(err error) bool {
-	var ae *oa.Error
+	var ae *APIError
 	return errors.As(err, &ae) && ae.StatusCode == http.StatusUnauthorized
 }
 
 // retryAfter is the server's hint (Retry-After-Ms, Retry-After in seconds or as a date), else
 // DefaultRetryAfter, kept within [1s, 5min].
 func retryAfter(err error) time.Duration {
-	var ae *oa.Error
-	if !errors.As(err, &ae) || ae.Response == nil {
+	var ae *APIError
+	if !errors.As(err, &ae) {
 		return DefaultRetryAfter
 	}
-	return RetryAfterHeader(ae.Response.Header, time.Now(), DefaultRetryAfter)
+	return RetryAfterHeader(ae.Header, time.Now(), DefaultRetryAfter)
 }
 
 // RetryAfterHeader reads Retry-After-Ms or Retry-After from h, else returns def; the result is
 // kept within [1s, 5min].
 func RetryAfterHeader(h http.Header, now time.Time, def time.Duration) time.Duration {
-	d := def
-	if v := h.Get("Retry-After-Ms"); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
-			d = time.Duration(ms * float64(time.Millisecond))
-		}
-	} else if v := h.Get("Retry-After"); v != "" {
-		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-			d = time.Duration(s * float64(time.Second))
-		} else if t, err := http.ParseTime(v); err == nil {
-			d = t.Sub(now)
-		}
+	d, ok := parseRetryAfter(h, now)
+	if !ok {
+		d = def
 	}
 	return min(max(d, time.Second), 5*time.Minute)
+}
+
+// parseRetryAfter reads Retry-After-Ms, else Retry-After in seconds or as an HTTP date.
+func parseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	if v := h.Get("Retry-After-Ms"); v != "" {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
+			return time.Duration(ms * float64(time.Millisecond)), true
+		}
+	}
+	if v := h.Get("Retry-After"); v != "" {
+		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
+			return time.Duration(s * float64(time.Second)), true
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return max(t.Sub(now), 0), true
+		}
+	}
+	return 0, false
 }

@@ -165,7 +165,7 @@ func TestThrottlingIsUnavailableWithHint(t *testing.T) {
 	}
 }
 
-func TestSDKRetriesTransientFailureBeforeFirstToken(t *testing.T) {
+func TestRetriesTransientFailureBeforeFirstToken(t *testing.T) {
 	f := &fakeOpenAI{handle: func(w http.ResponseWriter, _ *http.Request, n int) {
 		if n == 1 {
 			apiError(w, http.StatusBadGateway, "bad_gateway")
@@ -317,6 +317,35 @@ func TestEmptyReplyIsUnavailable(t *testing.T) {
 	f := &fakeOpenAI{handle: func(w http.ResponseWriter, _ *http.Request, _ int) { sse(w, usageChunk, "[DONE]") }}
 	p := newProvider(t, f.start(t), secrets.Static("sk"), nil)
 	if _, _, err := collect(t, p, context.Background()); twin.ErrorCode(err) != twin.CodeLLMUnavailable {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRetryHonoursShortRetryAfter(t *testing.T) {
+	f := &fakeOpenAI{handle: func(w http.ResponseWriter, _ *http.Request, n int) {
+		if n == 1 {
+			w.Header().Set("Retry-After-Ms", "20")
+			apiError(w, http.StatusTooManyRequests, "rate_limit_exceeded")
+			return
+		}
+		sse(w, chunk("ok"), "[DONE]")
+	}}
+	p := newProvider(t, f.start(t), secrets.Static("sk"), func(c *openai.Config) { c.MaxRetries = 1 })
+	if text, _, err := collect(t, p, context.Background()); err != nil || text != "ok" || len(f.requests) != 2 {
+		t.Fatalf("text %q, err %v, %d requests", text, err, len(f.requests))
+	}
+}
+
+func TestOllamaStyleError(t *testing.T) {
+	f := &fakeOpenAI{handle: func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"error":"model \"llama9\" not found, try pulling it first"}`)
+	}}
+	p := newProvider(t, f.start(t), secrets.Static("sk"), nil)
+	_, _, err := collect(t, p, context.Background())
+	var ae *openai.APIError
+	if twin.ErrorCode(err) != twin.CodeLLMUnavailable || !errors.As(err, &ae) || ae.StatusCode != 404 || !strings.Contains(ae.Message, "not found") {
 		t.Fatalf("err = %v", err)
 	}
 }
