@@ -232,15 +232,15 @@ func (s *Service) generate(ctx context.Context, req twin.GenerateRequest, t *tur
 	if err == nil {
 		return nil
 	}
+	if !t.streamed {
+		// A JSON turn shows nothing until it is complete: a half reply nobody saw is dropped,
+		// not stored (the visitor's message is kept), and the failure is the model's.
+		t.reply.Reset()
+	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		span.SetAttributes(attribute.Bool("twin.canceled", true))
 		span.SetStatus(codes.Error, "canceled by the client")
 		return err
-	}
-	if !t.streamed {
-		// A JSON turn shows nothing until it is complete: a half reply is dropped, not stored,
-		// and the failure is the model's (the visitor's message is kept).
-		t.reply.Reset()
 	}
 	if t.deltas == 0 || !t.streamed {
 		var te *twin.Error
