@@ -118,6 +118,7 @@ func runLoad(ctx context.Context, o options, base string) loadResult {
 	}
 	close(queue)
 	wg.Wait()
+	client.CloseIdleConnections()
 	res.finished = time.Now()
 	res.wall = res.finished.Sub(res.started)
 	return res

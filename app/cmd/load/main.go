@@ -19,9 +19,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -110,6 +112,15 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	return o, nil
 }
 
+// settle waits up to 3 s for the goroutine count to come back to baseline, and returns it.
+func settle(baseline int) int {
+	n := runtime.NumGoroutine()
+	for deadline := time.Now().Add(3 * time.Second); n > baseline && time.Now().Before(deadline); n = runtime.NumGoroutine() {
+		time.Sleep(50 * time.Millisecond)
+	}
+	return n
+}
+
 // loopbackOnly refuses any target that is not on this machine's loopback: load and fault
 // traffic never leaves it.
 func loopbackOnly(target string) error {
@@ -150,10 +161,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "load: %d sessions × %d turns, %d workers, every %d-th session shared by %d workers, %.0f%% streamed, against %s\n",
 		o.sessions, o.turns, o.concurrency, o.sharedEvery, o.sharedLanes, 100*o.streamShare, describe(o, base))
+	before := runtime.NumGoroutine()
 	res := runLoad(ctx, o, base)
 	v := verify(context.WithoutCancel(ctx), base, res)
 	rep := report(o, res, v, tw)
 	rep.print(stdout, o.verbose)
+	if tw != nil {
+		// In-process only: what the run left behind once its connections are closed.
+		http.DefaultClient.CloseIdleConnections()
+		if tw.s3 != nil {
+			tw.s3.CloseClientConnections() // the S3 client's idle keep-alives are not a leak
+		}
+		after := settle(before)
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		fmt.Fprintf(stdout, "process: goroutines %d before the load, %d after it; heap in use after GC %.1f MiB\n",
+			before, after, float64(m.HeapInuse)/(1<<20))
+		if after > before+10 {
+			return fmt.Errorf("FAILED: %d goroutines left behind", after-before)
+		}
+	}
 	if alive := healthy(context.WithoutCancel(ctx), base); !alive {
 		return errors.New("the server is not healthy after the run")
 	}
