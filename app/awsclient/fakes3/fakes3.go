@@ -75,7 +75,7 @@ func New(t testing.TB, buckets ...string) *Server {
 		s.counts[r.Method]++
 		var fault Fault
 		if len(s.faults) > 0 {
-			fault = s.faults[0]
+			fault, s.faults = s.faults[0], s.faults[1:]
 		}
 		s.mu.Unlock()
 		if fault != nil && s.apply(fault, w, r.WithContext(context.WithValue(r.Context(), forwardKey{}, faker))) {
@@ -88,15 +88,14 @@ func New(t testing.TB, buckets ...string) *Server {
 	return s
 }
 
-// apply runs fault and consumes it when it answered the request (or aborted it by panicking).
+// apply runs fault, already taken off the queue (so requests the fault itself makes pass
+// through), and puts it back when it let the request through.
 func (s *Server) apply(fault Fault, w http.ResponseWriter, r *http.Request) (answered bool) {
 	answered = true // a panic (http.ErrAbortHandler) answers too
 	defer func() {
-		if answered {
+		if !answered {
 			s.mu.Lock()
-			if len(s.faults) > 0 {
-				s.faults = s.faults[1:]
-			}
+			s.faults = append([]Fault{fault}, s.faults...)
 			s.mu.Unlock()
 		}
 	}()

@@ -136,10 +136,11 @@ func (s *Store) Append(ctx context.Context, base twin.Session, msgs []twin.Messa
 		cur, err = s.Get(ctx, base.ID)
 		switch {
 		case err == nil:
-			if endsWith(cur.Messages, msgs) {
+			if containsRun(cur.Messages, msgs) {
 				// Our own write took effect although its response was lost (the connection broke
-				// after S3 stored it, and the SDK's retry then failed the precondition): applying
-				// msgs again would store the turn twice.
+				// after S3 stored it, and the SDK's retry then failed the precondition; another
+				// turn may even have appended after it): applying msgs again would store the
+				// turn twice.
 				return cur, nil
 			}
 		case twin.ErrorCode(err) == twin.CodeSessionNotFound:
@@ -202,19 +203,26 @@ func (s *Store) now() time.Time {
 	return time.Now().UTC()
 }
 
-// endsWith reports whether stored ends with msgs, timestamps included. The core stamps every
-// message with its own time to the nanosecond, so another turn never matches by accident.
-func endsWith(stored, msgs []twin.Message) bool {
-	if len(msgs) == 0 || len(stored) < len(msgs) {
+// containsRun reports whether msgs occur in stored as a contiguous run, timestamps included.
+// The core stamps every message with its own time to the nanosecond, so another turn never
+// matches by accident.
+func containsRun(stored, msgs []twin.Message) bool {
+	if len(msgs) == 0 {
 		return false
 	}
-	tail := stored[len(stored)-len(msgs):]
-	for i, m := range msgs {
-		if tail[i].Role != m.Role || tail[i].Content != m.Content || !tail[i].Timestamp.Equal(m.Timestamp) {
-			return false
+	for start := len(stored) - len(msgs); start >= 0; start-- {
+		match := true
+		for i, m := range msgs {
+			if s := stored[start+i]; s.Role != m.Role || s.Content != m.Content || !s.Timestamp.Equal(m.Timestamp) {
+				match = false
+				break
+			}
+		}
+		if match {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // sleepJitter spreads racing writers apart: a uniform wait in [0, 2ms·2^n), capped at 100ms.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -328,5 +329,38 @@ func TestLostResponseIsNotAppliedTwice(t *testing.T) {
 	stored := getOrNew(t, ctx, st, sid)
 	if len(stored.Messages) != 4 || len(got.Messages) != 4 {
 		t.Fatalf("stored %d messages (returned %d), want 4: the turn was applied twice", len(stored.Messages), len(got.Messages))
+	}
+}
+
+// TestLostResponseThenAnotherTurn: our write lands but its answer is lost, and another turn
+// appends on top before our re-read: ours is found inside the history, not re-applied.
+func TestLostResponseThenAnotherTurn(t *testing.T) {
+	ctx := context.Background()
+	srv, _, st := newFake(t)
+	base, err := st.Append(ctx, twin.Session{ID: sid}, turn(0), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := s3store.New(srv.Client(t), bucket, prefix)
+	srv.Inject(fakes3.AfterForward(http.MethodPut, func(w http.ResponseWriter) {
+		// Before the SDK retries, another turn reads and appends.
+		b, err := other.Get(ctx, sid)
+		if err != nil {
+			t.Error(err)
+		}
+		if _, err := other.Append(ctx, b, turn(2), 100); err != nil {
+			t.Error(err)
+		}
+		panic(http.ErrAbortHandler)
+	}))
+	if _, err := st.Append(ctx, base, turn(1), 100); err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	var got []string
+	for _, m := range getOrNew(t, ctx, st, sid).Messages {
+		got = append(got, m.Content)
+	}
+	if want := "question 0,answer 0,question 1,answer 1,question 2,answer 2"; strings.Join(got, ",") != want {
+		t.Fatalf("stored %s, want %s", strings.Join(got, ","), want)
 	}
 }
