@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/digitaltwin/twin/app/awsclient/fakes3"
 	"github.com/digitaltwin/twin/app/config"
+	"github.com/digitaltwin/twin/app/llm/llmtest"
 	"github.com/digitaltwin/twin/app/wire"
 )
 
@@ -108,4 +110,85 @@ func TestS3EndToEnd(t *testing.T) {
 		t.Fatalf("history: %v %v", resp, err)
 	}
 	resp.Body.Close()
+}
+
+// TestOpenAIWithSecretsManagerEndToEnd runs the HTTP API with the openai provider against an
+// SSE fake, the key read from a Secrets Manager fake at start: a reply, a throttled model
+// (503 llm_unavailable with the model's Retry-After), and an unreadable secret failing the start.
+func TestOpenAIWithSecretsManagerEndToEnd(t *testing.T) {
+	sm := llmtest.NewSecretsManager(t, "twin/llm-api-key", "sk-e2e")
+	var throttled atomic.Bool
+	model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer sk-e2e" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if throttled.Load() {
+			w.Header().Set("Retry-After", "7")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = io.WriteString(w, `{"error":{"message":"slow down","type":"rate_limit_exceeded"}}`)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, d := range []string{"I live in ", "Gothenburg."} {
+			_, _ = io.WriteString(w, `data: {"choices":[{"index":0,"delta":{"content":"`+d+`"}}]}`+"\n\n")
+		}
+		_, _ = io.WriteString(w, `data: {"choices":[],"usage":{"prompt_tokens":10,"completion_tokens":4}}`+"\n\ndata: [DONE]\n\n")
+	}))
+	defer model.Close()
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER": sm.URL, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDFAKE",
+		"AWS_SECRET_ACCESS_KEY": "fake-secret", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
+		"AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		t.Setenv(k, v)
+	}
+	env := map[string]string{
+		"LLM_PROVIDER": "openai", "OPENAI_BASE_URL": model.URL + "/v1", "OPENAI_MODEL": "test-model",
+		"LLM_API_KEY_SECRET_ID": "twin/llm-api-key", "MEMORY_DIR": t.TempDir(), "PERSONA_FILE": "../../me.txt",
+		"FRONTEND_DIR": t.TempDir(),
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := wire.New(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	api := httptest.NewServer(app.Handler)
+	defer api.Close()
+
+	post := func() *http.Response {
+		t.Helper()
+		resp, err := http.Post(api.URL+"/api/chat", "application/json", strings.NewReader(`{"message":"Where do you live?"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := post()
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "I live in Gothenburg.") {
+		t.Fatalf("chat: %d %s", resp.StatusCode, body)
+	}
+
+	throttled.Store(true)
+	resp = post()
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "7" || !strings.Contains(string(body), "llm_unavailable") {
+		t.Fatalf("throttled chat: %d Retry-After %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	if got := sm.Calls(); got != 1 {
+		t.Errorf("%d secret reads, want 1 (read at start, cached)", got)
+	}
+
+	sm.FailNext(1)
+	if _, err := wire.New(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard); err == nil || !strings.Contains(err.Error(), "LLM_API_KEY_SECRET_ID") {
+		t.Fatalf("start with an unreadable secret: %v", err)
+	}
 }
