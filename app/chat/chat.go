@@ -37,7 +37,17 @@ type Service struct {
 	Logger             *slog.Logger
 	Metrics            Recorder // optional
 	LogContent         bool     // log message text (only with LOG_LEVEL=debug locally)
+	Owner              Owner    // optional: lead capture and unanswered questions through tools
 	Now                func() time.Time
+}
+
+// Owner is what the turn needs of the owner features (owner.Service).
+type Owner interface {
+	// Tools are offered to the model; ToolFunc runs them for one session.
+	Tools() []twin.Tool
+	ToolFunc(sessionID string) twin.ToolFunc
+	// ObserveTurn adds a turn's estimated cost to the owner view's totals.
+	ObserveTurn(sessionID string, costUSD float64)
 }
 
 // Request is one visitor message.
@@ -113,6 +123,9 @@ func (s *Service) turn(ctx context.Context, req Request, t *turn, emit func(stri
 		s.Logger.InfoContext(ctx, "history truncated to fit the token budget", "dropped_messages", stats.Dropped, "kept_messages", len(genReq.Messages)-1)
 	}
 
+	if s.Owner != nil {
+		genReq.Tools, genReq.CallTool = s.Owner.Tools(), guardTools(guardFor(p.Name), s.Owner.ToolFunc(req.SessionID))
+	}
 	genErr := s.generate(ctx, genReq, t, emit)
 	reply := t.reply.String()
 	msgs := []twin.Message{userMsg}
@@ -307,10 +320,14 @@ func (s *Service) summarize(ctx context.Context, req Request, t *turn, err error
 	if s.LogContent {
 		attrs = append(attrs, slog.String("message", req.Message), slog.String("reply", t.reply.String()))
 	}
+	// The turn's one error line; the HTTP layer does not log chat errors again.
 	if err != nil && twin.ErrorCode(err).HTTPStatus() >= 500 && t.outcome != "canceled" {
 		telemetry.LogError(ctx, s.Logger, "chat turn failed", err)
 	}
 	s.Logger.LogAttrs(ctx, slog.LevelInfo, "chat turn", attrs...)
+	if s.Owner != nil && t.usage.InputTokens+t.usage.OutputTokens > 0 {
+		s.Owner.ObserveTurn(req.SessionID, telemetry.DefaultPrices.Estimate(s.Provider.Model(), t.usage.InputTokens, t.usage.OutputTokens))
+	}
 	if s.Metrics != nil {
 		_ = s.Metrics.RecordTurn(ctx, telemetry.Turn{
 			Provider: s.Provider.Name(), Model: s.Provider.Model(), Outcome: t.outcome,

@@ -76,7 +76,7 @@ func handleChat(d Deps, sessions *sessionLimiter, shed *shedder, maxBody int64, 
 		if !stream {
 			res, err := d.Chat.Turn(ctx, turn, func(string) error { return nil })
 			if err != nil {
-				writeError(w, r, d.Logger, err)
+				respondError(w, r, twin.AsError(err))
 				return
 			}
 			encode(w, http.StatusOK, chatResponse{Response: res.Reply, SessionID: res.SessionID, Timestamp: res.Timestamp})
@@ -88,7 +88,7 @@ func handleChat(d Deps, sessions *sessionLimiter, shed *shedder, maxBody int64, 
 		case err == nil:
 			s.finish()
 		case !s.started:
-			writeError(w, r, d.Logger, err)
+			respondError(w, r, twin.AsError(err))
 		default:
 			// Headers are out: report the failure in the stream. The cause is already logged.
 			s.fail(twin.AsError(err))
@@ -220,7 +220,10 @@ func handleHealth(version string) http.Handler {
 }
 
 // apiRoutes are the API's paths, for telling 405 from 404.
-var apiRoutes = map[string]string{"/api/chat": "POST", "/api/chat/stream": "POST", "/api/persona": "GET", "/api/health": "GET"}
+var apiRoutes = map[string]string{
+	"/api/chat": "POST", "/api/chat/stream": "POST", "/api/persona": "GET", "/api/health": "GET",
+	"/api/feedback": "POST", "/api/owner/summary": "GET",
+}
 
 func handleAPINotFound(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

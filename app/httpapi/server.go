@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/digitaltwin/twin/app/chat"
+	"github.com/digitaltwin/twin/app/owner"
 	"github.com/digitaltwin/twin/app/twin"
 )
 
@@ -36,6 +37,10 @@ type Deps struct {
 	Persona twin.PersonaSource
 	Logger  *slog.Logger
 	Options Options
+
+	// Owner serves feedback and the owner summary; nil turns those endpoints off.
+	Owner       *owner.Service
+	OwnerAccess owner.Access
 }
 
 // NewServer returns the twin's http.Handler.

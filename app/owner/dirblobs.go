@@ -67,7 +67,16 @@ func (d DirBlobs) Get(_ context.Context, key string) ([]byte, error) {
 // List returns the keys under prefix.
 func (d DirBlobs) List(_ context.Context, prefix string) ([]string, error) {
 	var keys []string
-	err := filepath.WalkDir(d.dir, func(p string, e fs.DirEntry, err error) error {
+	// Walk only the prefix's directory: the sessions next to the records are never visited.
+	root := d.dir
+	if i := strings.LastIndex(prefix, "/"); i > 0 {
+		p, err := d.path(prefix[:i])
+		if err != nil {
+			return nil, err
+		}
+		root = p
+	}
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil

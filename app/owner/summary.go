@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -173,8 +174,12 @@ func readAll[T any](ctx context.Context, b Blobs, prefix string) ([]T, error) {
 	return out, nil
 }
 
+// emailLike finds addresses, which the question lists never show (leads list them once).
+var emailLike = regexp.MustCompile(`[^\s@]+@[^\s@]+\.[^\s@]+`)
+
 // normalize folds case, spacing and trailing punctuation so the same question counts once.
 func normalize(s string) string {
+	s = emailLike.ReplaceAllString(s, "[email]")
 	s = strings.ToLower(strings.Join(strings.Fields(s), " "))
 	s = strings.TrimRightFunc(s, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
 	if len([]rune(s)) > 200 {

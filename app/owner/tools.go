@@ -11,6 +11,9 @@ import (
 	"github.com/digitaltwin/twin/app/twin"
 )
 
+// Tools are the owner tools offered to models (the chat turn's view of the service).
+func (s *Service) Tools() []twin.Tool { return Tools() }
+
 // Tools are the owner tools offered to models that can call them.
 func Tools() []twin.Tool {
 	return []twin.Tool{

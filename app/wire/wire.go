@@ -13,6 +13,7 @@ import (
 	"github.com/digitaltwin/twin/app/chat"
 	"github.com/digitaltwin/twin/app/config"
 	"github.com/digitaltwin/twin/app/httpapi"
+	"github.com/digitaltwin/twin/app/owner"
 	"github.com/digitaltwin/twin/app/prompt"
 	"github.com/digitaltwin/twin/app/telemetry"
 )
@@ -21,6 +22,7 @@ import (
 type App struct {
 	Handler http.Handler
 	Chat    *chat.Service
+	Owner   *owner.Service
 	closers []func()
 }
 
@@ -46,6 +48,11 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut
 	if err != nil {
 		return nil, fmt.Errorf("llm provider: %w", err)
 	}
+	own, access, err := newOwner(ctx, cfg, store, logger, a)
+	if err != nil {
+		return nil, fmt.Errorf("owner features: %w", err)
+	}
+	a.Owner = own
 	a.Chat = &chat.Service{
 		Persona:            persona,
 		Store:              store,
@@ -55,12 +62,15 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut
 		Logger:             logger,
 		Metrics:            telemetry.NewMetrics(metricsOut, cfg.Environment),
 		LogContent:         cfg.Environment == config.EnvLocal && cfg.LogLevel <= slog.LevelDebug,
+		Owner:              own,
 	}
 	a.Handler = httpapi.NewServer(httpapi.Deps{
-		Chat:    a.Chat,
-		Store:   store,
-		Persona: persona,
-		Logger:  logger,
+		Chat:        a.Chat,
+		Store:       store,
+		Persona:     persona,
+		Logger:      logger,
+		Owner:       own,
+		OwnerAccess: access,
 		Options: httpapi.Options{
 			Environment:        cfg.Environment,
 			Version:            cfg.Version,
@@ -71,4 +81,12 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut
 		},
 	})
 	return a, nil
+}
+
+// Flush sends pending owner notifications (the Lambda bootstrap calls it as an invocation ends,
+// since a frozen execution environment runs no timers).
+func (a *App) Flush(ctx context.Context) {
+	if a.Owner != nil && a.Owner.Notifier != nil {
+		a.Owner.Notifier.Flush(ctx)
+	}
 }

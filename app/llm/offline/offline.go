@@ -99,6 +99,10 @@ func (r *Responder) Answer(ctx context.Context, req twin.GenerateRequest) string
 
 	visitor := visitorIndex(req.Messages[:len(req.Messages)-1])
 	q := queryTerms(question)
+	if len(q) == 0 && !aboutVisitor(ws) {
+		// Only function words ("What do you do?"): the broadest question, so the introduction.
+		return intro(p)
+	}
 	if aboutVisitor(ws) {
 		if !isQuestion(question, ws) {
 			return "Thanks for telling me. I'll remember that for the rest of our conversation."

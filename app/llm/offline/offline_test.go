@@ -148,3 +148,9 @@ func TestAcknowledgesVisitorStatements(t *testing.T) {
 		t.Fatalf("statement about the visitor answered %q, want an acknowledgement", got)
 	}
 }
+
+func TestFunctionWordQuestionsGetTheIntroduction(t *testing.T) {
+	if got := ask(New(0), loadPersona(t), "What do you do?"); !strings.Contains(got, "staff software engineer") {
+		t.Fatalf("What do you do? → %q", got)
+	}
+}

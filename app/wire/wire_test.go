@@ -1,0 +1,134 @@
+package wire
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/digitaltwin/twin/app/config"
+)
+
+// snsFake speaks SNS's query protocol and records every Publish.
+type snsFake struct {
+	mu       sync.Mutex
+	messages []string
+}
+
+func (f *snsFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	f.mu.Lock()
+	f.messages = append(f.messages, r.Form.Get("Subject")+"\n"+r.Form.Get("Message"))
+	f.mu.Unlock()
+	_, _ = w.Write([]byte(`<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m</MessageId></PublishResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PublishResponse>`))
+}
+
+func (f *snsFake) published() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.messages...)
+}
+
+// TestOwnerFeaturesEndToEnd runs the wired local twin (offline responder, file memory) with
+// owner notifications going to a fake SNS: a visitor leaving an email makes one lead record and
+// one publish, an unknown question one question record, feedback round-trips, and the owner
+// summary counts them all.
+func TestOwnerFeaturesEndToEnd(t *testing.T) {
+	sns := &snsFake{}
+	snsSrv := httptest.NewServer(sns)
+	defer snsSrv.Close()
+	t.Setenv("AWS_ENDPOINT_URL_SNS", snsSrv.URL)
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+	data := t.TempDir()
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{
+			"MEMORY_DIR": filepath.Join(data, "sessions"), "PERSONA_FILE": "../../me.txt",
+			"OWNER_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:twin-owner", "OWNER_NOTIFY_WINDOW_SECONDS": "3600",
+			"OFFLINE_TOKEN_DELAY_MS": "0",
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(app.Handler)
+	defer srv.Close()
+
+	const sid = "11111111-1111-4111-8111-111111111111"
+	chat := func(msg string) string {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"message": msg, "session_id": sid})
+		resp, err := http.Post(srv.URL+"/api/chat", "application/json", strings.NewReader(string(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct{ Response string }
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("chat %q: %d %v", msg, resp.StatusCode, err)
+		}
+		return out.Response
+	}
+	chat("I'd like to get in touch with you")
+	if reply := chat("Sure: bob@example.com"); !strings.Contains(reply, "saved your email") {
+		t.Fatalf("lead reply %q", reply)
+	}
+	if reply := chat("What is your favourite football team?"); !strings.Contains(reply, "noted your question") {
+		t.Fatalf("unknown-question reply %q", reply)
+	}
+	leads, _ := filepath.Glob(filepath.Join(data, "leads", sid, "*.json"))
+	questions, _ := filepath.Glob(filepath.Join(data, "questions", sid, "*.json"))
+	if len(leads) != 1 || len(questions) != 1 {
+		t.Fatalf("records: %d leads, %d questions; want 1 and 1", len(leads), len(questions))
+	}
+	if raw, _ := os.ReadFile(leads[0]); !strings.Contains(string(raw), `"email":"bob@example.com"`) {
+		t.Fatalf("lead record %s", raw)
+	}
+
+	resp, err := http.Post(srv.URL+"/api/feedback", "application/json", strings.NewReader(`{"session_id":"`+sid+`","message_index":3,"rating":"down","reason":"too short"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("feedback: %d", resp.StatusCode)
+	}
+
+	app.Flush(context.Background())
+	if got := sns.published(); len(got) != 1 || !strings.Contains(got[0], "bob@example.com") || !strings.Contains(got[0], "football") {
+		t.Fatalf("SNS publishes %q: want one batch with the lead and the question", got)
+	}
+
+	resp, err = http.Get(srv.URL + "/api/owner/summary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var sum map[string]any
+	if err := json.Unmarshal(raw, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum["leads"] != 1.0 || sum["unanswered_questions"] != 1.0 || sum["thumbs_down"] != 1.0 || len(sum["top_questions"].([]any)) != 3 {
+		t.Fatalf("summary %s", raw)
+	}
+	if strings.Contains(fmt.Sprint(sum["top_questions"]), "bob@example.com") {
+		t.Fatalf("an email address in the top questions: %s", raw)
+	}
+	app.Close()
+}
