@@ -192,3 +192,48 @@ func TestOpenAIWithSecretsManagerEndToEnd(t *testing.T) {
 		t.Fatalf("start with an unreadable secret: %v", err)
 	}
 }
+
+// TestBedrockEndToEnd streams a reply from a Bedrock fake found through the SDK's standard
+// AWS_ENDPOINT_URL_BEDROCK_RUNTIME, through the HTTP API's streaming route.
+func TestBedrockEndToEnd(t *testing.T) {
+	fake := llmtest.NewBedrock(t, func(w http.ResponseWriter, r *http.Request, ev *llmtest.EventWriter) {
+		ev.Begin()
+		ev.Delta("I live in ")
+		ev.Delta("Gothenburg.")
+		ev.End(20, 5)
+	})
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": fake.URL, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDFAKE",
+		"AWS_SECRET_ACCESS_KEY": "fake-secret", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
+		"AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		t.Setenv(k, v)
+	}
+	env := map[string]string{
+		"LLM_PROVIDER": "bedrock", "BEDROCK_MODEL_ID": "us.anthropic.claude-test-v1:0",
+		"MEMORY_DIR": t.TempDir(), "PERSONA_FILE": "../../me.txt", "FRONTEND_DIR": t.TempDir(),
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := wire.New(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	api := httptest.NewServer(app.Handler)
+	defer api.Close()
+	resp, err := http.Post(api.URL+"/api/chat/stream", "application/json", strings.NewReader(`{"message":"Where do you live?"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Gothenburg.") || !strings.HasSuffix(string(body), "data: [DONE]\n\n") {
+		t.Fatalf("stream: %d\n%s", resp.StatusCode, body)
+	}
+	if _, paths := fake.Requests(); len(paths) != 1 || paths[0] != "/model/us.anthropic.claude-test-v1:0/converse-stream" {
+		t.Fatalf("Bedrock calls: %v", paths)
+	}
+}

@@ -6,94 +6,32 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 
 	"github.com/digitaltwin/twin/app/awsclient/fakes3"
 	"github.com/digitaltwin/twin/app/llm/bedrock"
+	"github.com/digitaltwin/twin/app/llm/llmtest"
 	"github.com/digitaltwin/twin/app/twin"
 )
 
 const modelID = "anthropic.claude-test-v1:0"
 
-// fakeBedrock speaks ConverseStream: a restJson1 request, an application/vnd.amazon.eventstream
-// response of binary event-stream messages.
+// fakeBedrock is llmtest.Bedrock with a provider built on the real SDK client pointed at it.
 type fakeBedrock struct {
-	mu     sync.Mutex
-	bodies []map[string]any
-	paths  []string
-	handle func(w http.ResponseWriter, r *http.Request, s *eventWriter)
-}
-
-type eventWriter struct {
-	w   http.ResponseWriter
-	enc *eventstream.Encoder
-}
-
-func (s *eventWriter) event(typ string, payload any) {
-	b, _ := json.Marshal(payload)
-	msg := eventstream.Message{Payload: b}
-	msg.Headers.Set(":message-type", eventstream.StringValue("event"))
-	msg.Headers.Set(":event-type", eventstream.StringValue(typ))
-	msg.Headers.Set(":content-type", eventstream.StringValue("application/json"))
-	_ = s.enc.Encode(s.w, msg)
-	s.w.(http.Flusher).Flush()
-}
-
-func (s *eventWriter) exception(typ, message string) {
-	b, _ := json.Marshal(map[string]string{"message": message})
-	msg := eventstream.Message{Payload: b}
-	msg.Headers.Set(":message-type", eventstream.StringValue("exception"))
-	msg.Headers.Set(":exception-type", eventstream.StringValue(typ))
-	msg.Headers.Set(":content-type", eventstream.StringValue("application/json"))
-	_ = s.enc.Encode(s.w, msg)
-	s.w.(http.Flusher).Flush()
-}
-
-func (s *eventWriter) delta(text string) {
-	s.event("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"text": text}})
-}
-
-func (s *eventWriter) begin() {
-	s.w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
-	s.w.WriteHeader(http.StatusOK)
-	s.event("messageStart", map[string]any{"role": "assistant"})
-}
-
-func (s *eventWriter) end(in, out int) {
-	s.event("contentBlockStop", map[string]any{"contentBlockIndex": 0})
-	s.event("messageStop", map[string]any{"stopReason": "end_turn"})
-	s.event("metadata", map[string]any{
-		"usage":   map[string]any{"inputTokens": in, "outputTokens": out, "totalTokens": in + out},
-		"metrics": map[string]any{"latencyMs": 12},
-	})
+	handle func(w http.ResponseWriter, r *http.Request, s *llmtest.EventWriter)
+	fake   *llmtest.Bedrock
 }
 
 func (f *fakeBedrock) start(t *testing.T) *bedrock.Provider {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body map[string]any
-		_ = json.NewDecoder(r.Body).Decode(&body)
-		f.mu.Lock()
-		f.bodies = append(f.bodies, body)
-		f.paths = append(f.paths, r.URL.Path)
-		f.mu.Unlock()
-		if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
-			http.Error(w, "unsigned", http.StatusForbidden)
-			return
-		}
-		f.handle(w, r, &eventWriter{w: w, enc: eventstream.NewEncoder()})
-	}))
-	t.Cleanup(srv.Close)
+	f.fake = llmtest.NewBedrock(t, f.handle)
 	client := bedrockruntime.NewFromConfig(fakes3.Config(t), func(o *bedrockruntime.Options) {
-		o.BaseEndpoint = aws.String(srv.URL)
+		o.BaseEndpoint = aws.String(f.fake.URL)
 	})
 	p, err := bedrock.New(client, bedrock.Config{ModelID: modelID, FirstTokenTimeout: 2 * time.Second})
 	if err != nil {
@@ -120,11 +58,11 @@ func collect(p *bedrock.Provider, ctx context.Context) (string, twin.Usage, erro
 }
 
 func TestStreamTextAndUsage(t *testing.T) {
-	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *eventWriter) {
-		s.begin()
-		s.delta("I build ")
-		s.delta("compilers.")
-		s.end(42, 3)
+	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *llmtest.EventWriter) {
+		s.Begin()
+		s.Delta("I build ")
+		s.Delta("compilers.")
+		s.End(42, 3)
 	}}
 	p := f.start(t)
 	text, usage, err := collect(p, context.Background())
@@ -137,10 +75,11 @@ func TestStreamTextAndUsage(t *testing.T) {
 	if p.Name() != "bedrock" || p.Model() != modelID {
 		t.Errorf("Name, Model = %q, %q", p.Name(), p.Model())
 	}
-	if got, want := f.paths[0], "/model/"+modelID+"/converse-stream"; got != want {
+	bodies, paths := f.fake.Requests()
+	if got, want := paths[0], "/model/"+modelID+"/converse-stream"; got != want {
 		t.Errorf("path = %s, want %s", got, want)
 	}
-	body := f.bodies[0]
+	body := bodies[0]
 	sys, _ := json.Marshal(body["system"])
 	if string(sys) != `[{"text":"You are Ada's twin."}]` {
 		t.Errorf("system = %s", sys)
@@ -154,7 +93,7 @@ func TestStreamTextAndUsage(t *testing.T) {
 
 func TestThrottlingIsUnavailable(t *testing.T) {
 	calls := 0
-	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *eventWriter) {
+	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *llmtest.EventWriter) {
 		calls++
 		w.Header().Set("X-Amzn-ErrorType", "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/")
 		w.Header().Set("Content-Type", "application/json")
@@ -179,9 +118,9 @@ func TestThrottlingIsUnavailable(t *testing.T) {
 }
 
 func TestExceptionBeforeFirstTokenIsUnavailable(t *testing.T) {
-	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *eventWriter) {
-		s.begin()
-		s.exception("throttlingException", "slow down")
+	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *llmtest.EventWriter) {
+		s.Begin()
+		s.Exception("throttlingException", "slow down")
 	}}
 	_, _, err := collect(f.start(t), context.Background())
 	if te := twin.AsError(err); te.Code != twin.CodeLLMUnavailable || te.RetryAfter != bedrock.DefaultRetryAfter {
@@ -190,10 +129,10 @@ func TestExceptionBeforeFirstTokenIsUnavailable(t *testing.T) {
 }
 
 func TestErrorMidStream(t *testing.T) {
-	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *eventWriter) {
-		s.begin()
-		s.delta("I build ")
-		s.exception("modelStreamErrorException", "the model stopped")
+	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *llmtest.EventWriter) {
+		s.Begin()
+		s.Delta("I build ")
+		s.Exception("modelStreamErrorException", "the model stopped")
 	}}
 	text, _, err := collect(f.start(t), context.Background())
 	if err == nil || text != "I build " {
@@ -211,9 +150,9 @@ func TestErrorMidStream(t *testing.T) {
 func TestCancelStopsStream(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
-	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *eventWriter) {
-		s.begin()
-		s.delta("first")
+	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *llmtest.EventWriter) {
+		s.Begin()
+		s.Delta("first")
 		select {
 		case <-r.Context().Done():
 		case <-release:
@@ -239,8 +178,8 @@ func TestCancelStopsStream(t *testing.T) {
 func TestFirstTokenTimeout(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
-	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *eventWriter) {
-		s.begin()
+	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *llmtest.EventWriter) {
+		s.Begin()
 		select {
 		case <-r.Context().Done():
 		case <-release:
@@ -255,10 +194,10 @@ func TestFirstTokenTimeout(t *testing.T) {
 }
 
 func TestEmitErrorReturnedAsIs(t *testing.T) {
-	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *eventWriter) {
-		s.begin()
-		s.delta("a")
-		s.end(1, 1)
+	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *llmtest.EventWriter) {
+		s.Begin()
+		s.Delta("a")
+		s.End(1, 1)
 	}}
 	boom := errors.New("client went away")
 	if _, err := f.start(t).Stream(context.Background(), req, func(string) error { return boom }); err != boom {

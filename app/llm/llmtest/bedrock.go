@@ -1,0 +1,97 @@
+package llmtest
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+)
+
+// Bedrock is a fake Bedrock runtime speaking ConverseStream: a restJson1 request, answered with
+// an application/vnd.amazon.eventstream body of binary event-stream messages written by Handle.
+// Unsigned requests get 403, as from Bedrock.
+type Bedrock struct {
+	URL string
+
+	mu     sync.Mutex
+	bodies []map[string]any
+	paths  []string
+}
+
+// NewBedrock starts the fake; handle answers each request. It stops when t ends.
+func NewBedrock(t testing.TB, handle func(w http.ResponseWriter, r *http.Request, ev *EventWriter)) *Bedrock {
+	b := &Bedrock{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		b.mu.Lock()
+		b.bodies = append(b.bodies, body)
+		b.paths = append(b.paths, r.URL.Path)
+		b.mu.Unlock()
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
+			http.Error(w, "unsigned", http.StatusForbidden)
+			return
+		}
+		handle(w, r, &EventWriter{w: w, enc: eventstream.NewEncoder()})
+	}))
+	t.Cleanup(srv.Close)
+	b.URL = srv.URL
+	return b
+}
+
+// Requests returns the decoded request bodies and paths received so far.
+func (b *Bedrock) Requests() (bodies []map[string]any, paths []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]map[string]any(nil), b.bodies...), append([]string(nil), b.paths...)
+}
+
+// EventWriter writes ConverseStream events.
+type EventWriter struct {
+	w   http.ResponseWriter
+	enc *eventstream.Encoder
+}
+
+func (s *EventWriter) write(messageType, typeHeader, typ string, payload any) {
+	b, _ := json.Marshal(payload)
+	msg := eventstream.Message{Payload: b}
+	msg.Headers.Set(":message-type", eventstream.StringValue(messageType))
+	msg.Headers.Set(typeHeader, eventstream.StringValue(typ))
+	msg.Headers.Set(":content-type", eventstream.StringValue("application/json"))
+	_ = s.enc.Encode(s.w, msg)
+	s.w.(http.Flusher).Flush()
+}
+
+// Event writes one event of type typ (messageStart, contentBlockDelta, metadata...).
+func (s *EventWriter) Event(typ string, payload any) { s.write("event", ":event-type", typ, payload) }
+
+// Exception writes an in-stream exception (throttlingException, modelStreamErrorException...).
+func (s *EventWriter) Exception(typ, message string) {
+	s.write("exception", ":exception-type", typ, map[string]string{"message": message})
+}
+
+// Begin sends the 200 and messageStart.
+func (s *EventWriter) Begin() {
+	s.w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
+	s.w.WriteHeader(http.StatusOK)
+	s.Event("messageStart", map[string]any{"role": "assistant"})
+}
+
+// Delta sends one text delta.
+func (s *EventWriter) Delta(text string) {
+	s.Event("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"text": text}})
+}
+
+// End closes the block and the message and sends the metadata event with usage.
+func (s *EventWriter) End(in, out int) {
+	s.Event("contentBlockStop", map[string]any{"contentBlockIndex": 0})
+	s.Event("messageStop", map[string]any{"stopReason": "end_turn"})
+	s.Event("metadata", map[string]any{
+		"usage":   map[string]any{"inputTokens": in, "outputTokens": out, "totalTokens": in + out},
+		"metrics": map[string]any{"latencyMs": 12},
+	})
+}
