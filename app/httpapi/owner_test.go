@@ -1,0 +1,87 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/digitaltwin/twin/app/owner"
+	"github.com/digitaltwin/twin/app/twin"
+)
+
+type token string
+
+func (k token) Key(context.Context) (string, error) { return string(k), nil }
+
+// withOwner turns the owner endpoints on, with records in their own temp dir.
+func withOwner(t testing.TB, access owner.Access) option {
+	return func(d *Deps) {
+		d.Owner = &owner.Service{Blobs: owner.NewDirBlobs(t.TempDir()), Sessions: d.Chat.Store, Logger: d.Logger}
+		d.OwnerAccess = access
+	}
+}
+
+func TestFeedback(t *testing.T) {
+	e := newEnv(t, withOwner(t, owner.Access{Local: true}))
+	e.post(t, "/api/chat", chatBody("Where do you live?", sid, false))
+	resp := e.post(t, "/api/feedback", `{"session_id":"`+sid+`","message_index":1,"rating":"up"}`)
+	got := decodeJSON[feedbackResponse](t, resp.Body)
+	if resp.StatusCode != 200 || got.Rating != owner.RatingUp || got.MessageIndex != 1 || got.Timestamp.IsZero() {
+		t.Fatalf("feedback: %d %+v", resp.StatusCode, got)
+	}
+	for name, tc := range map[string]struct {
+		body   string
+		status int
+		code   twin.Code
+	}{
+		"missing rating":  {`{"session_id":"` + sid + `","message_index":1}`, 400, twin.CodeInvalidRequest},
+		"missing index":   {`{"session_id":"` + sid + `","rating":"up"}`, 400, twin.CodeInvalidRequest},
+		"bad rating":      {`{"session_id":"` + sid + `","message_index":1,"rating":"5 stars"}`, 400, twin.CodeInvalidRequest},
+		"user message":    {`{"session_id":"` + sid + `","message_index":0,"rating":"up"}`, 400, twin.CodeInvalidRequest},
+		"unknown field":   {`{"session_id":"` + sid + `","message_index":1,"rating":"up","admin":1}`, 400, twin.CodeInvalidRequest},
+		"bad session":     {`{"session_id":"../x","message_index":1,"rating":"up"}`, 400, twin.CodeInvalidSessionID},
+		"unknown session": {`{"session_id":"22222222-2222-4222-8222-222222222222","message_index":1,"rating":"up"}`, 404, twin.CodeSessionNotFound},
+		"malformed":       {`{"session_id":`, 400, twin.CodeInvalidRequest},
+	} {
+		resp := e.post(t, "/api/feedback", tc.body)
+		body := decodeJSON[errorBody](t, resp.Body)
+		if resp.StatusCode != tc.status || body.Error.Code != tc.code {
+			t.Errorf("%s: %d %+v, want %d %s", name, resp.StatusCode, body, tc.status, tc.code)
+		}
+	}
+}
+
+func TestOwnerSummaryAccess(t *testing.T) {
+	for name, tc := range map[string]struct {
+		access owner.Access
+		header string
+		status int
+	}{
+		"local":               {owner.Access{Local: true}, "", 200},
+		"cloud, no token set": {owner.Access{}, "Bearer guess", 404},
+		"cloud, right token":  {owner.Access{Token: token("t0k")}, "Bearer t0k", 200},
+		"cloud, wrong token":  {owner.Access{Token: token("t0k")}, "Bearer nope", 404},
+		"cloud, no header":    {owner.Access{Token: token("t0k")}, "", 404},
+	} {
+		e := newEnv(t, withOwner(t, tc.access))
+		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/api/owner/summary", nil)
+		if tc.header != "" {
+			req.Header.Set("Authorization", tc.header)
+		}
+		resp, err := e.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: %d, want %d", name, resp.StatusCode, tc.status)
+		}
+	}
+}
+
+func TestOwnerEndpointsOffWithoutOwner(t *testing.T) {
+	e := newEnv(t)
+	if resp := e.get(t, "/api/owner/summary"); resp.StatusCode != 404 {
+		t.Fatalf("summary without owner features: %d", resp.StatusCode)
+	}
+}
