@@ -10,14 +10,15 @@ export CGO_ENABLED ?= 0
 run: frontend-build
 	$(GO) run ./app/cmd/twin
 
-## test: everything CI runs
-test: vet fmt-check test-go test-frontend
+## test: everything CI runs: vet, gofmt, the real servers the integration tests need, every Go test
+## (app, infra under Pulumi mocks, dashboards), short fuzzing, and the frontend (unit + e2e in Chromium)
+test: vet fmt-check tools-aws test-go fuzz-short test-frontend
 
 vet:
 	$(GO) vet ./...
 
 fmt-check:
-	@out=$$(gofmt -l app infra dashboards 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l app infra dashboards tools 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 test-go:
 	$(GO) test -count=1 ./...
