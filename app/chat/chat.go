@@ -310,6 +310,7 @@ func (s *Service) summarize(ctx context.Context, req Request, t *turn, err error
 		slog.Int("output_tokens", t.usage.OutputTokens),
 		slog.String("provider", s.Provider.Name()),
 		slog.String("model", s.Provider.Model()),
+		slog.Float64("cost_usd", telemetry.DefaultPrices.Estimate(s.Provider.Model(), t.usage.InputTokens, t.usage.OutputTokens)),
 		slog.Int("history_dropped", t.stats.Dropped),
 		slog.Bool("streamed", t.streamed),
 		slog.Bool("new_session", !t.sessionFound),

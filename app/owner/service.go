@@ -108,7 +108,9 @@ func (s *Service) RecordQuestion(ctx context.Context, q Question) (Question, err
 	if err := s.put(ctx, prefix+recordName(q.Timestamp), q); err != nil {
 		return Question{}, err
 	}
-	s.Logger.InfoContext(ctx, "unanswered question recorded")
+	// The question itself is logged (emails and phone numbers redacted by the handler) so the
+	// dashboard can list what visitors ask that the persona does not answer.
+	s.Logger.InfoContext(ctx, "unanswered question recorded", "question", truncate(q.Question, 200))
 	if s.Notifier != nil {
 		s.Notifier.Add(fmt.Sprintf("Unanswered question\n  %q\n  session: %s", q.Question, q.SessionID))
 	}
@@ -175,6 +177,13 @@ func recordName(t time.Time) string {
 func orDash(s string) string {
 	if s == "" {
 		return "-"
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
 	}
 	return s
 }
