@@ -302,6 +302,7 @@ func guardFor(name string) *guard.Guard {
 // summarize writes the one summary line and the metrics record of a turn.
 func (s *Service) summarize(ctx context.Context, req Request, t *turn, err error) {
 	latency := s.now().Sub(t.start)
+	cost := telemetry.DefaultPrices.Estimate(s.Provider.Model(), t.usage.InputTokens, t.usage.OutputTokens)
 	attrs := []slog.Attr{
 		slog.String("outcome", t.outcome),
 		slog.Float64("latency_ms", ms(latency)),
@@ -310,7 +311,7 @@ func (s *Service) summarize(ctx context.Context, req Request, t *turn, err error
 		slog.Int("output_tokens", t.usage.OutputTokens),
 		slog.String("provider", s.Provider.Name()),
 		slog.String("model", s.Provider.Model()),
-		slog.Float64("cost_usd", telemetry.DefaultPrices.Estimate(s.Provider.Model(), t.usage.InputTokens, t.usage.OutputTokens)),
+		slog.Float64("cost_usd", cost),
 		slog.Int("history_dropped", t.stats.Dropped),
 		slog.Bool("streamed", t.streamed),
 		slog.Bool("new_session", !t.sessionFound),
@@ -327,7 +328,7 @@ func (s *Service) summarize(ctx context.Context, req Request, t *turn, err error
 	}
 	s.Logger.LogAttrs(ctx, slog.LevelInfo, "chat turn", attrs...)
 	if s.Owner != nil && t.usage.InputTokens+t.usage.OutputTokens > 0 {
-		s.Owner.ObserveTurn(req.SessionID, telemetry.DefaultPrices.Estimate(s.Provider.Model(), t.usage.InputTokens, t.usage.OutputTokens))
+		s.Owner.ObserveTurn(req.SessionID, cost)
 	}
 	if s.Metrics != nil {
 		_ = s.Metrics.RecordTurn(ctx, telemetry.Turn{
