@@ -81,6 +81,7 @@ type turn struct {
 	streamed     bool
 	sessionFound bool
 	withheld     string // the output guard's reason, when it replaced the reply
+	topic        string // the persona section the question is about ("" if none)
 }
 
 // Turn runs one chat turn, calling emit for every reply delta in order. Once emit has been
@@ -117,6 +118,7 @@ func (s *Service) turn(ctx context.Context, req Request, t *turn, emit func(stri
 			"this conversation has reached its limit of %d messages; please start a new one", s.MaxSessionMessages)
 	}
 
+	t.topic = s.topic(p, req.Message)
 	genReq, stats := prompt.Build(prompt.Input{Persona: p, History: base.Messages, Question: userMsg, Budget: s.Budget}, prompt.Tokens)
 	t.stats = stats
 	if stats.Dropped > 0 {
@@ -315,6 +317,7 @@ func (s *Service) summarize(ctx context.Context, req Request, t *turn, err error
 		slog.Int("history_dropped", t.stats.Dropped),
 		slog.Bool("streamed", t.streamed),
 		slog.Bool("new_session", !t.sessionFound),
+		slog.String("topic", t.topic),
 	}
 	if t.withheld != "" {
 		attrs = append(attrs, slog.String("withheld", t.withheld))

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/digitaltwin/twin/app/retrieval"
 	"github.com/digitaltwin/twin/app/twin"
 )
 
@@ -24,7 +25,7 @@ type Responder struct {
 
 	mu      sync.Mutex
 	version string
-	persona *index
+	persona *retrieval.Index
 }
 
 var _ twin.Provider = (*Responder)(nil)
@@ -86,7 +87,7 @@ func (r *Responder) Answer(ctx context.Context, req twin.GenerateRequest) string
 	}
 	question := req.Messages[len(req.Messages)-1].Content
 	p := req.Persona
-	ws := words(question)
+	ws := retrieval.Words(question)
 	switch {
 	case isGreeting(ws):
 		return p.Greeting
@@ -98,7 +99,7 @@ func (r *Responder) Answer(ctx context.Context, req twin.GenerateRequest) string
 	}
 
 	visitor := visitorIndex(req.Messages[:len(req.Messages)-1])
-	q := queryTerms(question)
+	q := retrieval.ParseQuery(question)
 	if len(q) == 0 && !aboutVisitor(ws) {
 		// Only function words ("What do you do?"): the broadest question, so the introduction.
 		return intro(p)
@@ -135,56 +136,56 @@ func (r *Responder) Answer(ctx context.Context, req twin.GenerateRequest) string
 }
 
 // personaIndex returns the persona's sentence index, built once per persona version.
-func (r *Responder) personaIndex(p twin.Persona) *index {
+func (r *Responder) personaIndex(p twin.Persona) *retrieval.Index {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.persona == nil || r.version != p.Version || p.Version == "" {
-		r.persona, r.version = newIndex(sentences(p.Text)), p.Version
+		r.persona, r.version = retrieval.NewIndex(retrieval.Sentences(p.Text)), p.Version
 	}
 	return r.persona
 }
 
 // best joins the persona sentences that answer q (up to two, in persona order), or "".
-func best(ix *index, q query) string {
-	hits := ix.search(q)
-	if len(hits) == 0 || hits[0].coverage < minCoverage {
+func best(ix *retrieval.Index, q retrieval.Query) string {
+	hits := ix.Search(q)
+	if len(hits) == 0 || hits[0].Coverage < minCoverage {
 		return ""
 	}
-	chosen := []hit{hits[0]}
-	if len(hits) > 1 && hits[1].coverage >= minCoverage && hits[1].score >= 0.6*hits[0].score {
+	chosen := []retrieval.Hit{hits[0]}
+	if len(hits) > 1 && hits[1].Coverage >= minCoverage && hits[1].Score >= 0.6*hits[0].Score {
 		chosen = append(chosen, hits[1])
-		if chosen[1].doc.pos < chosen[0].doc.pos {
+		if chosen[1].Doc.Pos < chosen[0].Doc.Pos {
 			chosen[0], chosen[1] = chosen[1], chosen[0]
 		}
 	}
 	parts := make([]string, len(chosen))
 	for i, h := range chosen {
-		parts[i] = h.doc.text
+		parts[i] = h.Doc.Text
 	}
 	return strings.Join(parts, " ")
 }
 
-func bestVisitor(ix *index, q query) string {
-	hits := ix.search(q)
-	if len(hits) == 0 || hits[0].coverage < minCoverage {
+func bestVisitor(ix *retrieval.Index, q retrieval.Query) string {
+	hits := ix.Search(q)
+	if len(hits) == 0 || hits[0].Coverage < minCoverage {
 		return ""
 	}
-	return fmt.Sprintf("You told me: “%s”", hits[0].doc.text)
+	return fmt.Sprintf("You told me: “%s”", hits[0].Doc.Text)
 }
 
 // visitorIndex indexes the visitor's own earlier messages, newest first so a correction wins ties.
-func visitorIndex(history []twin.Message) *index {
-	var docs []doc
+func visitorIndex(history []twin.Message) *retrieval.Index {
+	var docs []retrieval.Doc
 	for i := len(history) - 1; i >= 0; i-- {
 		m := history[i]
 		if m.Role != twin.RoleUser {
 			continue
 		}
-		for _, s := range splitSentences(m.Content) {
-			docs = append(docs, newDoc(s, "", len(docs)))
+		for _, s := range retrieval.SplitSentences(m.Content) {
+			docs = append(docs, retrieval.NewDoc(s, "", len(docs)))
 		}
 	}
-	return newIndex(docs)
+	return retrieval.NewIndex(docs)
 }
 
 func isGreeting(ws []string) bool {
@@ -241,13 +242,13 @@ func aboutVisitor(ws []string) bool {
 }
 
 func intro(p twin.Persona) string {
-	ss := sentences(p.Text)
+	ss := retrieval.Sentences(p.Text)
 	var parts []string
 	for _, s := range ss {
 		if len(parts) == 2 {
 			break
 		}
-		parts = append(parts, s.text)
+		parts = append(parts, s.Text)
 	}
 	if len(parts) == 0 {
 		return p.Greeting
@@ -257,7 +258,7 @@ func intro(p twin.Persona) string {
 
 func unknown(p twin.Persona) string {
 	var topics []string
-	for _, s := range sections(p.Text) {
+	for _, s := range retrieval.Sections(p.Text) {
 		if s != p.Name {
 			topics = append(topics, s)
 		}

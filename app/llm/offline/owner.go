@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/digitaltwin/twin/app/retrieval"
 	"github.com/digitaltwin/twin/app/twin"
 )
 
@@ -15,7 +16,7 @@ var (
 )
 
 // contactQuery finds the persona's own contact details.
-var contactQuery = queryTerms("contact reach email")
+var contactQuery = retrieval.ParseQuery("contact reach email")
 
 // contactOffer ends the reply to a contact request when lead capture is on; a visitor's email
 // after it is their consent.
@@ -104,7 +105,7 @@ func recordUnknown(ctx context.Context, req twin.GenerateRequest, question strin
 
 // contactFallback is the persona's own contact sentence, or a neutral line.
 func contactFallback(p twin.Persona) string {
-	if a := best(newIndex(sentences(p.Text)), contactQuery); a != "" {
+	if a := best(retrieval.NewIndex(retrieval.Sentences(p.Text)), contactQuery); a != "" {
 		return a
 	}
 	return "Please try again in a moment."

@@ -1,4 +1,4 @@
-package offline
+package retrieval
 
 import (
 	"strings"
@@ -6,10 +6,10 @@ import (
 	"unicode/utf8"
 )
 
-// sentences splits persona text into retrievable sentences, each tagged with its section heading
+// Sentences splits persona text into retrievable sentences, each tagged with its section heading
 // (a Markdown `#` line or a short line ending in ":").
-func sentences(text string) []doc {
-	var docs []doc
+func Sentences(text string) []Doc {
+	var docs []Doc
 	section := ""
 	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
@@ -21,8 +21,8 @@ func sentences(text string) []doc {
 			continue
 		}
 		line = strings.TrimLeft(line, "-*• ")
-		for _, s := range splitSentences(line) {
-			docs = append(docs, newDoc(s, section, len(docs)))
+		for _, s := range SplitSentences(line) {
+			docs = append(docs, NewDoc(s, section, len(docs)))
 		}
 	}
 	return docs
@@ -38,8 +38,8 @@ func heading(line string) (string, bool) {
 	return "", false
 }
 
-// sections lists the persona's section headings, in order.
-func sections(text string) []string {
+// Sections lists the persona's section headings, in order.
+func Sections(text string) []string {
 	var out []string
 	for _, line := range strings.Split(text, "\n") {
 		if h, ok := heading(strings.TrimSpace(line)); ok && h != "" {
@@ -49,9 +49,9 @@ func sections(text string) []string {
 	return out
 }
 
-// splitSentences breaks a line after ., ! or ? followed by a space and an upper-case letter,
+// SplitSentences breaks a line after ., ! or ? followed by a space and an upper-case letter,
 // digit or quote.
-func splitSentences(line string) []string {
+func SplitSentences(line string) []string {
 	var out []string
 	start := 0
 	runes := []rune(line)
@@ -70,15 +70,12 @@ func splitSentences(line string) []string {
 	return out
 }
 
-func newDoc(text, section string, pos int) doc {
-	d := doc{text: text, section: section, pos: pos, terms: map[string]int{}}
-	for _, t := range terms(text) {
-		d.terms[t]++
-		d.length++
+// Topic returns the section of the persona a question is about: the heading of the best
+// matching sentence, or "" when nothing matches at least half the question.
+func Topic(ix *Index, question string) string {
+	hits := ix.Search(ParseQuery(question))
+	if len(hits) == 0 || hits[0].Coverage < 0.5 {
+		return ""
 	}
-	for _, t := range terms(section) {
-		d.terms[t]++
-		d.length++
-	}
-	return d
+	return hits[0].Doc.Section
 }

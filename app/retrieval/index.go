@@ -1,4 +1,8 @@
-package offline
+// Package retrieval ranks short texts against a question with BM25 (k1 = 1.2, b = 0.75), a
+// small stop-word list, a light suffix stemmer and a few synonym groups. The offline responder
+// answers from it, and the chat turn uses it to tag each question with the persona section it is
+// about (the owner dashboard's "what visitors ask about").
+package retrieval
 
 import (
 	"math"
@@ -7,18 +11,33 @@ import (
 	"unicode"
 )
 
-// doc is one retrievable sentence.
-type doc struct {
-	text    string
-	section string
-	pos     int            // order in the source
-	terms   map[string]int // term frequencies, section terms included
-	length  int
+// Doc is one retrievable sentence and the section heading it sits under.
+type Doc struct {
+	Text    string
+	Section string
+	Pos     int // order in the source
+
+	terms  map[string]int // term frequencies, section terms included
+	length int
 }
 
-// index is a BM25 index over sentences.
-type index struct {
-	docs   []doc
+// NewDoc indexes text (and its section heading's words) as the pos-th document.
+func NewDoc(text, section string, pos int) Doc {
+	d := Doc{Text: text, Section: section, Pos: pos, terms: map[string]int{}}
+	for _, t := range terms(text) {
+		d.terms[t]++
+		d.length++
+	}
+	for _, t := range terms(section) {
+		d.terms[t]++
+		d.length++
+	}
+	return d
+}
+
+// Index is a BM25 index over documents. It is immutable once built.
+type Index struct {
+	docs   []Doc
 	df     map[string]int
 	avgLen float64
 }
@@ -28,8 +47,9 @@ const (
 	bm25B  = 0.75
 )
 
-func newIndex(docs []doc) *index {
-	ix := &index{docs: docs, df: map[string]int{}}
+// NewIndex indexes docs.
+func NewIndex(docs []Doc) *Index {
+	ix := &Index{docs: docs, df: map[string]int{}}
 	total := 0
 	for _, d := range docs {
 		total += d.length
@@ -43,27 +63,27 @@ func newIndex(docs []doc) *index {
 	return ix
 }
 
-func (ix *index) idf(term string) float64 {
+func (ix *Index) idf(term string) float64 {
 	n, df := float64(len(ix.docs)), float64(ix.df[term])
 	return math.Log(1 + (n-df+0.5)/(df+0.5))
 }
 
-// hit is a scored document with the share of the query's IDF mass it matched.
-type hit struct {
-	doc      doc
-	score    float64
-	coverage float64
+// Hit is a scored document and the share of the question's IDF mass it matched.
+type Hit struct {
+	Doc      Doc
+	Score    float64
+	Coverage float64
 }
 
-// query is a question's terms; each group is one question word and its synonyms (first).
-type query [][]string
+// Query is a question's terms; each group is one question word (first) and its synonyms.
+type Query [][]string
 
 // synonymWeight discounts a match through a synonym against one of the question's own words.
 const synonymWeight = 0.7
 
-// search ranks documents for q, best first; ties keep source order. A group counts as matched
+// Search ranks documents for q, best first; ties keep source order. A group counts as matched
 // when any of its terms occurs; coverage weighs groups by their question word's IDF.
-func (ix *index) search(q query) []hit {
+func (ix *Index) Search(q Query) []Hit {
 	if len(ix.docs) == 0 || len(q) == 0 {
 		return nil
 	}
@@ -71,7 +91,7 @@ func (ix *index) search(q query) []hit {
 	for _, g := range q {
 		mass += ix.idf(g[0])
 	}
-	var hits []hit
+	var hits []Hit
 	for _, d := range ix.docs {
 		var score, matched float64
 		for _, g := range q {
@@ -93,12 +113,15 @@ func (ix *index) search(q query) []hit {
 			}
 		}
 		if score > 0 {
-			hits = append(hits, hit{doc: d, score: score, coverage: matched / mass})
+			hits = append(hits, Hit{Doc: d, Score: score, Coverage: matched / mass})
 		}
 	}
-	sort.SliceStable(hits, func(i, j int) bool { return hits[i].score > hits[j].score })
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
 	return hits
 }
+
+// IsStopword reports whether a lower-case word carries no topic.
+func IsStopword(w string) bool { return stopwords[w] }
 
 // stopwords carry no topic: question words, pronouns, auxiliaries, fillers.
 var stopwords = toSet(`a an the and or but if of to in on at for from by with about as into over
@@ -140,8 +163,8 @@ func toSet(words string) map[string]bool {
 	return m
 }
 
-// words lowercases s and splits it into letter/digit runs.
-func words(s string) []string {
+// Words lowercases s and splits it into letter/digit runs.
+func Words(s string) []string {
 	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
@@ -150,7 +173,7 @@ func words(s string) []string {
 // terms returns the stemmed content words of s.
 func terms(s string) []string {
 	var out []string
-	for _, w := range words(s) {
+	for _, w := range Words(s) {
 		if !stopwords[w] {
 			out = append(out, stem(w))
 		}
@@ -158,11 +181,11 @@ func terms(s string) []string {
 	return out
 }
 
-// queryTerms returns the question's content words, each with its synonyms, each word once.
-func queryTerms(s string) query {
+// ParseQuery returns the question's content words, each with its synonyms, each word once.
+func ParseQuery(s string) Query {
 	seen := map[string]bool{}
-	var q query
-	for _, w := range words(s) {
+	var q Query
+	for _, w := range Words(s) {
 		t := stem(w)
 		if stopwords[w] || seen[t] {
 			continue

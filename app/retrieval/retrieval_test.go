@@ -1,0 +1,57 @@
+package retrieval
+
+import "testing"
+
+const persona = `# Sam
+I am Sam and I repair clocks.
+
+## Career
+I trained as a watchmaker in Geneva in 2009. Since 2015 I have run my own workshop.
+
+## Hobbies
+I sail on weekends and I bake bread.`
+
+func TestSearchRanksAndCovers(t *testing.T) {
+	ix := NewIndex(Sentences(persona))
+	hits := ix.Search(ParseQuery("Where did you train as a watchmaker?"))
+	if len(hits) == 0 || hits[0].Doc.Section != "Career" || hits[0].Coverage < 0.99 {
+		t.Fatalf("hits %+v", hits)
+	}
+	if hits := ix.Search(ParseQuery("favourite football team")); len(hits) != 0 {
+		t.Fatalf("unrelated question matched %+v", hits)
+	}
+}
+
+func TestTopic(t *testing.T) {
+	ix := NewIndex(Sentences(persona))
+	for q, want := range map[string]string{
+		"What do you do on weekends?":           "Hobbies",
+		"When did you start your own workshop?": "Career",
+		"What is your shoe size?":               "",
+	} {
+		if got := Topic(ix, q); got != want {
+			t.Errorf("Topic(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
+
+func TestSentencesAndSections(t *testing.T) {
+	docs := Sentences(persona)
+	if len(docs) != 4 || docs[1].Text != "I trained as a watchmaker in Geneva in 2009." || docs[1].Pos != 1 {
+		t.Fatalf("sentences %+v", docs)
+	}
+	if got := Sections(persona); len(got) != 3 || got[2] != "Hobbies" {
+		t.Fatalf("sections %v", got)
+	}
+}
+
+func FuzzSplitSentences(f *testing.F) {
+	f.Add("One. Two! Three? “Four.”")
+	f.Fuzz(func(t *testing.T, line string) {
+		for _, s := range SplitSentences(line) {
+			if s == "" {
+				t.Fatal("empty sentence")
+			}
+		}
+	})
+}
