@@ -92,16 +92,21 @@ export function Chat({
       setStatus("ready");
     } else {
       sessionRef.current = stored;
+      // A slow history request must not hold the composer hostage: after a while, chat anyway.
+      const giveUp = setTimeout(() => setStatus((s) => (s === "restoring" ? "ready" : s)), 8000);
+      ctl.signal.addEventListener("abort", () => clearTimeout(giveUp));
       getHistory(baseUrl, stored, ctl.signal)
         .then((history) => {
-          setMessages(
-            history.map((m) => ({
+          const restored = history.map(
+            (m): ChatMessage => ({
               id: localId(),
               role: m.role,
               content: m.content,
               state: "done",
-            })),
+            }),
           );
+          // Messages sent while the history was late stay after it.
+          setMessages((current) => [...restored, ...current]);
         })
         .catch((e: unknown) => {
           if (ctl.signal.aborted) return;
@@ -115,7 +120,8 @@ export function Chat({
           }
         })
         .finally(() => {
-          if (!ctl.signal.aborted) setStatus("ready");
+          clearTimeout(giveUp);
+          if (!ctl.signal.aborted) setStatus((st) => (st === "restoring" ? "ready" : st));
         });
     }
     return () => ctl.abort();

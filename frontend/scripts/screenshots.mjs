@@ -38,6 +38,8 @@ try {
   await page.goto(twin.url);
   await page.getByRole("heading", { level: 1 }).waitFor();
   await page.waitForFunction(() => !document.querySelector("textarea")?.disabled);
+  await page.getByRole("button", { name: questions[0] }).waitFor();
+  await page.waitForTimeout(400); // let the entry animation settle
   await page.screenshot({ path: join(outDir, "chat-empty-desktop-light.png") });
   for (const q of questions) {
     await page.getByRole("textbox", { name: "Message" }).fill(q);
