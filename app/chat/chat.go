@@ -35,10 +35,13 @@ type Service struct {
 	Budget             prompt.Budget
 	MaxSessionMessages int
 	Logger             *slog.Logger
-	Metrics            Recorder // optional
-	LogContent         bool     // log message text (only with LOG_LEVEL=debug locally)
-	Owner              Owner    // optional: lead capture and unanswered questions through tools
-	Now                func() time.Time
+	// Events gets the per-turn summary line, which dashboards read: it stays at info when the
+	// diagnostic log level is warn (production). Optional: Logger when nil.
+	Events     *slog.Logger
+	Metrics    Recorder // optional
+	LogContent bool     // log message text (only with LOG_LEVEL=debug locally)
+	Owner      Owner    // optional: lead capture and unanswered questions through tools
+	Now        func() time.Time
 }
 
 // Owner is what the turn needs of the owner features (owner.Service).
@@ -329,7 +332,11 @@ func (s *Service) summarize(ctx context.Context, req Request, t *turn, err error
 	if err != nil && twin.ErrorCode(err).HTTPStatus() >= 500 && t.outcome != "canceled" {
 		telemetry.LogError(ctx, s.Logger, "chat turn failed", err)
 	}
-	s.Logger.LogAttrs(ctx, slog.LevelInfo, "chat turn", attrs...)
+	events := s.Events
+	if events == nil {
+		events = s.Logger
+	}
+	events.LogAttrs(ctx, slog.LevelInfo, "chat turn", attrs...)
 	if s.Owner != nil && t.usage.InputTokens+t.usage.OutputTokens > 0 {
 		s.Owner.ObserveTurn(req.SessionID, cost)
 	}

@@ -68,7 +68,6 @@ func handleFeedback(d Deps) http.Handler {
 			writeError(w, r, d.Logger, err)
 			return
 		}
-		d.Logger.InfoContext(r.Context(), "feedback recorded", "rating", string(f.Rating), "message_index", f.MessageIndex)
 		encode(w, http.StatusOK, feedbackResponse{SessionID: f.SessionID, MessageIndex: f.MessageIndex, Rating: f.Rating, Timestamp: f.Timestamp})
 	})
 }

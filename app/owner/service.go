@@ -141,6 +141,7 @@ func (s *Service) RecordFeedback(ctx context.Context, f Feedback) (Feedback, err
 	if err := s.put(ctx, fmt.Sprintf("%s%s/%06d.json", PrefixFeedback, f.SessionID, f.MessageIndex), f); err != nil {
 		return Feedback{}, err
 	}
+	s.Logger.InfoContext(ctx, "feedback recorded", "rating", string(f.Rating), "message_index", f.MessageIndex)
 	return f, nil
 }
 

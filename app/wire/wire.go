@@ -48,7 +48,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut
 	if err != nil {
 		return nil, fmt.Errorf("llm provider: %w", err)
 	}
-	own, access, err := newOwner(ctx, cfg, store, logger, a)
+	// Per-turn summaries and owner events feed the dashboards: logged at info even when the
+	// diagnostic level is warn, as production's is.
+	events := telemetry.NewLogger(metricsOut, min(cfg.LogLevel, slog.LevelInfo), telemetry.RedactFor(cfg.Environment, cfg.LogLevel))
+	own, access, err := newOwner(ctx, cfg, store, events, a)
 	if err != nil {
 		return nil, fmt.Errorf("owner features: %w", err)
 	}
@@ -60,6 +63,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut
 		Budget:             prompt.DefaultBudget,
 		MaxSessionMessages: cfg.MaxSessionMessages,
 		Logger:             logger,
+		Events:             events,
 		Metrics:            telemetry.NewMetrics(metricsOut, cfg.Environment),
 		LogContent:         cfg.Environment == config.EnvLocal && cfg.LogLevel <= slog.LevelDebug,
 		Owner:              own,
