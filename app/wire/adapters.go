@@ -64,7 +64,7 @@ func newProvider(ctx context.Context, cfg config.Config, _ *slog.Logger, _ *App)
 		if err != nil {
 			return nil, err
 		}
-		return bedrock.New(bedrockruntime.NewFromConfig(awsCfg), bedrock.Config{ModelID: cfg.BedrockModelID})
+		return bedrock.New(bedrockruntime.NewFromConfig(awsCfg, bedrock.BufferRequests), bedrock.Config{ModelID: cfg.BedrockModelID})
 	default:
 		return nil, fmt.Errorf("LLM_PROVIDER=%s is not wired yet", cfg.LLMProvider)
 	}

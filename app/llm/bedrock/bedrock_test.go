@@ -32,7 +32,7 @@ func (f *fakeBedrock) start(t *testing.T) *bedrock.Provider {
 	f.fake = llmtest.NewBedrock(t, f.handle)
 	client := bedrockruntime.NewFromConfig(fakes3.Config(t), func(o *bedrockruntime.Options) {
 		o.BaseEndpoint = aws.String(f.fake.URL)
-	})
+	}, bedrock.BufferRequests)
 	p, err := bedrock.New(client, bedrock.Config{ModelID: modelID, FirstTokenTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +188,7 @@ func TestFirstTokenTimeout(t *testing.T) {
 	p := f.start(t) // FirstTokenTimeout 2s
 	start := time.Now()
 	_, _, err := collect(p, context.Background())
-	if twin.ErrorCode(err) != twin.CodeLLMUnavailable || time.Since(start) > 4*time.Second {
+	if twin.ErrorCode(err) != twin.CodeLLMUnavailable || !strings.Contains(err.Error(), "no first token") || time.Since(start) > 4*time.Second {
 		t.Fatalf("err = %v after %v", err, time.Since(start))
 	}
 }

@@ -2,6 +2,7 @@ package llmtest
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -26,8 +27,12 @@ type Bedrock struct {
 func NewBedrock(t testing.TB, handle func(w http.ResponseWriter, r *http.Request, ev *EventWriter)) *Bedrock {
 	b := &Bedrock{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Read the request to its end before answering, as Bedrock does: answering first lets
+		// the SDK return and close the request body while net/http still writes it, which then
+		// closes the connection under the stream.
+		raw, _ := io.ReadAll(r.Body)
 		var body map[string]any
-		_ = json.NewDecoder(r.Body).Decode(&body)
+		_ = json.Unmarshal(raw, &body)
 		b.mu.Lock()
 		b.bodies = append(b.bodies, body)
 		b.paths = append(b.paths, r.URL.Path)

@@ -6,6 +6,7 @@ package llmtest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -66,7 +67,8 @@ func (sm *SecretsManager) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in struct{ SecretId string }
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+	raw, _ := io.ReadAll(r.Body) // the whole request before answering, as AWS does
+	if err := json.Unmarshal(raw, &in); err != nil {
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprint(w, `{"__type":"InvalidRequestException","message":"bad body"}`)
 		return
