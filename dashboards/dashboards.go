@@ -4,7 +4,9 @@
 // cloudwatch.MetricAlarm with MetricQueries.
 //
 // Every metric in the DigitalTwin namespace used here is one app/telemetry emits, with the same
-// dimension set; dashboards_test checks it against the real EMF output.
+// dimension set; dashboards_test checks it against the real EMF output. Likewise every field a
+// Logs Insights widget reads (the operational tables and the owner view) is one the app writes
+// on the lines the query filters on, checked against a run of the wired app.
 package dashboards
 
 import (
@@ -26,6 +28,15 @@ const Namespace = "DigitalTwin"
 // create on the memory bucket (aws.s3.BucketMetric, whole bucket): S3 publishes 4xxErrors and
 // 5xxErrors per bucket only for such a configuration, under the FilterId dimension.
 const S3MetricsFilterID = "EntireBucket"
+
+// Values of the app's event lines the owner view reads (dashboards_test checks them against a
+// real run of the app, so this package needs none of it at build time).
+const (
+	// NotInPersona labels the turns whose question matched no persona section (topic "").
+	NotInPersona = "(not in the persona)"
+	// RatingDown is a thumbs-down's rating (app/owner.RatingDown).
+	RatingDown = "down"
+)
 
 // Names are one stack's resource names the dashboard and alarms refer to.
 type Names struct {
@@ -172,9 +183,11 @@ func render(name string, n Names) ([]byte, error) {
 			b, err := json.Marshal(v)
 			return string(b[1 : len(b)-1]), err
 		},
-		"s3filter": func() string { return S3MetricsFilterID },
-		"pair":     func(k, v string) kv { return kv{k, v} },
-		"list":     func(vs ...kv) []kv { return vs },
+		"s3filter":     func() string { return S3MetricsFilterID },
+		"notInPersona": func() string { return NotInPersona },
+		"ratingDown":   func() string { return RatingDown },
+		"pair":         func(k, v string) kv { return kv{k, v} },
+		"list":         func(vs ...kv) []kv { return vs },
 	}).ParseFS(templates, "templates/"+name)
 	if err != nil {
 		return nil, fmt.Errorf("dashboards: parse %s: %w", name, err)

@@ -377,45 +377,6 @@ func checkMetricWidget(t *testing.T, where string, p map[string]any, n dashboard
 	}
 }
 
-// TestLogQueries: fields the Logs Insights widgets read exist in the EMF record or the slog lines.
-func TestLogQueries(t *testing.T) {
-	_, keys := emitted(t)
-	for _, k := range []string{"time", "level", "msg", "error", "stack", "method", "path",
-		"correlation_id", "session_id", "trace_id", "span_id", "xray_trace_id"} {
-		keys[k] = true
-	}
-	fieldRe := regexp.MustCompile(`(?:fields|by|sort|ispresent\(|sum\(|pct\(|count\()\s*([A-Za-z_@][\w@, ]*)`)
-	d := dashboard(t, names)
-	for _, w := range d["widgets"].([]any) {
-		w := w.(map[string]any)
-		if w["type"] != "log" {
-			continue
-		}
-		p := w["properties"].(map[string]any)
-		q := p["query"].(string)
-		for _, src := range []string{"/aws/lambda/" + names.HTTPFunction, "/aws/lambda/" + names.StreamFunction} {
-			if !strings.Contains(q, "SOURCE '"+src+"'") {
-				t.Errorf("%s: query does not read %s", p["title"], src)
-			}
-		}
-		aliases := map[string]bool{}
-		for _, m := range regexp.MustCompile(`\bas (\w+)`).FindAllStringSubmatch(q, -1) {
-			aliases[m[1]] = true
-		}
-		for _, m := range fieldRe.FindAllStringSubmatch(q, -1) {
-			for _, f := range strings.Split(m[1], ",") {
-				f = strings.Fields(f + " x")[0]
-				if f == "x" || strings.HasPrefix(f, "@") || f == "desc" || f == "asc" || aliases[f] || f[0] >= '0' && f[0] <= '9' {
-					continue
-				}
-				if !keys[f] {
-					t.Errorf("%s: query field %q is neither in the EMF record nor in log lines", p["title"], f)
-				}
-			}
-		}
-	}
-}
-
 func TestAlarms(t *testing.T) {
 	alarms := dashboards.Alarms(names)
 	ops := []string{"GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"}
