@@ -81,7 +81,7 @@ func (s *Service) RecordLead(ctx context.Context, l Lead) (Lead, error) {
 	if err := s.put(ctx, prefix+recordName(l.Timestamp), l); err != nil {
 		return Lead{}, err
 	}
-	s.Logger.InfoContext(ctx, "lead recorded", "lead_session_id", l.SessionID)
+	s.Logger.InfoContext(ctx, "lead recorded")
 	if s.Notifier != nil {
 		s.Notifier.Add(fmt.Sprintf("New contact request\n  email: %s\n  name: %s\n  note: %s\n  session: %s",
 			l.Email, orDash(l.Name), orDash(l.Note), l.SessionID))
