@@ -364,3 +364,28 @@ func TestLostResponseThenAnotherTurn(t *testing.T) {
 		t.Fatalf("stored %s, want %s", strings.Join(got, ","), want)
 	}
 }
+
+// TestUnreadableObjectIsNeverReplaced: an object that does not decode is an error, not an empty
+// session, and even a caller that starts afresh cannot overwrite it (If-None-Match: *).
+func TestUnreadableObjectIsNeverReplaced(t *testing.T) {
+	ctx := context.Background()
+	_, client, st := newFake(t)
+	key := prefix + sid + ".json"
+	if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader("{not json")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Get(ctx, sid); err == nil || twin.ErrorCode(err) == twin.CodeSessionNotFound {
+		t.Fatalf("Get = %v, want a decode error", err)
+	}
+	if _, err := st.Append(ctx, twin.Session{ID: sid}, turn(1), 100); err == nil {
+		t.Fatal("Append over an unreadable object succeeded")
+	}
+	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	if b, _ := io.ReadAll(out.Body); string(b) != "{not json" {
+		t.Fatalf("object now %q", b)
+	}
+}
