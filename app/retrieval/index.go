@@ -129,7 +129,8 @@ what whats which who whom whose where when why how is are was were be been being
 done have has had having can could would should will shall may might must you your yours yourself
 i me my mine myself we us our it its this that these those there here tell say said please any
 some much many very really just so than then also too not no yes ok okay hey hi hello thanks
-thank let know think s t d ll re ve m`)
+thank let know think s t d ll re ve m like get got into more right use using used thing things
+kind sort usually often ever lot lots want need feel mean find`)
 
 // synonyms widen a query term to the words a persona is likely to use.
 var synonyms = map[string][]string{
@@ -153,6 +154,12 @@ var synonyms = map[string][]string{
 	"opinion":  {"think", "believe", "view"},
 	"build":    {"building", "built", "project"},
 	"project":  {"projects", "building", "built"},
+	"pet":      {"cat", "dog"},
+	"pets":     {"cat", "dog"},
+	"now":      {"currently", "since", "today"},
+	"weekend":  {"weekends", "free", "sunday"},
+	"weekends": {"weekend", "free", "sunday"},
+	"software": {"engineer", "developer", "programming"},
 }
 
 func toSet(words string) map[string]bool {
@@ -200,15 +207,21 @@ func ParseQuery(s string) Query {
 	return q
 }
 
-// stem strips common English suffixes so "projects", "building" and "built" meet their stems.
+// stem strips common English suffixes so "projects", "building" and "built" meet their stems:
+// -ing, -ed, -ies → -y, -es after s/x/z/ch/sh ("classes"), else a plain -s ("languages").
 func stem(w string) string {
-	for _, suf := range []string{"ing", "ies", "ed", "es", "s"} {
-		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) {
-			if suf == "ies" {
-				return w[:len(w)-3] + "y"
-			}
-			return w[:len(w)-len(suf)]
-		}
+	switch {
+	case len(w) > 5 && strings.HasSuffix(w, "ing"):
+		return w[:len(w)-3]
+	case len(w) > 4 && strings.HasSuffix(w, "ies"):
+		return w[:len(w)-3] + "y"
+	case len(w) > 4 && strings.HasSuffix(w, "ed"):
+		return w[:len(w)-2]
+	case len(w) > 4 && strings.HasSuffix(w, "es") && strings.ContainsAny(w[len(w)-3:len(w)-2], "sxz"),
+		len(w) > 5 && (strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes")):
+		return w[:len(w)-2]
+	case len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss"):
+		return w[:len(w)-1]
 	}
 	return w
 }

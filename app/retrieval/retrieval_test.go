@@ -55,3 +55,22 @@ func FuzzSplitSentences(f *testing.F) {
 		}
 	})
 }
+
+func TestStem(t *testing.T) {
+	for in, want := range map[string]string{
+		"languages": "language", "language": "language", "projects": "project", "classes": "class",
+		"boxes": "box", "watches": "watch", "hobbies": "hobby", "building": "build", "worked": "work",
+		"class": "class", "go": "go", "is": "is",
+	} {
+		if got := stem(in); got != want {
+			t.Errorf("stem(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSplitSentencesKeepsInitials(t *testing.T) {
+	got := SplitSentences("My favourite book is by Ursula K. Le Guin. I met Dr. Smith once. It was fun.")
+	if len(got) != 3 || got[0] != "My favourite book is by Ursula K. Le Guin." {
+		t.Fatalf("%q", got)
+	}
+}

@@ -50,14 +50,15 @@ func Sections(text string) []string {
 }
 
 // SplitSentences breaks a line after ., ! or ? followed by a space and an upper-case letter,
-// digit or quote.
+// digit or quote, but not after an initial ("Ursula K. Le Guin") or a common abbreviation.
 func SplitSentences(line string) []string {
 	var out []string
 	start := 0
 	runes := []rune(line)
 	for i := 0; i+2 < len(runes); i++ {
 		if (runes[i] == '.' || runes[i] == '!' || runes[i] == '?') && runes[i+1] == ' ' &&
-			(unicode.IsUpper(runes[i+2]) || unicode.IsDigit(runes[i+2]) || runes[i+2] == '"' || runes[i+2] == '“') {
+			(unicode.IsUpper(runes[i+2]) || unicode.IsDigit(runes[i+2]) || runes[i+2] == '"' || runes[i+2] == '“') &&
+			!(runes[i] == '.' && abbreviation(runes[start:i])) {
 			if s := strings.TrimSpace(string(runes[start : i+1])); s != "" {
 				out = append(out, s)
 			}
@@ -78,4 +79,22 @@ func Topic(ix *Index, question string) string {
 		return ""
 	}
 	return hits[0].Doc.Section
+}
+
+// abbreviation reports whether text (a sentence so far) ends in an initial or an abbreviation
+// whose period does not end the sentence.
+func abbreviation(text []rune) bool {
+	i := len(text)
+	for i > 0 && text[i-1] != ' ' {
+		i--
+	}
+	word := strings.ToLower(string(text[i:]))
+	if utf8.RuneCountInString(word) == 1 && unicode.IsLetter([]rune(word)[0]) {
+		return true
+	}
+	switch word {
+	case "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "inc", "ltd", "no":
+		return true
+	}
+	return false
 }

@@ -218,8 +218,12 @@ func isQuestion(q string, ws []string) bool {
 }
 
 func isIntro(q string) bool {
-	q = strings.ToLower(q)
-	for _, p := range []string{"who are you", "who're you", "about yourself", "introduce yourself", "who is this", "what are you"} {
+	q = strings.Trim(strings.ToLower(strings.TrimSpace(q)), "?!. ")
+	switch q {
+	case "what are you", "who is this", "who am i talking to", "who am i speaking with":
+		return true
+	}
+	for _, p := range []string{"who are you", "who're you", "about yourself", "introduce yourself"} {
 		if strings.Contains(q, p) {
 			return true
 		}

@@ -154,3 +154,13 @@ func TestFunctionWordQuestionsGetTheIntroduction(t *testing.T) {
 		t.Fatalf("What do you do? → %q", got)
 	}
 }
+
+// The example persona's starter questions are what visitors click first: each must be answered.
+func TestStartersAreAnswered(t *testing.T) {
+	p := loadPersona(t)
+	for _, q := range append(p.Starters, "What languages do you use?", "What are your hobbies?", "Do you have pets?") {
+		if got := ask(New(0), p, q); strings.Contains(got, "not something I've shared") {
+			t.Errorf("starter %q → %q", q, got)
+		}
+	}
+}
