@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +19,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	s3api "github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/digitaltwin/twin/app/awsclient/fakes3"
+	"github.com/digitaltwin/twin/app/llm/llmtest"
 )
 
 // The emulator's runtime API always listens here, so only one emulator can run at a time.
@@ -63,6 +69,48 @@ func TestUnderEmulator(t *testing.T) {
 			t.Fatalf("body tail %q:\n%s", body[max(0, len(body)-40):], body)
 		}
 	})
+	t.Run("function-url-on-aws-fakes", func(t *testing.T) {
+		// The real binary wired to S3 (memory and persona), Secrets Manager and an OpenAI-compatible
+		// model, all fakes on loopback found through the SDK's standard endpoint variables.
+		s3 := fakes3.New(t, "twin-memory", "twin-persona")
+		me, err := os.ReadFile(persona)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s3.Client(t).PutObject(context.Background(), &s3api.PutObjectInput{
+			Bucket: aws.String("twin-persona"), Key: aws.String("me.txt"), Body: bytes.NewReader(me),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		sm := llmtest.NewSecretsManager(t, "twin/llm", "sk-rie")
+		model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") != "Bearer sk-rie" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			w.Header().Set("Content-Type", "text/event-stream")
+			_, _ = io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello from the model.\"}}]}\n\ndata: [DONE]\n\n")
+		}))
+		defer model.Close()
+		s3.ResetCounts()
+		ev := functionURLEvent("POST", "/api/chat/stream", `{"message":"Where do you live?"}`)
+		out := invokeUnderRIE(t, rie, bootstrap, persona, "function-url", ev,
+			"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=AKIDFAKE", "AWS_SECRET_ACCESS_KEY=fake-secret",
+			"AWS_ENDPOINT_URL_S3="+s3.URL, "AWS_ENDPOINT_URL_SECRETS_MANAGER="+sm.URL, "AWS_EC2_METADATA_DISABLED=true",
+			"S3_MEMORY_BUCKET=twin-memory", "S3_PERSONA_BUCKET=twin-persona",
+			"LLM_PROVIDER=openai", "OPENAI_BASE_URL="+model.URL+"/v1", "OPENAI_MODEL=test-model", "LLM_API_KEY_SECRET_ID=twin/llm")
+		_, body := readStreaming(t, bytes.NewReader(out))
+		if !strings.Contains(body, "Hello from the model.") || !strings.HasSuffix(body, "data: [DONE]\n\n") {
+			t.Fatalf("body:\n%s", body)
+		}
+		// persona GET + session GET + session PUT; the secret was read once, at init.
+		if g, p := s3.Count(http.MethodGet), s3.Count(http.MethodPut); g != 2 || p != 1 {
+			t.Errorf("S3 saw %d GET + %d PUT, want 2 + 1 (persona, session, session)", g, p)
+		}
+		if got := sm.Calls(); got != 1 {
+			t.Errorf("%d secret reads, want 1", got)
+		}
+	})
 	t.Run("http-api", func(t *testing.T) {
 		ev := httpAPIEvent(`{"message":"Where do you live?"}`, false)
 		ev.RawQueryString = ""
@@ -83,7 +131,7 @@ func TestUnderEmulator(t *testing.T) {
 
 // invokeUnderRIE starts the emulator with the bootstrap for front, sends one event and returns
 // the raw invocation response.
-func invokeUnderRIE(t *testing.T, rie, bootstrap, persona, front string, event any) []byte {
+func invokeUnderRIE(t *testing.T, rie, bootstrap, persona, front string, event any, extraEnv ...string) []byte {
 	t.Helper()
 	waitPortFree(t, rieRuntimeAPI)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -101,6 +149,7 @@ func invokeUnderRIE(t *testing.T, rie, bootstrap, persona, front string, event a
 		"PERSONA_FILE=" + persona, "FRONTEND_DIR=" + cmd.Dir, "OFFLINE_TOKEN_DELAY_MS=0", "LOG_LEVEL=info",
 		"OTEL_TRACES_EXPORTER=none",
 	}
+	cmd.Env = append(cmd.Env, extraEnv...)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -136,7 +185,7 @@ func invokeUnderRIE(t *testing.T, rie, bootstrap, persona, front string, event a
 	}
 	stop()
 	if m := initReport.FindStringSubmatch(logs.String()); m != nil {
-		t.Logf("%s: init duration %s ms (emulator INIT REPORT)", front, m[1])
+		t.Logf("%s: init duration %s ms (emulator INIT REPORT)", t.Name(), m[1])
 	}
 	return out
 }
