@@ -161,7 +161,8 @@ func (p *Provider) attempt(parent context.Context, key string, req twin.Generate
 	defer stream.Close()
 	for stream.Next() {
 		chunk := stream.Current()
-		if u := chunk.Usage; u != nil {
+		if u := chunk.Usage; u != nil && u.PromptTokens+u.CompletionTokens > 0 {
+			// Some servers send a zero usage on every chunk; the last real one wins.
 			usage = twin.Usage{InputTokens: u.PromptTokens, OutputTokens: u.CompletionTokens}
 		}
 		for _, c := range chunk.Choices {
