@@ -277,4 +277,70 @@ describe("Chat", () => {
     await user.type(input, "hi{Enter}");
     await within(screen.getByRole("log")).findByText("Hello, world.");
   });
+
+  it("records a thumbs-up at the reply's index in the stored session", async () => {
+    let feedback: unknown;
+    server.use(
+      http.get("*/api/chat/history/:id", ({ params }) =>
+        HttpResponse.json({
+          session_id: params.id,
+          messages: [
+            { role: "user", content: "earlier, unanswered", timestamp: "t0" },
+            { role: "user", content: "hi", timestamp: "t1" },
+            { role: "assistant", content: "Hello, world.", timestamp: "t2" },
+          ],
+        }),
+      ),
+      http.post("*/api/feedback", async ({ request }) => {
+        feedback = await request.json();
+        return HttpResponse.json({ ok: true });
+      }),
+    );
+    const { user, input } = await ready();
+    await user.type(input, "hi{Enter}");
+    const log = screen.getByRole("log");
+    await within(log).findByText("Hello, world.");
+    const up = within(log).getByRole("button", { name: "Good reply" });
+    expect(up).toHaveAttribute("aria-pressed", "false");
+    await user.click(up);
+    expect(up).toHaveAttribute("aria-pressed", "true");
+    await waitFor(() =>
+      expect(feedback).toEqual({
+        session_id: window.localStorage.getItem(SESSION_KEY),
+        message_index: 2,
+        rating: "up",
+      }),
+    );
+  });
+
+  it("undoes a rating the server refuses", async () => {
+    server.use(http.post("*/api/feedback", () => apiError(400, "invalid_request")));
+    server.use(
+      http.get("*/api/chat/history/:id", () =>
+        HttpResponse.json({
+          messages: [
+            { role: "user", content: "hi", timestamp: "t1" },
+            { role: "assistant", content: "Hello, world.", timestamp: "t2" },
+          ],
+        }),
+      ),
+    );
+    const { user, input } = await ready();
+    await user.type(input, "hi{Enter}");
+    const log = screen.getByRole("log");
+    await within(log).findByText("Hello, world.");
+    const down = within(log).getByRole("button", { name: "Bad reply" });
+    await user.click(down);
+    expect(await screen.findByRole("alert")).toHaveTextContent("rating couldn't be saved");
+    expect(down).toHaveAttribute("aria-pressed", "false");
+  });
+
+  it("copies a reply", async () => {
+    const { user, input } = await ready();
+    await user.type(input, "hi{Enter}");
+    const log = screen.getByRole("log");
+    await within(log).findByText("Hello, world.");
+    await user.click(within(log).getByRole("button", { name: "Copy reply" }));
+    await expect(navigator.clipboard.readText()).resolves.toBe("Hello, world.");
+  });
 });

@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { getHistory, getPersona, isSessionId, type Persona } from "@/lib/api/client";
 import { ChatError, friendlyMessage } from "@/lib/api/errors";
-import type { RetryPolicy } from "@/lib/api/send";
+import type { Rating, RetryPolicy } from "@/lib/api/send";
 import { API_BASE_URL } from "@/lib/config";
 import { loadSessionId, newSessionId, saveSessionId } from "@/lib/session";
 import { Avatar } from "./avatar";
@@ -67,6 +67,10 @@ export function Chat({
   const inputRef = useRef<HTMLTextAreaElement | null>(null);
   const scrollRef = useRef<HTMLDivElement | null>(null);
   const stickToBottom = useRef(true);
+  const messagesRef = useRef(messages);
+  useEffect(() => {
+    messagesRef.current = messages;
+  }, [messages]);
 
   const busy = status === "submitted" || status === "streaming";
   const name = persona?.name ?? "Digital Twin";
@@ -270,6 +274,41 @@ export function Chat({
     [baseUrl, retry, slowAfterMs, startNewSession, status, timeoutMs],
   );
 
+  // A rating is shown at once and undone if the server refuses it.
+  const rate = useCallback(
+    async (id: string, rating: Rating) => {
+      const sessionId = sessionRef.current;
+      const list = messagesRef.current;
+      const pos = list.findIndex((m) => m.id === id);
+      const target = list[pos];
+      if (!isSessionId(sessionId) || !target) return;
+      const ordinal = list
+        .slice(0, pos)
+        .filter((m) => m.role === "assistant" && m.content === target.content).length;
+      const setRating = (r: Rating | undefined) =>
+        setMessages((ms) => ms.map((m) => (m.id === id ? { ...m, rating: r } : m)));
+      setRating(rating);
+      try {
+        const { sendFeedback, storedIndexOf } = await loadSend();
+        const history = await getHistory(baseUrl, sessionId);
+        const messageIndex = storedIndexOf(history, target.content, ordinal);
+        if (messageIndex === undefined) throw new ChatError("bad_response", "reply not stored");
+        await sendFeedback(baseUrl, { sessionId, messageIndex, rating });
+      } catch (e) {
+        setRating(target.rating);
+        const err = e instanceof ChatError ? e : new ChatError("internal", String(e));
+        setNotice({
+          tone: "error",
+          text:
+            err.code === "rate_limited" || err.code === "network"
+              ? friendlyMessage(err)
+              : "Your rating couldn't be saved. Please try again.",
+        });
+      }
+    },
+    [baseUrl],
+  );
+
   const retryLast = () => {
     const lastUser = [...messages].reverse().find((m) => m.role === "user");
     if (!lastUser) return;
@@ -335,7 +374,13 @@ export function Chat({
             className={empty ? "sr-only" : "flex flex-col gap-5 pt-6"}
           >
             {messages.map((m) => (
-              <Message key={m.id} message={m} name={name} slow={slow && m.state === "pending"} />
+              <Message
+                key={m.id}
+                message={m}
+                name={name}
+                slow={slow && m.state === "pending"}
+                onRate={rate}
+              />
             ))}
           </div>
         </div>

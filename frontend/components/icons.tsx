@@ -61,3 +61,36 @@ export function SparkIcon(props: IconProps) {
     </Svg>
   );
 }
+
+export function CopyIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <rect x="9" y="9" width="11" height="11" rx="2" />
+      <path d="M5 15V6a2 2 0 0 1 2-2h8" />
+    </Svg>
+  );
+}
+
+export function CheckIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <path d="M5 12.5l4.5 4.5L19 7.5" />
+    </Svg>
+  );
+}
+
+export function ThumbUpIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <path d="M7 10v10H4V10zM7 10l4-7a2.5 2.5 0 0 1 2.5 2.5V9h5a2 2 0 0 1 2 2.3l-1.2 7A2 2 0 0 1 17.3 20H7" />
+    </Svg>
+  );
+}
+
+export function ThumbDownIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <path d="M17 14V4h3v10zM17 14l-4 7a2.5 2.5 0 0 1-2.5-2.5V15h-5a2 2 0 0 1-2-2.3l1.2-7A2 2 0 0 1 6.7 4H17" />
+    </Svg>
+  );
+}

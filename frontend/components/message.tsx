@@ -1,7 +1,9 @@
 "use client";
 /** One message of the transcript: the visitor's on the right, the twin's on the left with its avatar. */
-import { lazy, memo, Suspense } from "react";
+import { lazy, memo, Suspense, useState } from "react";
+import type { Rating } from "@/lib/api/send";
 import { Avatar } from "./avatar";
+import { CheckIcon, CopyIcon, ThumbDownIcon, ThumbUpIcon } from "./icons";
 
 const Markdown = lazy(() => import("./markdown"));
 
@@ -17,6 +19,8 @@ export interface ChatMessage {
   role: "user" | "assistant";
   content: string;
   state: MessageState;
+  /** The visitor's rating of a reply, once recorded by the server. */
+  rating?: Rating;
 }
 
 function Thinking({ slow }: { slow: boolean }) {
@@ -32,14 +36,79 @@ function Thinking({ slow }: { slow: boolean }) {
   );
 }
 
+const actionClass =
+  "inline-flex size-8 items-center justify-center rounded-lg text-zinc-600 transition hover:bg-zinc-200/70 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-zinc-900 aria-pressed:text-zinc-900 aria-pressed:bg-zinc-200/70 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100 dark:focus-visible:outline-zinc-100 dark:aria-pressed:bg-zinc-800 dark:aria-pressed:text-zinc-100";
+
+/** Copy, and thumbs up/down recorded through POST /api/feedback. */
+function ReplyActions({
+  message,
+  onRate,
+}: {
+  message: ChatMessage;
+  onRate?: (id: string, rating: Rating) => void;
+}) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(message.content);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1500);
+    } catch {
+      // Clipboard blocked (permissions, insecure origin): nothing to do.
+    }
+  };
+  return (
+    <div className="mt-1 flex items-center gap-0.5">
+      <button
+        type="button"
+        className={actionClass}
+        onClick={copy}
+        aria-label="Copy reply"
+        title="Copy"
+      >
+        {copied ? <CheckIcon /> : <CopyIcon />}
+      </button>
+      {onRate && (
+        <>
+          <button
+            type="button"
+            className={actionClass}
+            aria-label="Good reply"
+            title="Good reply"
+            aria-pressed={message.rating === "up"}
+            onClick={() => onRate(message.id, "up")}
+          >
+            <ThumbUpIcon />
+          </button>
+          <button
+            type="button"
+            className={actionClass}
+            aria-label="Bad reply"
+            title="Bad reply"
+            aria-pressed={message.rating === "down"}
+            onClick={() => onRate(message.id, "down")}
+          >
+            <ThumbDownIcon />
+          </button>
+        </>
+      )}
+      <span className="sr-only" role="status">
+        {copied ? "Copied" : ""}
+      </span>
+    </div>
+  );
+}
+
 export const Message = memo(function Message({
   message,
   name,
   slow = false,
+  onRate,
 }: {
   message: ChatMessage;
   name: string;
   slow?: boolean;
+  onRate?: (id: string, rating: Rating) => void;
 }) {
   if (message.role === "user") {
     return (
@@ -77,6 +146,7 @@ export const Message = memo(function Message({
         {state === "failed" && (
           <p className="mt-1 pl-1 text-xs text-red-700 dark:text-red-400">Interrupted</p>
         )}
+        {state === "done" && content !== "" && <ReplyActions message={message} onRate={onRate} />}
       </div>
     </div>
   );

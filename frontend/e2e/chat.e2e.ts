@@ -84,6 +84,18 @@ describe("chat page on the Go server", () => {
       (history.messages[1]?.content ?? "").split(/\s+/).slice(0, 3).join(" "),
     );
     expect(await chat.axe()).toEqual([]);
+
+    // Thumbs up reaches the owner's summary (open on a local twin).
+    const summary = async () =>
+      ((await (await fetch(`${baseURL}/api/owner/summary`)).json()) as { thumbs_up: number })
+        .thumbs_up;
+    const before = await summary();
+    const up = chat.lastReply().getByRole("button", { name: "Good reply" });
+    const recorded = chat.page.waitForResponse((r) => r.url().endsWith("/api/feedback"));
+    await up.click();
+    expect((await recorded).status()).toBe(200);
+    expect(await up.getAttribute("aria-pressed")).toBe("true");
+    expect(await summary()).toBe(before + 1);
     await chat.page.context().close();
   });
 

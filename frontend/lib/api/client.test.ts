@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { apiError, SESSION, server, sseFrames, streamResponse } from "@/test/server";
 import { apiUrl, buildChatRequest, getHistory, getPersona, isSessionId } from "./client";
 import { ChatError } from "./errors";
-import { sendChat } from "./send";
+import { sendChat, storedIndexOf } from "./send";
 
 const noSleep = () => Promise.resolve();
 
@@ -108,6 +108,19 @@ describe("sendChat", () => {
     });
     expect(res.transport).toBe("json");
     expect(deltas).toEqual(["Hello, world."]);
+  });
+
+  it("falls back to JSON when the API itself has no streaming route", async () => {
+    server.use(
+      http.post("*/api/chat/stream", () => apiError(404, "not_found", "no such API endpoint")),
+    );
+    const res = await sendChat({
+      baseUrl: "",
+      message: "hi",
+      sessionId: SESSION,
+      onDelta: () => {},
+    });
+    expect(res.transport).toBe("json");
   });
 
   it("accepts a buffered JSON answer from the streaming endpoint", async () => {
@@ -301,5 +314,21 @@ describe("getHistory and getPersona", () => {
     expect((await getPersona("")).name).toBe("Ada Lovelace");
     server.use(http.get("*/api/persona", () => HttpResponse.json({ starters: [1, "ok", ""] })));
     expect(await getPersona("")).toEqual({ name: "Digital Twin", greeting: "", starters: ["ok"] });
+  });
+});
+
+describe("storedIndexOf", () => {
+  it("finds the n-th assistant message with the same text", () => {
+    const h = [
+      { role: "user" as const, content: "a", timestamp: "" },
+      { role: "assistant" as const, content: "same", timestamp: "" },
+      { role: "user" as const, content: "b", timestamp: "" },
+      { role: "user" as const, content: "same", timestamp: "" },
+      { role: "assistant" as const, content: "same", timestamp: "" },
+    ];
+    expect(storedIndexOf(h, "same", 0)).toBe(1);
+    expect(storedIndexOf(h, "same", 1)).toBe(4);
+    expect(storedIndexOf(h, "same", 2)).toBeUndefined();
+    expect(storedIndexOf(h, "other", 0)).toBeUndefined();
   });
 });

@@ -14,6 +14,9 @@ export const SERVER_ERROR_CODES = [
   "persona_unavailable",
   "llm_unavailable",
   "internal",
+  // Extension (decision 0001): a request that matches no API route.
+  "not_found",
+  "method_not_allowed",
 ] as const;
 
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];

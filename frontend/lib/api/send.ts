@@ -1,8 +1,9 @@
 /**
- * Sending a chat turn: streaming with a JSON fallback and retries before the first token. Imported
- * dynamically by the chat page (see `client.ts`), so eventsource-parser is not first-load JS.
+ * Everything that happens after the visitor first sends: the chat turn (streaming with a JSON
+ * fallback and retries before the first token) and reply ratings. Imported dynamically by the chat
+ * page (see `client.ts`), so eventsource-parser and this code are not first-load JS.
  */
-import { buildChatRequest } from "./client";
+import { apiUrl, buildChatRequest, type HistoryMessage } from "./client";
 import { ChatError, errorFromResponse, isAbort, isRetryable } from "./errors";
 import { readStream } from "./stream";
 
@@ -141,7 +142,11 @@ async function attemptOnce(
 
     if (!res.ok) {
       const err = await errorFromResponse(res);
-      if (stream && [404, 405, 501].includes(res.status) && !err.opts.fromServer) {
+      // No streaming route here (a proxy's 404, or the API's own not_found/method_not_allowed):
+      // use the JSON endpoint. A 404 that is about the session is a real error.
+      const noRoute =
+        !err.opts.fromServer || err.code === "not_found" || err.code === "method_not_allowed";
+      if (stream && [404, 405, 501].includes(res.status) && noRoute) {
         throw new StreamUnavailable();
       }
       throw err;
@@ -205,4 +210,54 @@ async function attemptOnce(
     clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onOuterAbort);
   }
+}
+
+export type Rating = "up" | "down";
+
+/** Records a visitor's rating of the reply at `messageIndex` of the stored session. */
+export async function sendFeedback(
+  baseUrl: string,
+  body: { sessionId: string; messageIndex: number; rating: Rating },
+  signal?: AbortSignal,
+): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(apiUrl(baseUrl, "/api/feedback"), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({
+        session_id: body.sessionId,
+        message_index: body.messageIndex,
+        rating: body.rating,
+      }),
+      credentials: "omit",
+      cache: "no-store",
+      signal,
+    });
+  } catch (e) {
+    if (signal?.aborted || isAbort(e)) throw e;
+    throw new ChatError("network", e instanceof Error ? e.message : String(e));
+  }
+  if (!res.ok) throw await errorFromResponse(res);
+}
+
+/**
+ * Where a reply sits in the stored session. The page's transcript can differ from the server's
+ * (a failed turn stores the visitor's message alone; "Try again" re-sends it), so the index is
+ * found in the stored history: the `ordinal`-th assistant message with this exact text.
+ */
+export function storedIndexOf(
+  history: HistoryMessage[],
+  content: string,
+  ordinal: number,
+): number | undefined {
+  let seen = 0;
+  for (let i = 0; i < history.length; i++) {
+    const m = history[i];
+    if (m?.role === "assistant" && m.content === content) {
+      if (seen === ordinal) return i;
+      seen++;
+    }
+  }
+  return undefined;
 }
