@@ -237,3 +237,74 @@ func TestBedrockEndToEnd(t *testing.T) {
 		t.Fatalf("Bedrock calls: %v", paths)
 	}
 }
+
+// TestS3EndToEndVersity is TestS3EndToEnd against versitygw, which checks every SigV4
+// signature (the traced SDK calls included) and implements conditional writes itself.
+func TestS3EndToEndVersity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	client := fakes3.StartVersity(t, "twin-memory", "twin-persona")
+	me, err := os.ReadFile("../../me.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.PutObject(context.Background(), &s3.PutObjectInput{
+		Bucket: aws.String("twin-persona"), Key: aws.String("me.txt"), Body: strings.NewReader(string(me)),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL_S3": aws.ToString(client.Options().BaseEndpoint), "AWS_REGION": "us-east-1",
+		"AWS_ACCESS_KEY_ID": fakes3.VersityAccess, "AWS_SECRET_ACCESS_KEY": fakes3.VersitySecret,
+		"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull, "AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		t.Setenv(k, v)
+	}
+	env := map[string]string{
+		"S3_MEMORY_BUCKET": "twin-memory", "S3_PERSONA_BUCKET": "twin-persona", "OFFLINE_TOKEN_DELAY_MS": "0",
+		"FRONTEND_DIR": t.TempDir(),
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := wire.New(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	api := httptest.NewServer(app.Handler)
+	defer api.Close()
+	var sid string
+	for i, msg := range []string{"Where do you live?", "What do you do?"} {
+		body := `{"message":"` + msg + `"}`
+		if sid != "" {
+			body = `{"message":"` + msg + `","session_id":"` + sid + `"}`
+		}
+		resp, err := http.Post(api.URL+"/api/chat", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Response  string `json:"response"`
+			SessionID string `json:"session_id"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("chat %d: %d %v", i, resp.StatusCode, err)
+		}
+		resp.Body.Close()
+		sid = got.SessionID
+	}
+	resp, err := http.Get(api.URL + "/api/chat/history/" + sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var hist struct {
+		Messages []struct{ Role, Content string } `json:"messages"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&hist); err != nil || len(hist.Messages) != 4 {
+		t.Fatalf("history: %d messages, %v", len(hist.Messages), err)
+	}
+}

@@ -19,10 +19,10 @@ import (
 	"github.com/digitaltwin/twin/app/awsclient"
 )
 
-// Versity credentials of the throwaway gateway.
+// Credentials of the throwaway gateway StartVersity runs.
 const (
-	versityAccess = "twinaccess"
-	versitySecret = "twin-secret-key-for-tests"
+	VersityAccess = "twinaccess"
+	VersitySecret = "twin-secret-key-for-tests"
 )
 
 // FindTool returns the path of a Go-installed tool: $envVar, else $PATH, else $(go env
@@ -66,7 +66,7 @@ func StartVersity(t *testing.T, buckets ...string) *s3.Client {
 	ln.Close()
 	dir := t.TempDir()
 	var logs bytes.Buffer
-	cmd := exec.Command(bin, "--access", versityAccess, "--secret", versitySecret, "--port", addr, "--quiet",
+	cmd := exec.Command(bin, "--access", VersityAccess, "--secret", VersitySecret, "--port", addr, "--quiet",
 		"posix", dir)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -97,7 +97,7 @@ func StartVersity(t *testing.T, buckets ...string) *s3.Client {
 		MaxBackoff: 5 * time.Millisecond,
 		LoadOptions: []func(*config.LoadOptions) error{
 			config.WithRegion("us-east-1"),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(versityAccess, versitySecret, "")),
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(VersityAccess, VersitySecret, "")),
 		},
 	})
 	if err != nil {
@@ -118,7 +118,7 @@ func WrongSecretClient(t *testing.T, c *s3.Client) *s3.Client {
 		MaxAttempts: 1,
 		LoadOptions: []func(*config.LoadOptions) error{
 			config.WithRegion("us-east-1"),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(versityAccess, "not-the-"+versitySecret, "")),
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(VersityAccess, "not-the-"+VersitySecret, "")),
 		},
 	})
 	if err != nil {
