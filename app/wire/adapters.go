@@ -49,7 +49,7 @@ func newPersona(ctx context.Context, cfg config.Config, logger *slog.Logger, _ *
 }
 
 // newProvider returns the LLM provider LLM_PROVIDER names.
-func newProvider(ctx context.Context, cfg config.Config, _ *slog.Logger, _ *App) (twin.Provider, error) {
+func newProvider(ctx context.Context, cfg config.Config, logger *slog.Logger, _ *App) (twin.Provider, error) {
 	switch cfg.LLMProvider {
 	case "offline":
 		return offline.New(cfg.OfflineTokenDelay), nil
@@ -58,13 +58,13 @@ func newProvider(ctx context.Context, cfg config.Config, _ *slog.Logger, _ *App)
 		if err != nil {
 			return nil, err
 		}
-		return openai.New(openai.Config{BaseURL: cfg.OpenAIBaseURL, Model: cfg.OpenAIModel, Keys: keys})
+		return openai.New(openai.Config{BaseURL: cfg.OpenAIBaseURL, Model: cfg.OpenAIModel, Keys: keys, Logger: logger})
 	case "bedrock":
 		awsCfg, err := loadAWS(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return bedrock.New(bedrockruntime.NewFromConfig(awsCfg, bedrock.BufferRequests), bedrock.Config{ModelID: cfg.BedrockModelID})
+		return bedrock.New(bedrockruntime.NewFromConfig(awsCfg, bedrock.BufferRequests), bedrock.Config{ModelID: cfg.BedrockModelID, Logger: logger})
 	default:
 		return nil, fmt.Errorf("LLM_PROVIDER=%s is not wired yet", cfg.LLMProvider)
 	}

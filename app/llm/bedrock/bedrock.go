@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -39,6 +40,9 @@ type Config struct {
 	// Timeout and FirstTokenTimeout default to the constants above when 0.
 	Timeout           time.Duration
 	FirstTokenTimeout time.Duration
+	// Logger receives the warning for a stream that broke after the model had finished its
+	// reply (which is then not an error); nil discards it.
+	Logger *slog.Logger
 }
 
 var _ twin.Provider = (*Provider)(nil)
@@ -59,6 +63,9 @@ func New(client API, cfg Config) (*Provider, error) {
 	}
 	if cfg.FirstTokenTimeout <= 0 {
 		cfg.FirstTokenTimeout = DefaultFirstTokenTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Provider{client: client, cfg: cfg}, nil
 }
@@ -84,7 +91,7 @@ func (p *Provider) Stream(parent context.Context, req twin.GenerateRequest, emit
 	firstToken := time.AfterFunc(p.cfg.FirstTokenTimeout, func() { cancel(errNoFirstToken) })
 	defer firstToken.Stop()
 
-	started := false
+	started, finished := false, false
 	fail := func(err error) (twin.Usage, error) {
 		switch {
 		case parent.Err() != nil:
@@ -130,6 +137,8 @@ func (p *Provider) Stream(parent context.Context, req twin.GenerateRequest, emit
 			if err := emit(text.Value); err != nil {
 				return usage, err
 			}
+		case *types.ConverseStreamOutputMemberMessageStop:
+			finished = true
 		case *types.ConverseStreamOutputMemberMetadata:
 			if u := v.Value.Usage; u != nil {
 				usage = twin.Usage{InputTokens: int(aws.ToInt32(u.InputTokens)), OutputTokens: int(aws.ToInt32(u.OutputTokens))}
@@ -137,6 +146,11 @@ func (p *Provider) Stream(parent context.Context, req twin.GenerateRequest, emit
 		}
 	}
 	if err := stream.Err(); err != nil {
+		if started && finished && parent.Err() == nil {
+			// The reply is whole (messageStop came); only the tail (metadata) was lost.
+			p.cfg.Logger.WarnContext(parent, "bedrock stream broke after the reply finished", "model", p.cfg.ModelID, "error", err.Error())
+			return usage, nil
+		}
 		return fail(err)
 	}
 	if !started {

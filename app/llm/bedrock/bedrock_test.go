@@ -204,3 +204,19 @@ func TestEmitErrorReturnedAsIs(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestBreakAfterFinishIsNotAnError: messageStop came, then the stream failed before metadata:
+// the reply stands, the break is logged.
+func TestBreakAfterFinishIsNotAnError(t *testing.T) {
+	f := &fakeBedrock{handle: func(w http.ResponseWriter, r *http.Request, s *llmtest.EventWriter) {
+		s.Begin()
+		s.Delta("I build compilers.")
+		s.Event("contentBlockStop", map[string]any{"contentBlockIndex": 0})
+		s.Event("messageStop", map[string]any{"stopReason": "end_turn"})
+		s.Exception("internalServerException", "lost the metadata")
+	}}
+	text, _, err := collect(f.start(t), context.Background())
+	if err != nil || text != "I build compilers." {
+		t.Fatalf("text %q, err %v", text, err)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -58,6 +59,9 @@ type Config struct {
 	Timeout           time.Duration
 	FirstTokenTimeout time.Duration
 	MaxRetries        int
+	// Logger receives the warning for a stream that broke after the model had finished its
+	// reply (which is then not an error); nil discards it.
+	Logger *slog.Logger
 }
 
 var _ twin.Provider = (*Provider)(nil)
@@ -94,6 +98,9 @@ func New(cfg Config) (*Provider, error) {
 		cfg.MaxRetries = DefaultMaxRetries
 	case cfg.MaxRetries < 0:
 		cfg.MaxRetries = 0
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	client := cfg.HTTPClient
 	if client == nil {
@@ -139,6 +146,7 @@ var (
 
 // attempt makes one streaming call; started reports whether emit was called.
 func (p *Provider) attempt(parent context.Context, key string, req twin.GenerateRequest, emit func(string) error) (usage twin.Usage, started bool, err error) {
+	finished := false // the model said the reply is complete (finish_reason)
 	ctx, cancelTimeout := context.WithTimeoutCause(parent, p.cfg.Timeout, errTimeout)
 	defer cancelTimeout()
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -166,6 +174,9 @@ func (p *Provider) attempt(parent context.Context, key string, req twin.Generate
 			usage = twin.Usage{InputTokens: u.PromptTokens, OutputTokens: u.CompletionTokens}
 		}
 		for _, c := range chunk.Choices {
+			if c.Index == 0 && c.FinishReason != "" {
+				finished = true
+			}
 			if c.Index != 0 || c.Delta.Content == "" {
 				continue
 			}
@@ -181,6 +192,12 @@ func (p *Provider) attempt(parent context.Context, key string, req twin.Generate
 	if err := stream.Err(); err != nil {
 		if cause := context.Cause(ctx); cause != nil && parent.Err() == nil {
 			err = fmt.Errorf("%w: %w", cause, err)
+		}
+		if started && finished && parent.Err() == nil {
+			// The reply is whole (the model sent finish_reason); only the tail of the stream
+			// (usage, [DONE]) was lost. Log it; the visitor has the complete answer.
+			p.cfg.Logger.WarnContext(parent, "openai stream broke after the reply finished", "model", p.cfg.Model, "error", err.Error())
+			return usage, true, nil
 		}
 		return usage, started, err
 	}
@@ -215,6 +232,7 @@ type chunk struct {
 		Delta struct {
 			Content string `json:"content"`
 		} `json:"delta"`
+		FinishReason string `json:"finish_reason"`
 	} `json:"choices"`
 	Usage *struct {
 		PromptTokens     int `json:"prompt_tokens"`

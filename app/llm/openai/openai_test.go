@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -349,5 +350,25 @@ func TestOllamaStyleError(t *testing.T) {
 	var ae *openai.APIError
 	if twin.ErrorCode(err) != twin.CodeLLMUnavailable || !errors.As(err, &ae) || ae.StatusCode != 404 || !strings.Contains(ae.Message, "not found") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestBreakAfterFinishIsNotAnError: the model finished its reply (finish_reason) and only the
+// stream's tail was lost: the reply stands, the break is logged.
+func TestBreakAfterFinishIsNotAnError(t *testing.T) {
+	f := &fakeOpenAI{handle: func(w http.ResponseWriter, _ *http.Request, _ int) {
+		sse(w, chunk("I build compilers."), `{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`)
+		panic(http.ErrAbortHandler)
+	}}
+	var logs strings.Builder
+	p := newProvider(t, f.start(t), secrets.Static("sk"), func(c *openai.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	text, _, err := collect(t, p, context.Background())
+	if err != nil || text != "I build compilers." {
+		t.Fatalf("text %q, err %v", text, err)
+	}
+	if !strings.Contains(logs.String(), "broke after the reply finished") {
+		t.Errorf("not logged: %q", logs.String())
 	}
 }
