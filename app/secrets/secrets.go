@@ -44,6 +44,8 @@ type Source struct {
 func New(client API, id string) *Source { return &Source{client: client, id: id} }
 
 // Key returns the cached key, reading the secret when the cache is empty or older than the TTL.
+// When that re-read fails, the cached key is kept (a Secrets Manager outage must not take a
+// working key away); with nothing cached the error is returned.
 func (s *Source) Key(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -54,8 +56,18 @@ func (s *Source) Key(ctx context.Context) (string, error) {
 	if s.key != "" && s.now().Sub(s.fetched) < ttl {
 		return s.key, nil
 	}
-	return s.fetch(ctx)
+	key, err := s.fetch(ctx)
+	if err != nil && s.key != "" {
+		// Secrets Manager is unreachable but we hold a key that worked: keep using it and try
+		// again in a minute rather than on every turn. A rotation still lands through Refresh.
+		s.fetched = s.now().Add(-ttl + staleRetry)
+		return s.key, nil
+	}
+	return key, err
 }
+
+// staleRetry is how long a cached key is reused after a failed re-read before trying again.
+const staleRetry = time.Minute
 
 // Refresh re-reads the secret now: the provider calls it once when the key is refused.
 func (s *Source) Refresh(ctx context.Context) (string, error) {

@@ -95,3 +95,25 @@ func TestStatic(t *testing.T) {
 		t.Fatal("String leaks the key")
 	}
 }
+
+func TestOutageKeepsCachedKey(t *testing.T) {
+	ctx := context.Background()
+	sm, src, now := newSource(t, "sk-one")
+	if k, err := src.Key(ctx); err != nil || k != "sk-one" {
+		t.Fatalf("Key = %q, %v", k, err)
+	}
+	*now = now.Add(secrets.DefaultTTL)
+	sm.FailNext(100)
+	before := sm.Calls()
+	for range 5 {
+		if k, err := src.Key(ctx); err != nil || k != "sk-one" {
+			t.Fatalf("Key during an outage = %q, %v; want the cached key", k, err)
+		}
+	}
+	if got := sm.Calls() - before; got > 4 { // one Key call's SDK attempts, then a minute's rest
+		t.Errorf("%d Secrets Manager calls for 5 Keys during an outage, want one re-read", got)
+	}
+	if _, err := src.Refresh(ctx); err == nil {
+		t.Error("Refresh during an outage succeeded")
+	}
+}
