@@ -124,6 +124,13 @@ func (s *Server) Inject(faults ...Fault) {
 	s.faults = append(s.faults, faults...)
 }
 
+// Clear drops the faults still queued.
+func (s *Server) Clear() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
 // Pending returns how many injected faults are still queued.
 func (s *Server) Pending() int {
 	s.mu.Lock()
@@ -142,6 +149,23 @@ func Error(method string, status int, code string) Fault {
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected</Message><RequestId>fake</RequestId></Error>`, code)
 		return true
 	}
+}
+
+// DropBefore returns a fault cutting the connection of a request with method (any when "")
+// before it reaches the fake: the request has no effect.
+func DropBefore(method string) Fault {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		if method != "" && r.Method != method {
+			return false
+		}
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// DropAfter returns a fault letting a request with method reach the fake and then cutting the
+// connection: the request took effect, the client cannot know.
+func DropAfter(method string) Fault {
+	return AfterForward(method, func(http.ResponseWriter) { panic(http.ErrAbortHandler) })
 }
 
 // SlowDown is the 503 S3 sends when throttling.
