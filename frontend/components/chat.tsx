@@ -268,7 +268,11 @@ export function Chat({
         abortRef.current = null;
         setSlow(false);
         setStatus("ready");
-        inputRef.current?.focus({ preventScroll: true });
+        // Back to the message box for the next question, but not on touch screens, where focusing
+        // would pop the keyboard over the reply just received.
+        if (window.matchMedia?.("(pointer: fine)").matches) {
+          inputRef.current?.focus({ preventScroll: true });
+        }
       }
     },
     [baseUrl, retry, slowAfterMs, startNewSession, status, timeoutMs],

@@ -1,11 +1,29 @@
 "use client";
 /** One message of the transcript: the visitor's on the right, the twin's on the left with its avatar. */
-import { lazy, memo, Suspense, useState } from "react";
+import { Component, lazy, memo, type ReactNode, Suspense, useState } from "react";
 import type { Rating } from "@/lib/api/send";
 import { Avatar } from "./avatar";
 import { CheckIcon, CopyIcon, ThumbDownIcon, ThumbUpIcon } from "./icons";
 
 const Markdown = lazy(() => import("./markdown"));
+
+/**
+ * Falls back to plain text when the markdown chunk cannot load (offline, or a deploy replaced the
+ * hashed chunks under an open page): a reply must never take the page down.
+ */
+class PlainOnError extends Component<{ text: string; children: ReactNode }, { failed: boolean }> {
+  override state = { failed: false };
+  static getDerivedStateFromError() {
+    return { failed: true };
+  }
+  override render() {
+    return this.state.failed ? (
+      <p className="whitespace-pre-wrap">{this.props.text}</p>
+    ) : (
+      this.props.children
+    );
+  }
+}
 
 /** Starts loading the markdown renderer early (on first send) so the first reply doesn't wait. */
 export function preloadMarkdown(): void {
@@ -134,9 +152,11 @@ export const Message = memo(function Message({
             <span className="italic text-zinc-600 dark:text-zinc-400">No answer.</span>
           ) : (
             <div className={state === "streaming" ? "twin-caret" : undefined}>
-              <Suspense fallback={<p className="whitespace-pre-wrap">{content}</p>}>
-                <Markdown text={content} />
-              </Suspense>
+              <PlainOnError text={content}>
+                <Suspense fallback={<p className="whitespace-pre-wrap">{content}</p>}>
+                  <Markdown text={content} />
+                </Suspense>
+              </PlainOnError>
             </div>
           )}
         </div>

@@ -189,4 +189,16 @@ describe("chat page on the Go server", () => {
     expect(overflow).toBe(0);
     await chat.page.context().close();
   });
+
+  it("answers unknown paths with the export's 404 page", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const res = await page.goto(`${baseURL}/no-such-page/`);
+    expect(res?.status()).toBe(404);
+    await page.getByRole("heading", { name: "This page doesn't exist." }).waitFor();
+    expect(await page.getByRole("link", { name: "Back to the chat" }).getAttribute("href")).toBe(
+      "/",
+    );
+    await context.close();
+  });
 });
