@@ -1,8 +1,10 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"debug/elf"
 	"encoding/json"
 	"io"
 	"net"
@@ -239,4 +241,80 @@ func (s *syncBuf) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestArtifactUnderEmulator runs the bootstrap inside build/lambda/bootstrap.zip — the arm64
+// artifact `make lambda` ships — under the emulator through qemu-user (`apt-get install
+// qemu-user`), so the very bytes that deploy answer a function URL event. It is skipped without
+// the zip or qemu-aarch64; `make lambda-check` builds the zip and runs it.
+func TestArtifactUnderEmulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	zipPath := os.Getenv("LAMBDA_ZIP")
+	if zipPath == "" {
+		zipPath = "../../../build/lambda/bootstrap.zip"
+	}
+	if _, err := os.Stat(zipPath); err != nil {
+		t.Skip("no bootstrap.zip: run `make lambda`")
+	}
+	rie := fakes3.FindTool("AWS_LAMBDA_RIE", "aws-lambda-rie")
+	if rie == "" {
+		t.Skip("aws-lambda-rie not installed: run `make tools-aws`")
+	}
+	dir := t.TempDir()
+	zr, err := zip.OpenReader(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	if len(zr.File) != 1 || zr.File[0].Name != "bootstrap" || zr.File[0].Mode().Perm()&0o111 == 0 {
+		t.Fatalf("zip holds %v, want one executable file named bootstrap", zr.File)
+	}
+	rc, err := zr.File[0].Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bootstrap := filepath.Join(dir, "bootstrap")
+	if err := os.WriteFile(bootstrap, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entry := bootstrap
+	if elfMachine(bin) != runtime.GOARCH {
+		qemu, err := exec.LookPath("qemu-" + map[string]string{"arm64": "aarch64", "amd64": "x86_64"}[elfMachine(bin)])
+		if err != nil {
+			t.Skipf("the artifact is linux/%s and no qemu-user to run it here", elfMachine(bin))
+		}
+		entry = filepath.Join(dir, "run")
+		if err := os.WriteFile(entry, []byte("#!/bin/sh\nexec "+qemu+" "+bootstrap+" \"$@\"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	persona, _ := filepath.Abs("../../../me.txt")
+	ev := functionURLEvent("POST", "/api/chat/stream", `{"message":"Where do you live?"}`)
+	out := invokeUnderRIE(t, rie, entry, persona, "function-url", ev)
+	prelude, body := readStreaming(t, bytes.NewReader(out))
+	if prelude["statusCode"] != float64(200) || !strings.Contains(body, "Sweden") || !strings.HasSuffix(body, "data: [DONE]\n\n") {
+		t.Fatalf("prelude %v body:\n%s", prelude, body)
+	}
+}
+
+// elfMachine returns the GOARCH of an ELF executable ("arm64", "amd64"), or "".
+func elfMachine(bin []byte) string {
+	f, err := elf.NewFile(bytes.NewReader(bin))
+	if err != nil {
+		return ""
+	}
+	switch f.Machine {
+	case elf.EM_AARCH64:
+		return "arm64"
+	case elf.EM_X86_64:
+		return "amd64"
+	}
+	return ""
 }
