@@ -151,7 +151,7 @@ reliability: load load-s3 load-faults abuse fuzz-short
 # The Lambda artifact, and the real servers the AWS adapters' integration tests run against
 # (versitygw: an S3 gateway that checks SigV4; aws-lambda-rie: the Lambda runtime emulator).
 # `make test` should depend on tools-aws so those tests run instead of skipping.
-.PHONY: lambda tools-aws test-aws
+.PHONY: lambda lambda-check tools-aws test-aws
 LAMBDA_DIR ?= build/lambda
 LAMBDA_GOARCH ?= arm64
 LAMBDA_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -167,6 +167,10 @@ lambda:
 	  -o $(LAMBDA_DIR)/bootstrap ./app/cmd/lambda
 	$(GO) run ./tools/lambdazip -o $(LAMBDA_DIR)/bootstrap.zip $(LAMBDA_DIR)/bootstrap
 	@ls -l $(LAMBDA_DIR)/bootstrap.zip
+
+## lambda-check: run the bootstrap inside bootstrap.zip under the Lambda emulator (arm64 via qemu-user: apt-get install qemu-user)
+lambda-check: lambda tools-aws
+	LAMBDA_ZIP=$(CURDIR)/$(LAMBDA_DIR)/bootstrap.zip $(GO) test -count=1 -run '^TestArtifactUnderEmulator$$' -v ./app/cmd/lambda
 
 ## tools-aws: install versitygw and aws-lambda-rie with `go install` (once; ~5 min cold)
 tools-aws:
