@@ -117,7 +117,7 @@ load-s3:
 load-faults:
 	$(LOAD) -store s3 -s3-fault-rate 0.2 -llm-fail-before 0.05 -llm-fail-during 0.05 -sessions 200 -turns 10 -timeout 90s
 
-## load-s3-ambiguous: adds connections cut after a write took effect (known to duplicate until s3store dedups on re-apply)
+## load-s3-ambiguous: adds connections cut after a write took effect (s3store recognises its own applied write: 0 duplicates)
 load-s3-ambiguous:
 	$(LOAD) -store s3 -s3-fault-rate 0.2 -s3-fault-modes slowdown,internal_error,latency,drop_before,drop_after -sessions 200 -turns 10 -timeout 90s
 

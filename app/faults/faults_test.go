@@ -123,11 +123,10 @@ func TestS3FaultsLoseNothing(t *testing.T) {
 				}
 			}
 			t.Logf("%s; %d appends failed after retries", fake.Faults.Summary(), failed)
-			if lost != 0 || dup != 0 && !tc.ambiguous {
+			// Ambiguous writes (applied, reply lost) included: s3store recognises its own write on
+			// the re-read, so nothing is duplicated.
+			if lost != 0 || dup != 0 {
 				t.Fatalf("lost %d, duplicated %d messages", lost, dup)
-			}
-			if dup != 0 {
-				t.Logf("KNOWN ISSUE: %d messages duplicated by s3store re-applying an ambiguous write", dup)
 			}
 		})
 	}

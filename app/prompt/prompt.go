@@ -14,7 +14,7 @@ import (
 	"sync"
 
 	"github.com/digitaltwin/twin/app/twin"
-	"github.com/tiktoken-go/tokenizer"
+	"github.com/tiktoken-go/tokenizer/codec"
 )
 
 // Budget is the model's context window split.
@@ -141,8 +141,8 @@ Rules:
 `
 
 var (
-	codecOnce sync.Once
-	codec     tokenizer.Codec
+	// o200k links only the one vocabulary (tokenizer.Get links all four: +1 MB of Lambda zip).
+	o200k = sync.OnceValue(codec.NewO200kBase)
 
 	// memo caches counts: every turn recounts the same persona and history, and BPE is the
 	// dominant cost of a turn without it. Bounded by resetting when full.
@@ -172,14 +172,7 @@ func Tokens(s string) int {
 }
 
 func countTokens(s string) int {
-	codecOnce.Do(func() {
-		c, err := tokenizer.Get(tokenizer.O200kBase)
-		if err != nil {
-			panic(fmt.Sprintf("load o200k_base tokenizer: %v", err)) // compiled in: cannot fail
-		}
-		codec = c
-	})
-	n, err := codec.Count(s)
+	n, err := o200k().Count(s)
 	if err != nil {
 		return len(s) / 3 // invalid UTF-8 cannot reach here (JSON decoding replaces it); stay safe
 	}
