@@ -19,8 +19,10 @@ type Notifier struct {
 	logger   *slog.Logger
 	sanitize func(string) string
 
+	now     func() time.Time
 	mu      sync.Mutex
 	pending []string
+	firstAt time.Time // when the oldest pending event arrived
 	dropped int
 	timer   *time.Timer
 	wg      sync.WaitGroup
@@ -35,7 +37,7 @@ func NewNotifier(pub Publisher, window, timeout time.Duration, logger *slog.Logg
 	if sanitize == nil {
 		sanitize = func(s string) string { return s }
 	}
-	return &Notifier{pub: pub, window: window, timeout: timeout, logger: logger, sanitize: sanitize}
+	return &Notifier{pub: pub, window: window, timeout: timeout, logger: logger, sanitize: sanitize, now: time.Now}
 }
 
 // Add queues one event.
@@ -45,6 +47,9 @@ func (n *Notifier) Add(line string) {
 	if len(n.pending) >= maxPending {
 		n.dropped++
 		return
+	}
+	if len(n.pending) == 0 {
+		n.firstAt = n.now()
 	}
 	n.pending = append(n.pending, n.sanitize(line))
 	if n.timer == nil {
@@ -69,6 +74,17 @@ func (n *Notifier) Flush(ctx context.Context) {
 	n.mu.Unlock()
 	n.send(ctx)
 	n.wg.Wait()
+}
+
+// FlushDue publishes the pending batch if its window has passed. On Lambda, where a frozen
+// execution environment runs no timers, the bootstrap calls it as each invocation ends.
+func (n *Notifier) FlushDue(ctx context.Context) {
+	n.mu.Lock()
+	due := len(n.pending) > 0 && n.now().Sub(n.firstAt) >= n.window
+	n.mu.Unlock()
+	if due {
+		n.Flush(ctx)
+	}
 }
 
 func (n *Notifier) send(ctx context.Context) {

@@ -239,3 +239,21 @@ func TestNotifierBatchesAndNeverBlocks(t *testing.T) {
 	n.Add("New contact request")
 	n.Flush(context.Background())
 }
+
+func TestNotifierFlushDue(t *testing.T) {
+	pub := &fakePublisher{}
+	n := NewNotifier(pub, time.Hour, time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	n.now = func() time.Time { return clock }
+	n.Add("Unanswered question 1")
+	n.FlushDue(context.Background())
+	if pub.count() != 0 {
+		t.Fatal("published before the window passed")
+	}
+	clock = clock.Add(time.Hour)
+	n.Add("Unanswered question 2")
+	n.FlushDue(context.Background())
+	if pub.count() != 1 || !strings.Contains(pub.bodies[0], "question 2") {
+		t.Fatalf("publishes %v: want one batch of both once the window passed", pub.bodies)
+	}
+}

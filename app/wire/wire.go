@@ -87,10 +87,17 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut
 	return a, nil
 }
 
-// Flush sends pending owner notifications (the Lambda bootstrap calls it as an invocation ends,
-// since a frozen execution environment runs no timers).
+// Flush sends pending owner notifications now.
 func (a *App) Flush(ctx context.Context) {
 	if a.Owner != nil && a.Owner.Notifier != nil {
 		a.Owner.Notifier.Flush(ctx)
+	}
+}
+
+// FlushDue sends pending owner notifications whose batch window has passed (the Lambda
+// bootstrap calls it as each invocation ends, since a frozen environment runs no timers).
+func (a *App) FlushDue(ctx context.Context) {
+	if a.Owner != nil && a.Owner.Notifier != nil {
+		a.Owner.Notifier.FlushDue(ctx)
 	}
 }

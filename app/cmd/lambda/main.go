@@ -53,11 +53,22 @@ func setup(ctx context.Context, getenv func(string) string, stdout io.Writer) (s
 		_ = shutdownTracing(sctx)
 	}
 	logger.LogAttrs(ctx, slog.LevelInfo, "twin lambda ready", cfg.LogAttrs()...)
-	h := Handler(cfg.LambdaFront, app.Handler)
+	h := Handler(cfg.LambdaFront, flushingOwnerNotifications(app))
 	if h == nil {
 		return nil, errors.New("config: LAMBDA_FRONT must be http-api or function-url in Lambda")
 	}
 	return func() { lambda.StartWithOptions(h, lambda.WithEnableSIGTERM(onSIGTERM)) }, nil
+}
+
+// flushingOwnerNotifications sends owner notifications whose batch window has passed as each
+// request ends: between invocations the execution environment is frozen and runs no timers.
+func flushingOwnerNotifications(app *wire.App) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		app.Handler.ServeHTTP(w, r)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 3*time.Second)
+		defer cancel()
+		app.FlushDue(ctx)
+	})
 }
 
 // Handler returns the Lambda handler function of front for h, or nil for an unknown front.
