@@ -33,7 +33,8 @@ async function ready() {
   const view = render(<Chat baseUrl="" retry={fastRetry} />);
   await screen.findByRole("heading", { name: "Chat with Ada" });
   const input = screen.getByRole("textbox", { name: "Message" });
-  await waitFor(() => expect(input).toBeEnabled());
+  // The transcript is busy while the stored history is restored.
+  await waitFor(() => expect(screen.getByRole("log")).toHaveAttribute("aria-busy", "false"));
   return { user, view, input };
 }
 
@@ -109,7 +110,7 @@ describe("Chat", () => {
     const user = userEvent.setup();
     render(<Chat baseUrl="" slowAfterMs={20} retry={fastRetry} />);
     const input = await screen.findByRole("textbox", { name: "Message" });
-    await waitFor(() => expect(input).toBeEnabled());
+    await waitFor(() => expect(screen.getByRole("log")).toHaveAttribute("aria-busy", "false"));
     await user.type(input, "hard question{Enter}");
     await screen.findByText("Still thinking…");
     s.release();
@@ -126,7 +127,7 @@ describe("Chat", () => {
     const user = userEvent.setup();
     render(<Chat baseUrl="" timeoutMs={40} retry={fastRetry} />);
     const input = await screen.findByRole("textbox", { name: "Message" });
-    await waitFor(() => expect(input).toBeEnabled());
+    await waitFor(() => expect(screen.getByRole("log")).toHaveAttribute("aria-busy", "false"));
     await user.type(input, "hello?{Enter}");
     expect(await screen.findByRole("alert")).toHaveTextContent("took too long");
   });
@@ -342,5 +343,39 @@ describe("Chat", () => {
     await within(log).findByText("Hello, world.");
     await user.click(within(log).getByRole("button", { name: "Copy reply" }));
     await expect(navigator.clipboard.readText()).resolves.toBe("Hello, world.");
+  });
+
+  it("lets the visitor chat when the history is slow, and keeps both", async () => {
+    window.localStorage.setItem(SESSION_KEY, SESSION);
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    server.use(
+      http.get("*/api/chat/history/:id", async () => {
+        await held;
+        return HttpResponse.json({
+          session_id: SESSION,
+          messages: [
+            { role: "user", content: "from before", timestamp: "t1" },
+            { role: "assistant", content: "an old answer", timestamp: "t2" },
+          ],
+        });
+      }),
+    );
+    const user = userEvent.setup();
+    render(<Chat baseUrl="" restoreTimeoutMs={30} />);
+    const input = screen.getByRole("textbox", { name: "Message" });
+    await user.type(input, "hi");
+    // Send waits for the restore to give up (30 ms here), then works.
+    await waitFor(() => expect(screen.getByRole("button", { name: "Send" })).toBeEnabled());
+    await user.keyboard("{Enter}");
+    const log = screen.getByRole("log");
+    await within(log).findByText("Hello, world.");
+    release();
+    await within(log).findByText("an old answer");
+    const texts = Array.from(log.querySelectorAll("[data-role]")).map((el) => el.textContent);
+    expect(texts[0]).toContain("from before");
+    expect(texts[texts.length - 1]).toContain("Hello, world.");
   });
 });

@@ -22,6 +22,8 @@ export interface ChatProps {
   /** Stop waiting (and say so) when nothing arrives for this long. */
   timeoutMs?: number;
   retry?: RetryPolicy;
+  /** Let the visitor chat when restoring the stored history takes longer than this. */
+  restoreTimeoutMs?: number;
 }
 
 type Status = "restoring" | "ready" | "submitted" | "streaming";
@@ -53,6 +55,7 @@ export function Chat({
   slowAfterMs = 6000,
   timeoutMs = 60_000,
   retry,
+  restoreTimeoutMs = 8000,
 }: ChatProps) {
   const [persona, setPersona] = useState<Persona | null>(null);
   const [messages, setMessages] = useState<ChatMessage[]>([]);
@@ -97,7 +100,10 @@ export function Chat({
     } else {
       sessionRef.current = stored;
       // A slow history request must not hold the composer hostage: after a while, chat anyway.
-      const giveUp = setTimeout(() => setStatus((s) => (s === "restoring" ? "ready" : s)), 8000);
+      const giveUp = setTimeout(
+        () => setStatus((s) => (s === "restoring" ? "ready" : s)),
+        restoreTimeoutMs,
+      );
       ctl.signal.addEventListener("abort", () => clearTimeout(giveUp));
       getHistory(baseUrl, stored, ctl.signal)
         .then((history) => {
@@ -129,7 +135,7 @@ export function Chat({
         });
     }
     return () => ctl.abort();
-  }, [baseUrl, startNewSession]);
+  }, [baseUrl, startNewSession, restoreTimeoutMs]);
 
   // Warm the streaming client once the page is idle, so the first Send doesn't wait for it.
   useEffect(() => {
@@ -374,7 +380,7 @@ export function Chat({
             role="log"
             aria-live="polite"
             aria-label={`Conversation with ${name}`}
-            aria-busy={busy}
+            aria-busy={busy || status === "restoring"}
             className={empty ? "sr-only" : "flex flex-col gap-5 pt-6"}
           >
             {messages.map((m) => (

@@ -29,9 +29,8 @@ export class ChatPage {
   async goto(url: string) {
     await this.page.goto(url);
     await this.page.getByRole("heading", { level: 1 }).waitFor();
-    await this.page.waitForFunction(
-      () => !document.querySelector("textarea")?.hasAttribute("disabled"),
-    );
+    // The transcript is busy until the stored history is restored (or known to be gone).
+    await this.page.locator('[role="log"][aria-busy="false"]').waitFor({ state: "attached" });
   }
 
   async ask(text: string) {

@@ -37,7 +37,7 @@ try {
   const page = await ctx.newPage();
   await page.goto(twin.url);
   await page.getByRole("heading", { level: 1 }).waitFor();
-  await page.waitForFunction(() => !document.querySelector("textarea")?.disabled);
+  await page.locator('[role="log"][aria-busy="false"]').waitFor({ state: "attached" });
   await page.getByRole("button", { name: questions[0] }).waitFor();
   await page.waitForTimeout(400); // let the entry animation settle
   await page.screenshot({ path: join(outDir, "chat-empty-desktop-light.png") });

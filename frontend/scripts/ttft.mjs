@@ -51,7 +51,7 @@ try {
   const page = await (await browser.newContext()).newPage();
   await page.goto(twin.url);
   await page.getByRole("heading", { level: 1 }).waitFor();
-  await page.waitForFunction(() => !document.querySelector("textarea")?.disabled);
+  await page.locator('[role="log"][aria-busy="false"]').waitFor({ state: "attached" });
   await page.waitForTimeout(500); // the send path loads on idle
   const ui = [];
   for (let i = 0; i < runs; i++) {
