@@ -378,4 +378,16 @@ describe("Chat", () => {
     expect(texts[0]).toContain("from before");
     expect(texts[texts.length - 1]).toContain("Hello, world.");
   });
+
+  it("still works when the persona cannot be loaded", async () => {
+    server.use(http.get("*/api/persona", () => apiError(500, "persona_unavailable")));
+    const user = userEvent.setup();
+    render(<Chat baseUrl="" />);
+    expect(await screen.findByRole("heading", { level: 1 })).toHaveTextContent("Digital Twin");
+    expect(screen.getByRole("heading", { name: "Hello there" })).toBeInTheDocument();
+    const input = screen.getByRole("textbox", { name: "Message" });
+    expect(input).toHaveAttribute("placeholder", "Message the twin…");
+    await user.type(input, "hi{Enter}");
+    await within(screen.getByRole("log")).findByText("Hello, world.");
+  });
 });

@@ -76,7 +76,9 @@ export function Chat({
   }, [messages]);
 
   const busy = status === "submitted" || status === "streaming";
-  const name = persona?.name ?? "Digital Twin";
+  // The persona may not name anyone (or fail to load): the page then says "Digital Twin".
+  const name = persona?.name || "Digital Twin";
+  const firstName = persona?.name ? persona.name.split(/\s+/)[0] : undefined;
 
   const startNewSession = useCallback(() => {
     const id = newSessionId();
@@ -90,7 +92,7 @@ export function Chat({
     getPersona(baseUrl, ctl.signal)
       .then(setPersona)
       .catch(() => {
-        if (!ctl.signal.aborted) setPersona({ name: "Digital Twin", greeting: "", starters: [] });
+        if (!ctl.signal.aborted) setPersona({ name: "", greeting: "", starters: [] });
       });
 
     const stored = loadSessionId();
@@ -346,7 +348,7 @@ export function Chat({
           <div className="min-w-0 flex-1">
             <h1 className="truncate text-[15px] font-semibold leading-tight">
               {persona ? (
-                persona.name
+                name
               ) : (
                 <span className="text-zinc-600 dark:text-zinc-400">Digital Twin</span>
               )}
@@ -409,7 +411,7 @@ export function Chat({
             onStop={stop}
             busy={busy}
             disabled={status === "restoring"}
-            placeholder={`Message ${persona ? persona.name.split(/\s+/)[0] : "the twin"}…`}
+            placeholder={`Message ${firstName ?? "the twin"}…`}
             inputRef={inputRef}
           />
         </div>
@@ -436,7 +438,7 @@ function EmptyState({
         <SparkIcon /> Digital twin
       </p>
       <h2 id="greeting" className="text-2xl font-semibold tracking-tight sm:text-3xl">
-        {persona ? `Chat with ${persona.name.split(/\s+/)[0]}` : "Hello there"}
+        {persona?.name ? `Chat with ${persona.name.split(/\s+/)[0]}` : "Hello there"}
       </h2>
       <p className="mt-2 min-h-[5.25rem] max-w-2xl text-lg text-zinc-600 sm:min-h-14 dark:text-zinc-400">
         {persona?.greeting || "Ask me about my work, my background, or what I think."}

@@ -313,7 +313,7 @@ describe("getHistory and getPersona", () => {
   it("reads the persona with safe defaults", async () => {
     expect((await getPersona("")).name).toBe("Ada Lovelace");
     server.use(http.get("*/api/persona", () => HttpResponse.json({ starters: [1, "ok", ""] })));
-    expect(await getPersona("")).toEqual({ name: "Digital Twin", greeting: "", starters: ["ok"] });
+    expect(await getPersona("")).toEqual({ name: "", greeting: "", starters: ["ok"] });
   });
 });
 

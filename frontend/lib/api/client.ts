@@ -111,7 +111,7 @@ export async function getHistory(
 export async function getPersona(baseUrl: string, signal?: AbortSignal): Promise<Persona> {
   const body = await getJSON<Partial<Persona>>(apiUrl(baseUrl, "/api/persona"), signal);
   return {
-    name: typeof body.name === "string" && body.name ? body.name : "Digital Twin",
+    name: typeof body.name === "string" ? body.name.trim() : "",
     greeting: typeof body.greeting === "string" ? body.greeting : "",
     starters: Array.isArray(body.starters)
       ? body.starters.filter((s): s is string => typeof s === "string" && s.trim() !== "")
