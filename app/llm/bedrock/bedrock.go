@@ -1,6 +1,10 @@
 // Package bedrock is the twin's provider for Amazon Bedrock through the Converse API
 // (ConverseStream): streamed text deltas, usage from the stream's final metadata event, the
 // system prompt as a system content block, timeouts and the error mapping of DESIGN §7.
+//
+// With tools offered (GenerateRequest.CallTool) a reply may take several ConverseStream calls:
+// the model's tool uses are run between them, in a loop bounded by MaxToolRounds (tools.go,
+// docs/decisions/0009).
 package bedrock
 
 import (
@@ -10,11 +14,14 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/digitaltwin/twin/app/twin"
@@ -51,6 +58,9 @@ var _ twin.Provider = (*Provider)(nil)
 type Provider struct {
 	client API
 	cfg    Config
+	// toolsRefused: Bedrock refused a request because it offered tools (a model without tool
+	// use in streams); later replies are made without them.
+	toolsRefused atomic.Bool
 }
 
 // New returns a provider calling client.
@@ -82,81 +92,161 @@ var (
 	errEmpty        = errors.New("bedrock: the model returned no text")
 )
 
-// Stream generates the reply to req, calling emit for each text delta.
+// Stream generates the reply to req, calling emit for each text delta. With req.CallTool set
+// and tools offered it runs the bounded tool loop of tools.go: the model's tool uses are run
+// between requests and the reply continues in the next one; usage is summed over the requests.
 func (p *Provider) Stream(parent context.Context, req twin.GenerateRequest, emit func(string) error) (usage twin.Usage, err error) {
+	// One deadline for the whole reply, however many requests the tool loop makes.
 	ctx, cancelTimeout := context.WithTimeoutCause(parent, p.cfg.Timeout, errTimeout)
 	defer cancelTimeout()
+
+	in := p.input(req)
+	loop := &toolLoop{}
+	if !p.toolsRefused.Load() {
+		loop = newToolLoop(req, p.cfg.ModelID)
+	}
+	out := &output{emit: emit}
+	for round := 0; ; round++ {
+		loop.offer(in)
+		res, err := p.converse(parent, ctx, in, out)
+		if err != nil && !res.active && round == 0 && loop.on() && refusesTools(err) && parent.Err() == nil {
+			// A model without tool use in ConverseStream: answer without tools, now and in
+			// later replies.
+			p.toolsRefused.Store(true)
+			p.cfg.Logger.WarnContext(parent, "the model refused tools; replies go on without them", "model", p.cfg.ModelID, "error", err.Error())
+			loop = &toolLoop{}
+			loop.offer(in)
+			res, err = p.converse(parent, ctx, in, out)
+		}
+		usage.InputTokens += res.usage.InputTokens
+		usage.OutputTokens += res.usage.OutputTokens
+		if err != nil {
+			return usage, p.mapError(parent, err, out.started)
+		}
+		if !loop.run(round, res.calls) {
+			break
+		}
+		in.Messages = append(in.Messages, loop.results(ctx, round, res.text, res.calls)...)
+		out.gap = true
+	}
+	if !out.started {
+		return usage, p.mapError(parent, errEmpty, false)
+	}
+	return usage, nil
+}
+
+// emitError marks an error returned by emit, which Stream returns unchanged.
+type emitError struct{ err error }
+
+func (e emitError) Error() string { return e.err.Error() }
+
+// roundResult is what one ConverseStream call produced.
+type roundResult struct {
+	usage  twin.Usage
+	active bool       // the model sent text or a tool use
+	text   string     // the text of this response, for the history of the next request
+	calls  []*toolUse // complete tool uses, in block order
+}
+
+// converse makes one ConverseStream call. ctx carries the reply's deadline; parent is the
+// caller's context, to tell a cancelled caller from a timeout.
+func (p *Provider) converse(parent, ctx context.Context, in *bedrockruntime.ConverseStreamInput, out *output) (res roundResult, err error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	firstToken := time.AfterFunc(p.cfg.FirstTokenTimeout, func() { cancel(errNoFirstToken) })
 	defer firstToken.Stop()
-
-	started, finished := false, false
-	fail := func(err error) (twin.Usage, error) {
-		switch {
-		case parent.Err() != nil:
-			return usage, parent.Err()
-		case context.Cause(ctx) != nil && !errors.Is(err, context.Cause(ctx)):
-			err = fmt.Errorf("%w: %w", context.Cause(ctx), err)
+	cause := func(err error) error {
+		if c := context.Cause(ctx); c != nil && parent.Err() == nil && !errors.Is(err, c) {
+			return fmt.Errorf("%w: %w", c, err)
 		}
-		if !started {
-			return usage, &twin.Error{Code: twin.CodeLLMUnavailable, Message: "the model is not available right now; try again shortly",
-				RetryAfter: retryAfter(err), Err: fmt.Errorf("bedrock %s: %w", p.cfg.ModelID, err)}
+		return err
+	}
+	active, finished := false, false // the model sent text or a tool use; messageStop came
+	activity := func() {
+		if !active {
+			active = true
+			firstToken.Stop()
 		}
-		return usage, fmt.Errorf("bedrock %s: stream broke after the first token: %w", p.cfg.ModelID, err)
 	}
 
-	out, err := p.client.ConverseStream(ctx, p.input(req))
+	resp, err := p.client.ConverseStream(ctx, in)
 	if err != nil {
-		return fail(err)
+		return res, cause(err)
 	}
-	stream := out.GetStream()
+	stream := resp.GetStream()
 	defer stream.Close()
 	events := stream.Events()
+	var text strings.Builder
+	uses := &toolUses{}
 	for {
 		var ev types.ConverseStreamOutput
 		var ok bool
 		select {
 		case ev, ok = <-events:
 		case <-ctx.Done():
-			return fail(context.Cause(ctx))
+			res.active = active
+			return res, cause(context.Cause(ctx))
 		}
 		if !ok {
 			break
 		}
 		switch v := ev.(type) {
+		case *types.ConverseStreamOutputMemberContentBlockStart:
+			if start, isTool := v.Value.Start.(*types.ContentBlockStartMemberToolUse); isTool {
+				activity()
+				uses.start(aws.ToInt32(v.Value.ContentBlockIndex), start.Value)
+			}
 		case *types.ConverseStreamOutputMemberContentBlockDelta:
-			text, isText := v.Value.Delta.(*types.ContentBlockDeltaMemberText)
-			if !isText || text.Value == "" {
-				continue
-			}
-			if !started {
-				started = true
-				firstToken.Stop()
-			}
-			if err := emit(text.Value); err != nil {
-				return usage, err
+			switch d := v.Value.Delta.(type) {
+			case *types.ContentBlockDeltaMemberToolUse:
+				activity()
+				uses.input(aws.ToInt32(v.Value.ContentBlockIndex), aws.ToString(d.Value.Input))
+			case *types.ContentBlockDeltaMemberText:
+				if d.Value == "" {
+					continue
+				}
+				activity()
+				text.WriteString(d.Value)
+				if err := out.write(d.Value); err != nil {
+					return res, err
+				}
 			}
 		case *types.ConverseStreamOutputMemberMessageStop:
 			finished = true
 		case *types.ConverseStreamOutputMemberMetadata:
 			if u := v.Value.Usage; u != nil {
-				usage = twin.Usage{InputTokens: int(aws.ToInt32(u.InputTokens)), OutputTokens: int(aws.ToInt32(u.OutputTokens))}
+				res.usage = twin.Usage{InputTokens: int(aws.ToInt32(u.InputTokens)), OutputTokens: int(aws.ToInt32(u.OutputTokens))}
 			}
 		}
 	}
+	res.text, res.active = text.String(), active
 	if err := stream.Err(); err != nil {
-		if started && finished && parent.Err() == nil {
-			// The reply is whole (messageStop came); only the tail (metadata) was lost.
-			p.cfg.Logger.WarnContext(parent, "bedrock stream broke after the reply finished", "model", p.cfg.ModelID, "error", err.Error())
-			return usage, nil
+		if !finished || !active || parent.Err() != nil {
+			return res, cause(err)
 		}
-		return fail(err)
+		// The response is whole (messageStop came); only the tail (metadata) was lost.
+		p.cfg.Logger.WarnContext(parent, "bedrock stream broke after the reply finished", "model", p.cfg.ModelID, "error", err.Error())
 	}
-	if !started {
-		return fail(errEmpty)
+	if finished {
+		res.calls = uses.list
 	}
-	return usage, nil
+	return res, nil
+}
+
+// mapError turns a call's error into what the core expects (twin.Provider's contract).
+func (p *Provider) mapError(parent context.Context, err error, started bool) error {
+	var ee emitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.err
+	case parent.Err() != nil:
+		return parent.Err()
+	case !started:
+		return &twin.Error{Code: twin.CodeLLMUnavailable, Message: "the model is not available right now; try again shortly",
+			RetryAfter: retryAfter(err), Err: fmt.Errorf("bedrock %s: %w", p.cfg.ModelID, err)}
+	default:
+		return fmt.Errorf("bedrock %s: stream broke after the first token: %w", p.cfg.ModelID, err)
+	}
 }
 
 // input builds the Converse request. Bedrock wants the conversation to start with a user turn
@@ -187,6 +277,14 @@ func (p *Provider) input(req twin.GenerateRequest) *bedrockruntime.ConverseStrea
 		in.InferenceConfig = &types.InferenceConfiguration{MaxTokens: aws.Int32(int32(p.cfg.MaxTokens))}
 	}
 	return in
+}
+
+// refusesTools: a ValidationException that names tools, as for a model without tool use in
+// ConverseStream ("This model doesn't support tool use in streaming mode.").
+func refusesTools(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "ValidationException" &&
+		strings.Contains(strings.ToLower(ae.ErrorMessage()), "tool")
 }
 
 // retryAfter is the response's Retry-After in seconds when there is one, else DefaultRetryAfter

@@ -25,6 +25,7 @@ const modelID = "anthropic.claude-test-v1:0"
 type fakeBedrock struct {
 	handle func(w http.ResponseWriter, r *http.Request, s *llmtest.EventWriter)
 	fake   *llmtest.Bedrock
+	model  string // modelID when ""
 }
 
 func (f *fakeBedrock) start(t *testing.T) *bedrock.Provider {
@@ -33,7 +34,11 @@ func (f *fakeBedrock) start(t *testing.T) *bedrock.Provider {
 	client := bedrockruntime.NewFromConfig(fakes3.Config(t), func(o *bedrockruntime.Options) {
 		o.BaseEndpoint = aws.String(f.fake.URL)
 	}, bedrock.BufferRequests)
-	p, err := bedrock.New(client, bedrock.Config{ModelID: modelID, FirstTokenTimeout: 2 * time.Second})
+	model := f.model
+	if model == "" {
+		model = modelID
+	}
+	p, err := bedrock.New(client, bedrock.Config{ModelID: model, FirstTokenTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,3 +100,35 @@ func (s *EventWriter) End(in, out int) {
 		"metrics": map[string]any{"latencyMs": 12},
 	})
 }
+
+// DeltaAt sends one text delta of content block index.
+func (s *EventWriter) DeltaAt(index int, text string) {
+	s.Event("contentBlockDelta", map[string]any{"contentBlockIndex": index, "delta": map[string]any{"text": text}})
+}
+
+// BlockStop closes content block index.
+func (s *EventWriter) BlockStop(index int) {
+	s.Event("contentBlockStop", map[string]any{"contentBlockIndex": index})
+}
+
+// ToolUse streams a tool-use content block at index: its start (toolUseId and name), its input
+// as the given pieces of JSON text, and its stop.
+func (s *EventWriter) ToolUse(index int, id, name string, input ...string) {
+	s.Event("contentBlockStart", map[string]any{"contentBlockIndex": index,
+		"start": map[string]any{"toolUse": map[string]any{"toolUseId": id, "name": name}}})
+	for _, piece := range input {
+		s.Event("contentBlockDelta", map[string]any{"contentBlockIndex": index,
+			"delta": map[string]any{"toolUse": map[string]any{"input": piece}}})
+	}
+	s.BlockStop(index)
+}
+
+// Stop ends the message with stopReason (end_turn, tool_use, max_tokens...) and sends the
+// metadata event with usage.
+func (s *EventWriter) Stop(reason string, in, out int) {
+	s.Event("messageStop", map[string]any{"stopReason": reason})
+	s.Event("metadata", map[string]any{
+		"usage":   map[string]any{"inputTokens": in, "outputTokens": out, "totalTokens": in + out},
+		"metrics": map[string]any{"latencyMs": 12},
+	})
+}

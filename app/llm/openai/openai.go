@@ -8,6 +8,10 @@
 // also turns an in-stream {"error": ...} event into an error. It does not import openai-go's
 // client package: that package registers every type of the whole OpenAI API at init, which
 // would add 35 MB to the binary and 6 MB to bootstrap.zip (docs/decisions/0003).
+//
+// With tools offered (GenerateRequest.CallTool) a reply may take several requests: the model's
+// streamed tool calls are run between them, in a loop bounded by MaxToolRounds (tools.go,
+// docs/decisions/0009).
 package openai
 
 import (
@@ -20,6 +24,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/openai/openai-go/v3/packages/ssestream"
@@ -71,6 +76,9 @@ type Provider struct {
 	cfg      Config
 	endpoint string
 	client   *http.Client
+	// toolsRefused: the server refused a request because it offered tools; later replies are
+	// made without them.
+	toolsRefused atomic.Bool
 }
 
 // New returns a provider for cfg.
@@ -115,22 +123,63 @@ func (p *Provider) Name() string { return "openai" }
 // Model is the model id.
 func (p *Provider) Model() string { return p.cfg.Model }
 
-// Stream generates the reply to req, calling emit for each text delta.
-func (p *Provider) Stream(ctx context.Context, req twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
-	key, err := p.cfg.Keys.Key(ctx)
+// Stream generates the reply to req, calling emit for each text delta. With req.CallTool set
+// and tools offered it runs the bounded tool loop of tools.go: the model's calls are run between
+// requests and the reply continues in the next one; usage is summed over the requests.
+func (p *Provider) Stream(parent context.Context, req twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
+	key, err := p.cfg.Keys.Key(parent)
 	if err != nil {
 		return twin.Usage{}, unavailable(fmt.Errorf("openai: API key: %w", err), DefaultRetryAfter)
 	}
-	usage, started, err := p.attempt(ctx, key, req, emit)
-	if err != nil && !started && isUnauthorized(err) && ctx.Err() == nil {
-		// The key may have been rotated since we cached it: re-read it once and try again.
-		fresh, kerr := p.cfg.Keys.Refresh(ctx)
-		if kerr != nil {
-			return usage, unavailable(fmt.Errorf("openai: key refused, and re-reading it failed: %w", errors.Join(err, kerr)), DefaultRetryAfter)
-		}
-		usage, started, err = p.attempt(ctx, fresh, req, emit)
+	// One deadline for the whole reply, however many requests the tool loop makes.
+	ctx, cancelTimeout := context.WithTimeoutCause(parent, p.cfg.Timeout, errTimeout)
+	defer cancelTimeout()
+
+	body := p.request(req)
+	loop := &toolLoop{}
+	if !p.toolsRefused.Load() {
+		loop = newToolLoop(req)
 	}
-	return usage, p.mapError(ctx, err, started)
+	out := &output{emit: emit}
+	var usage twin.Usage
+	refreshed := false
+	for round := 0; ; round++ {
+		loop.offer(&body, round)
+		res, err := p.attempt(parent, ctx, key, body, out)
+		if err != nil && !res.active && !refreshed && isUnauthorized(err) && parent.Err() == nil {
+			// The key may have been rotated since we cached it: re-read it once and try again.
+			refreshed = true
+			fresh, kerr := p.cfg.Keys.Refresh(parent)
+			if kerr != nil {
+				return usage, unavailable(fmt.Errorf("openai: key refused, and re-reading it failed: %w", errors.Join(err, kerr)), DefaultRetryAfter)
+			}
+			key = fresh
+			res, err = p.attempt(parent, ctx, key, body, out)
+		}
+		if err != nil && !res.active && round == 0 && loop.on() && refusesTools(err) && parent.Err() == nil {
+			// A server or model without tool support (Ollama: "... does not support tools"):
+			// answer without tools, now and in later replies.
+			p.toolsRefused.Store(true)
+			p.cfg.Logger.WarnContext(parent, "the model refused tools; replies go on without them", "model", p.cfg.Model, "error", err.Error())
+			loop = &toolLoop{}
+			body.Tools, body.ToolChoice = nil, ""
+			res, err = p.attempt(parent, ctx, key, body, out)
+		}
+		usage.InputTokens += res.usage.InputTokens
+		usage.OutputTokens += res.usage.OutputTokens
+		if err != nil {
+			return usage, p.mapError(parent, err, out.started)
+		}
+		if !loop.run(round, res.calls) {
+			break
+		}
+		body.Messages = append(body.Messages, loop.results(ctx, round, res.text, res.calls)...)
+		out.gap = true
+	}
+	if !out.started {
+		return usage, p.mapError(parent, errEmpty, false)
+	}
+	return usage, nil
 }
 
 // emitError marks an error returned by emit, which Stream returns unchanged.
@@ -144,67 +193,88 @@ var (
 	errEmpty        = errors.New("openai: the model returned no text")
 )
 
-// attempt makes one streaming call; started reports whether emit was called.
-func (p *Provider) attempt(parent context.Context, key string, req twin.GenerateRequest, emit func(string) error) (usage twin.Usage, started bool, err error) {
-	finished := false // the model said the reply is complete (finish_reason)
-	ctx, cancelTimeout := context.WithTimeoutCause(parent, p.cfg.Timeout, errTimeout)
-	defer cancelTimeout()
+// roundResult is what one request produced.
+type roundResult struct {
+	usage  twin.Usage
+	text   string      // the text of this request's reply, for the history of the next one
+	calls  []*callPart // complete tool calls (the stream finished)
+	active bool        // the model sent text or a tool call (stops the first-token timer)
+}
+
+// attempt makes one streaming request. ctx carries the reply's deadline; parent is the
+// caller's context, to tell a cancelled caller from a timeout.
+func (p *Provider) attempt(parent, ctx context.Context, key string, body chatRequest, out *output) (res roundResult, err error) {
+	finished := false // the model said this response is complete (finish_reason)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	firstToken := time.AfterFunc(p.cfg.FirstTokenTimeout, func() { cancel(errNoFirstToken) })
 	defer firstToken.Stop()
-
-	body, err := json.Marshal(p.request(req))
-	if err != nil {
-		return usage, false, fmt.Errorf("encode request: %w", err)
-	}
-	resp, err := p.post(ctx, key, body)
-	if err != nil {
-		if cause := context.Cause(ctx); cause != nil && parent.Err() == nil {
-			err = fmt.Errorf("%w: %w", cause, err)
+	cause := func(err error) error {
+		if c := context.Cause(ctx); c != nil && parent.Err() == nil && !errors.Is(err, c) {
+			return fmt.Errorf("%w: %w", c, err)
 		}
-		return usage, false, err
+		return err
 	}
+
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return res, fmt.Errorf("encode request: %w", err)
+	}
+	resp, err := p.post(ctx, key, raw)
+	if err != nil {
+		return res, cause(err)
+	}
+	var text strings.Builder
+	calls := &callParts{}
 	stream := ssestream.NewStream[chunk](ssestream.NewDecoder(resp), nil)
 	defer stream.Close()
 	for stream.Next() {
 		chunk := stream.Current()
 		if u := chunk.Usage; u != nil && u.PromptTokens+u.CompletionTokens > 0 {
 			// Some servers send a zero usage on every chunk; the last real one wins.
-			usage = twin.Usage{InputTokens: u.PromptTokens, OutputTokens: u.CompletionTokens}
+			res.usage = twin.Usage{InputTokens: u.PromptTokens, OutputTokens: u.CompletionTokens}
 		}
 		for _, c := range chunk.Choices {
-			if c.Index == 0 && c.FinishReason != "" {
-				finished = true
-			}
-			if c.Index != 0 || c.Delta.Content == "" {
+			if c.Index != 0 {
 				continue
 			}
-			if !started {
-				started = true
+			if c.FinishReason != "" {
+				finished = true
+			}
+			if len(c.Delta.ToolCalls) > 0 {
+				calls.add(c.Delta.ToolCalls)
+				if !res.active {
+					res.active = true
+					firstToken.Stop()
+				}
+			}
+			if c.Delta.Content == "" {
+				continue
+			}
+			if !res.active {
+				res.active = true
 				firstToken.Stop()
 			}
-			if err := emit(c.Delta.Content); err != nil {
-				return usage, started, emitError{err}
+			text.WriteString(c.Delta.Content)
+			if err := out.write(c.Delta.Content); err != nil {
+				return res, err
 			}
 		}
 	}
+	res.text = text.String()
 	if err := stream.Err(); err != nil {
-		if cause := context.Cause(ctx); cause != nil && parent.Err() == nil {
-			err = fmt.Errorf("%w: %w", cause, err)
+		err = cause(err)
+		if !finished || !res.active || parent.Err() != nil {
+			return res, err
 		}
-		if started && finished && parent.Err() == nil {
-			// The reply is whole (the model sent finish_reason); only the tail of the stream
-			// (usage, [DONE]) was lost. Log it; the visitor has the complete answer.
-			p.cfg.Logger.WarnContext(parent, "openai stream broke after the reply finished", "model", p.cfg.Model, "error", err.Error())
-			return usage, true, nil
-		}
-		return usage, started, err
+		// The response is whole (the model sent finish_reason); only the tail of the stream
+		// (usage, [DONE]) was lost. Log it; the visitor has the complete answer.
+		p.cfg.Logger.WarnContext(parent, "openai stream broke after the reply finished", "model", p.cfg.Model, "error", err.Error())
 	}
-	if !started {
-		return usage, false, errEmpty
+	if finished { // only calls the model finished are run: cut arguments could still parse
+		res.calls = calls.list
 	}
-	return usage, true, nil
+	return res, nil
 }
 
 // chatRequest is the body of POST /chat/completions.
@@ -214,11 +284,17 @@ type chatRequest struct {
 	Stream              bool          `json:"stream"`
 	StreamOptions       streamOptions `json:"stream_options"`
 	MaxCompletionTokens int           `json:"max_completion_tokens,omitempty"`
+	Tools               []chatTool    `json:"tools,omitempty"`
+	ToolChoice          string        `json:"tool_choice,omitempty"`
 }
 
+// chatMessage is one message of the request. An assistant message that called tools carries
+// them in ToolCalls; a tool message answers one call by ToolCallID.
 type chatMessage struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
+	Role       string         `json:"role"`
+	Content    string         `json:"content"`
+	ToolCalls  []chatToolCall `json:"tool_calls,omitempty"`
+	ToolCallID string         `json:"tool_call_id,omitempty"`
 }
 
 type streamOptions struct {
@@ -230,7 +306,8 @@ type chunk struct {
 	Choices []struct {
 		Index int `json:"index"`
 		Delta struct {
-			Content string `json:"content"`
+			Content   string          `json:"content"`
+			ToolCalls []toolCallDelta `json:"tool_calls"`
 		} `json:"delta"`
 		FinishReason string `json:"finish_reason"`
 	} `json:"choices"`
@@ -277,6 +354,13 @@ func (p *Provider) mapError(ctx context.Context, err error, started bool) error 
 
 func unavailable(err error, after time.Duration) error {
 	return &twin.Error{Code: twin.CodeLLMUnavailable, Message: "the model is not available right now; try again shortly", RetryAfter: after, Err: err}
+}
+
+// refusesTools: a 400 that names tools, as from a server or model without tool support.
+func refusesTools(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusBadRequest &&
+		strings.Contains(strings.ToLower(ae.Message), "tool")
 }
 
 func isUnauthorized(err error) bool {
