@@ -11,7 +11,7 @@ import { API_BASE_URL } from "@/lib/config";
 import { loadSessionId, newSessionId, saveSessionId } from "@/lib/session";
 import { Avatar } from "./avatar";
 import { Composer, MAX_MESSAGE_CHARS } from "./composer";
-import { AlertIcon, PlusIcon, SparkIcon } from "./icons";
+import { AlertIcon, ArrowUpIcon, PlusIcon, SparkIcon } from "./icons";
 import { type ChatMessage, Message, preloadMarkdown } from "./message";
 
 export interface ChatProps {
@@ -70,6 +70,7 @@ export function Chat({
   const inputRef = useRef<HTMLTextAreaElement | null>(null);
   const scrollRef = useRef<HTMLDivElement | null>(null);
   const stickToBottom = useRef(true);
+  const [awayFromBottom, setAwayFromBottom] = useState(false);
   const messagesRef = useRef(messages);
   useEffect(() => {
     messagesRef.current = messages;
@@ -163,8 +164,26 @@ export function Chat({
 
   const onScroll = () => {
     const el = scrollRef.current;
-    if (el) stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    if (!el) return;
+    stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    setAwayFromBottom(!stickToBottom.current);
   };
+
+  const scrollToLatest = () => {
+    const el = scrollRef.current;
+    stickToBottom.current = true;
+    setAwayFromBottom(false);
+    el?.scrollTo({ top: el.scrollHeight, behavior: "smooth" });
+  };
+
+  // On a desktop the message box takes the focus once the page is ready (not on touch screens,
+  // where it would open the keyboard over the greeting).
+  useEffect(() => {
+    if (status === "ready" && window.matchMedia?.("(pointer: fine)").matches) {
+      if (document.activeElement === document.body)
+        inputRef.current?.focus({ preventScroll: true });
+    }
+  }, [status]);
 
   const stop = useCallback(() => abortRef.current?.abort(), []);
 
@@ -402,7 +421,17 @@ export function Chat({
         aria-label="Write a message"
         className="bg-gradient-to-t from-zinc-50 from-60% to-transparent pb-[max(env(safe-area-inset-bottom),0.75rem)] dark:from-zinc-950"
       >
-        <div className="mx-auto max-w-3xl px-4">
+        <div className="relative mx-auto max-w-3xl px-4">
+          {awayFromBottom && !empty && (
+            <button
+              type="button"
+              onClick={scrollToLatest}
+              aria-label="Scroll to the latest message"
+              className="twin-in absolute -top-12 left-1/2 inline-flex size-9 -translate-x-1/2 items-center justify-center rounded-full border border-zinc-200 bg-white text-zinc-700 shadow-md transition hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-200 dark:hover:bg-zinc-800 dark:focus-visible:outline-zinc-100"
+            >
+              <ArrowUpIcon className="rotate-180" />
+            </button>
+          )}
           {notice && <NoticeBar notice={notice} onRetry={retryLast} onNew={newConversation} />}
           <Composer
             value={draft}
