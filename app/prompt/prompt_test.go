@@ -43,7 +43,7 @@ func TestGolden(t *testing.T) {
 	for name, in := range map[string]Input{
 		"first_turn":   {Persona: persona, Question: msg(twin.RoleUser, "Where do you live?", 0), Budget: DefaultBudget},
 		"with_history": {Persona: persona, History: history(2), Question: msg(twin.RoleUser, "And why Go?", 9), Budget: DefaultBudget},
-		"truncated":    {Persona: persona, History: history(6), Question: msg(twin.RoleUser, "Last one?", 20), Budget: Budget{ContextTokens: 420, ReplyTokens: 100}},
+		"truncated":    {Persona: persona, History: history(6), Question: msg(twin.RoleUser, "Last one?", 20), Budget: Budget{ContextTokens: 520, ReplyTokens: 100}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			req, st := Build(in, Tokens)
