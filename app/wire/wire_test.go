@@ -132,3 +132,100 @@ func TestOwnerFeaturesEndToEnd(t *testing.T) {
 	}
 	app.Close()
 }
+
+// openAIToolModel is an OpenAI-compatible server whose model calls record_contact on the first
+// request and answers in text once it has the tool's result.
+type openAIToolModel struct {
+	mu       sync.Mutex
+	requests []map[string]any
+}
+
+func (m *openAIToolModel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	m.mu.Lock()
+	m.requests = append(m.requests, body)
+	first := len(m.requests) == 1
+	m.mu.Unlock()
+	w.Header().Set("Content-Type", "text/event-stream")
+	send := func(chunk string) { fmt.Fprintf(w, "data: %s\n\n", chunk) }
+	if first {
+		send(`{"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"record_contact","arguments":""}}]},"finish_reason":null}]}`)
+		send(`{"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"email\":\"bob@"}}]},"finish_reason":null}]}`)
+		send(`{"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"example.com\",\"note\":\"wants to talk\"}"}}]},"finish_reason":null}]}`)
+		send(`{"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}`)
+	} else {
+		send(`{"id":"c2","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"Thanks, I've passed your email on."},"finish_reason":null}]}`)
+		send(`{"id":"c2","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`)
+	}
+	send(`{"id":"c","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":100,"completion_tokens":10,"total_tokens":110}}`)
+	send(`[DONE]`)
+}
+
+// TestOpenAIToolCallRecordsOneLead: a real provider's tool call goes through the chat turn's
+// guard and the owner service: one lead stored, one notification published, and the model's
+// second request carries the tool's confirmation.
+func TestOpenAIToolCallRecordsOneLead(t *testing.T) {
+	sns := &snsFake{}
+	snsSrv := httptest.NewServer(sns)
+	defer snsSrv.Close()
+	model := &openAIToolModel{}
+	modelSrv := httptest.NewServer(model)
+	defer modelSrv.Close()
+	t.Setenv("AWS_ENDPOINT_URL_SNS", snsSrv.URL)
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+	data := t.TempDir()
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{
+			"MEMORY_DIR": filepath.Join(data, "sessions"), "PERSONA_FILE": "../../me.txt",
+			"LLM_PROVIDER": "openai", "OPENAI_BASE_URL": modelSrv.URL + "/v1", "OPENAI_MODEL": "gpt-test", "OPENAI_API_KEY": "sk-test",
+			"OWNER_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:twin-owner",
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	srv := httptest.NewServer(app.Handler)
+	defer srv.Close()
+
+	const sid = "33333333-3333-4333-8333-333333333333"
+	resp, err := http.Post(srv.URL+"/api/chat", "application/json", strings.NewReader(`{"message":"Yes please, my email is bob@example.com","session_id":"`+sid+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ Response string }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("chat: %d %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	if out.Response != "Thanks, I've passed your email on." {
+		t.Fatalf("reply %q", out.Response)
+	}
+	leads, _ := filepath.Glob(filepath.Join(data, "leads", sid, "*.json"))
+	if len(leads) != 1 {
+		t.Fatalf("%d leads stored, want 1", len(leads))
+	}
+	model.mu.Lock()
+	reqs := model.requests
+	model.mu.Unlock()
+	if len(reqs) != 2 || reqs[0]["tools"] == nil {
+		t.Fatalf("%d model requests (first offered tools: %v)", len(reqs), reqs[0]["tools"] != nil)
+	}
+	second, _ := json.Marshal(reqs[1]["messages"])
+	if !strings.Contains(string(second), `"role":"tool"`) || !strings.Contains(string(second), "saved") {
+		t.Fatalf("second request does not carry the tool's confirmation: %s", second)
+	}
+	app.Flush(context.Background())
+	if got := sns.published(); len(got) != 1 || !strings.Contains(got[0], "bob@example.com") {
+		t.Fatalf("SNS publishes %q", got)
+	}
+}
