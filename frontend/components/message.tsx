@@ -151,7 +151,7 @@ export const Message = memo(function Message({
           ) : content === "" ? (
             <span className="italic text-zinc-600 dark:text-zinc-400">No answer.</span>
           ) : (
-            <div className={state === "streaming" ? "twin-caret" : undefined}>
+            <div data-part="text" className={state === "streaming" ? "twin-caret" : undefined}>
               <PlainOnError text={content}>
                 <Suspense fallback={<p className="whitespace-pre-wrap">{content}</p>}>
                   <Markdown text={content} />

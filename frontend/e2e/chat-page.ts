@@ -42,6 +42,11 @@ export class ChatPage {
     return this.replies.last();
   }
 
+  /** The newest reply's text alone (no avatar, no screen-reader heading, no buttons). */
+  async lastReplyText(): Promise<string> {
+    return ((await this.lastReply().locator('[data-part="text"]').textContent()) ?? "").trim();
+  }
+
   /** Waits until the newest reply finished (the Send button is back and the reply is done). */
   async waitForReply() {
     await this.lastReply().and(this.page.locator('[data-state="done"]')).waitFor();

@@ -83,6 +83,42 @@ describe("sendChat", () => {
     expect(onStart).toHaveBeenCalledWith({ sessionId: SESSION, messageId: "msg-1" });
   });
 
+  // DESIGN §4: the concatenated deltas are the reply. Whatever the deltas and however the bytes
+  // arrive, the client reports each delta once, in order, and returns their concatenation.
+  it("returns exactly the concatenated deltas for any reply and any chunking", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.string({ unit: "grapheme", minLength: 1, maxLength: 8 }), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 64 }),
+        async (deltas, chunk) => {
+          const bytes = new TextEncoder().encode(sseFrames(deltas).join(""));
+          server.use(
+            http.post("*/api/chat/stream", () => {
+              const body = new ReadableStream<Uint8Array>({
+                start(c) {
+                  for (let i = 0; i < bytes.length; i += chunk)
+                    c.enqueue(bytes.slice(i, i + chunk));
+                  c.close();
+                },
+              });
+              return new Response(body, { headers: { "Content-Type": "text/event-stream" } });
+            }),
+          );
+          const seen: string[] = [];
+          const res = await sendChat({
+            baseUrl: "",
+            message: "hi",
+            sessionId: SESSION,
+            onDelta: (d) => seen.push(d),
+          });
+          expect(seen).toEqual(deltas);
+          expect(res.text).toBe(deltas.join(""));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it("posts the message to /api/chat/stream", async () => {
     let body: unknown;
     server.use(
