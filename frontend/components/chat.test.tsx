@@ -390,4 +390,36 @@ describe("Chat", () => {
     await user.type(input, "hi{Enter}");
     await within(screen.getByRole("log")).findByText("Hello, world.");
   });
+
+  it("drops a late history when a new conversation was started meanwhile", async () => {
+    window.localStorage.setItem(SESSION_KEY, SESSION);
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let served = false;
+    server.use(
+      http.get("*/api/chat/history/:id", async () => {
+        await held;
+        served = true;
+        return HttpResponse.json({
+          session_id: SESSION,
+          messages: [{ role: "assistant", content: "stale answer", timestamp: "t" }],
+        });
+      }),
+    );
+    const user = userEvent.setup();
+    render(<Chat baseUrl="" restoreTimeoutMs={20} />);
+    const input = screen.getByRole("textbox", { name: "Message" });
+    await user.type(input, "hi");
+    await waitFor(() => expect(screen.getByRole("button", { name: "Send" })).toBeEnabled());
+    await user.keyboard("{Enter}");
+    await within(screen.getByRole("log")).findByText("Hello, world.");
+    await user.click(screen.getByRole("button", { name: "New conversation" }));
+    release();
+    await waitFor(() => expect(served).toBe(true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(screen.queryByText("stale answer")).not.toBeInTheDocument();
+    expect(window.localStorage.getItem(SESSION_KEY)).not.toBe(SESSION);
+  });
 });

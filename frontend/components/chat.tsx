@@ -110,6 +110,8 @@ export function Chat({
       ctl.signal.addEventListener("abort", () => clearTimeout(giveUp));
       getHistory(baseUrl, stored, ctl.signal)
         .then((history) => {
+          // "New conversation" while this was in flight: the old history no longer belongs here.
+          if (sessionRef.current !== stored) return;
           const restored = history.map(
             (m): ChatMessage => ({
               id: localId(),
@@ -122,12 +124,14 @@ export function Chat({
           setMessages((current) => [...restored, ...current]);
         })
         .catch((e: unknown) => {
-          if (ctl.signal.aborted) return;
+          if (ctl.signal.aborted || sessionRef.current !== stored) return;
           // An unknown or malformed session starts a fresh one, quietly: nothing was lost that
-          // the visitor could see. Other failures keep the id so a later reload can restore it.
+          // the visitor could see. Other failures keep the id so a later reload can restore it,
+          // and so does a message sent meanwhile (it created the session under this id).
           if (
             e instanceof ChatError &&
-            (e.code === "session_not_found" || e.code === "invalid_session_id")
+            (e.code === "session_not_found" || e.code === "invalid_session_id") &&
+            messagesRef.current.length === 0
           ) {
             startNewSession();
           }
