@@ -2,6 +2,7 @@
  * End to end against the real Go server (offline responder): send, watch the reply stream, stop,
  * reload and see the history, a 429, and axe-core on the page in light and dark mode.
  */
+import { createHash } from "node:crypto";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ChatPage } from "./chat-page";
@@ -60,7 +61,15 @@ describe("chat page on the Go server", () => {
 
   it("sends a message and renders the reply as it streams", async () => {
     const chat = await open();
+    const request = chat.page.waitForRequest((r) => r.url().endsWith("/api/chat/stream"));
     await chat.ask("What are you working on right now?");
+    // The body's SHA-256 rides along, as CloudFront's signed path to the function URL needs.
+    const sent = await request;
+    expect(sent.headers()["x-amz-content-sha256"]).toBe(
+      createHash("sha256")
+        .update(sent.postData() ?? "", "utf8")
+        .digest("hex"),
+    );
     await chat.stop.waitFor();
     expect(await chat.log.getAttribute("aria-busy")).toBe("true");
     // Catch the reply part-way: some text, not yet done.

@@ -1,10 +1,11 @@
+import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { HttpResponse, http } from "msw";
 import { describe, expect, it, vi } from "vitest";
 import { apiError, SESSION, server, sseFrames, streamResponse } from "@/test/server";
 import { apiUrl, buildChatRequest, getHistory, getPersona, isSessionId } from "./client";
 import { ChatError } from "./errors";
-import { sendChat, storedIndexOf } from "./send";
+import { isSameOrigin, sendChat, sha256Hex, storedIndexOf } from "./send";
 
 const noSleep = () => Promise.resolve();
 
@@ -129,6 +130,43 @@ describe("sendChat", () => {
     );
     await sendChat({ baseUrl: "", message: "what?", sessionId: SESSION, onDelta: () => {} });
     expect(body).toEqual({ message: "what?", session_id: SESSION, stream: true });
+  });
+
+  it("signs the streamed body's SHA-256 for CloudFront, on the page's own origin only", async () => {
+    const seen: { hash: string | null; body: string }[] = [];
+    server.use(
+      http.post("*/api/chat/stream", async ({ request }) => {
+        seen.push({
+          hash: request.headers.get("x-amz-content-sha256"),
+          body: await request.text(),
+        });
+        return streamResponse(sseFrames(["ok"]));
+      }),
+    );
+    await sendChat({ baseUrl: "", message: "héllo ✓", sessionId: SESSION, onDelta: () => {} });
+    await sendChat({
+      baseUrl: "https://api.elsewhere.example",
+      message: "hi",
+      sessionId: SESSION,
+      onDelta: () => {},
+    });
+    const [same, cross] = seen;
+    expect(same?.hash).toBe(
+      createHash("sha256")
+        .update(same?.body ?? "", "utf8")
+        .digest("hex"),
+    );
+    expect(cross?.hash).toBeNull();
+  });
+
+  it("tells same-origin URLs from others", async () => {
+    expect(isSameOrigin("/api/chat/stream")).toBe(true);
+    expect(isSameOrigin(`${location.origin}/api/chat/stream`)).toBe(true);
+    expect(isSameOrigin("https://api.elsewhere.example/api/chat/stream")).toBe(false);
+    expect(isSameOrigin("//api.elsewhere.example/api/chat/stream")).toBe(false);
+    expect(await sha256Hex("")).toBe(
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    );
   });
 
   it("falls back to the JSON endpoint when streaming is unavailable", async () => {

@@ -104,6 +104,24 @@ export async function sendChat(opts: SendOptions): Promise<SendResult> {
 
 class StreamUnavailable extends Error {}
 
+/** Hex SHA-256 of a string; undefined where Web Crypto is unavailable (an insecure http origin). */
+export async function sha256Hex(text: string): Promise<string | undefined> {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) return undefined;
+  const digest = await subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Whether `url` (relative, or absolute) points at the page's own origin. */
+export function isSameOrigin(url: string): boolean {
+  if (!/^[a-z][a-z\d+.-]*:|^\/\//i.test(url)) return true;
+  try {
+    return typeof location !== "undefined" && new URL(url).origin === location.origin;
+  } catch {
+    return false;
+  }
+}
+
 async function attemptOnce(
   opts: SendOptions,
   stream: boolean,
@@ -115,6 +133,14 @@ async function attemptOnce(
     sessionId: opts.sessionId,
     stream,
   });
+  if (stream && isSameOrigin(url)) {
+    // In AWS, CloudFront signs the streaming request to the Lambda function URL (origin access
+    // control) and Lambda accepts no unsigned payloads: the viewer must send the body's SHA-256.
+    // The Go server ignores it. Same-origin only: the function URL is reached only through the
+    // site's own distribution, and a cross-origin API would need the header in its CORS list.
+    const hash = await sha256Hex(init.body);
+    if (hash) init.headers["x-amz-content-sha256"] = hash;
+  }
 
   // One controller per attempt, aborted by the caller's signal or by the inactivity timer.
   const ctl = new AbortController();
