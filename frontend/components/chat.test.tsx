@@ -422,4 +422,21 @@ describe("Chat", () => {
     expect(screen.queryByText("stale answer")).not.toBeInTheDocument();
     expect(window.localStorage.getItem(SESSION_KEY)).not.toBe(SESSION);
   });
+
+  it("New conversation mid-reply stops it and the next question works", async () => {
+    const s = heldStream(["Old", " reply"], 3);
+    const { user, input } = await ready();
+    await user.type(input, "first{Enter}");
+    await within(screen.getByRole("log")).findByText("Old");
+    await user.click(screen.getByRole("button", { name: "New conversation" }));
+    expect(s.wasAborted()).toBe(true);
+    expect(screen.getByRole("button", { name: "Send" })).toBeInTheDocument();
+    server.use(http.post("*/api/chat/stream", () => streamResponse(sseFrames(["Fresh."]))));
+    await user.type(input, "second{Enter}");
+    const log = screen.getByRole("log");
+    await within(log).findByText("Fresh.");
+    expect(within(log).queryByText("first")).not.toBeInTheDocument();
+    expect(log).toHaveAttribute("aria-busy", "false");
+    s.release();
+  });
 });

@@ -296,13 +296,17 @@ export function Chat({
         }
       } finally {
         clearTimeout(slowTimer);
-        abortRef.current = null;
-        setSlow(false);
-        setStatus("ready");
-        // Back to the message box for the next question, but not on touch screens, where focusing
-        // would pop the keyboard over the reply just received.
-        if (window.matchMedia?.("(pointer: fine)").matches) {
-          inputRef.current?.focus({ preventScroll: true });
+        // Only the turn in flight owns the composer: a turn cut short by "New conversation" must
+        // not reset a newer one.
+        if (abortRef.current === ctl) {
+          abortRef.current = null;
+          setSlow(false);
+          setStatus("ready");
+          // Back to the message box for the next question, but not on touch screens, where
+          // focusing would pop the keyboard over the reply just received.
+          if (window.matchMedia?.("(pointer: fine)").matches) {
+            inputRef.current?.focus({ preventScroll: true });
+          }
         }
       }
     },
@@ -353,6 +357,9 @@ export function Chat({
 
   const newConversation = () => {
     abortRef.current?.abort();
+    abortRef.current = null;
+    setStatus((st) => (st === "restoring" ? st : "ready"));
+    setSlow(false);
     startNewSession();
     setMessages([]);
     setNotice(null);
