@@ -1,7 +1,7 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { HttpResponse, http } from "msw";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SESSION_KEY } from "@/lib/session";
 import { apiError, persona, SESSION, server, sseFrames, streamResponse } from "@/test/server";
 import { Chat } from "./chat";
@@ -160,8 +160,16 @@ describe("Chat", () => {
     await user.type(input, "hi{Enter}");
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("Please try again in 17 seconds.");
+    // The button waits out Retry-After.
+    const again = within(alert).getByRole("button", { name: "Try again" });
+    expect(again).toBeDisabled();
+    expect(again).toHaveTextContent("Try again in 17s");
     limited = false;
-    await user.click(within(alert).getByRole("button", { name: "Try again" }));
+    vi.setSystemTime(Date.now() + 18_000);
+    await waitFor(() => expect(again).toBeEnabled(), { timeout: 2500 });
+    vi.useRealTimers();
+    expect(vi.getMockedSystemTime()).toBeNull();
+    await user.click(again);
     await within(screen.getByRole("log")).findByText("Now it works.");
     expect(within(screen.getByRole("log")).getAllByText("hi")).toHaveLength(1);
   });

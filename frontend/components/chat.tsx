@@ -32,6 +32,8 @@ interface Notice {
   tone: "info" | "error";
   text: string;
   action?: "retry" | "new";
+  /** When "Try again" may work (from Retry-After), in ms since the epoch. */
+  retryAt?: number;
 }
 
 const RETRY_CODES = new Set([
@@ -286,6 +288,7 @@ export function Chat({
           setNotice({
             tone: "error",
             text: friendlyMessage(err),
+            retryAt: err.retryAfter ? Date.now() + err.retryAfter * 1000 : undefined,
             action:
               err.code === "session_full"
                 ? "new"
@@ -513,6 +516,15 @@ function NoticeBar({
   onNew: () => void;
 }) {
   const error = notice.tone === "error";
+  // "Try again" waits out Retry-After, counting down in its visible label only (the alert's text
+  // stays put, so screen readers are not re-told every second).
+  const [now, setNow] = useState(() => Date.now());
+  const wait = notice.retryAt ? Math.ceil((notice.retryAt - now) / 1000) : 0;
+  useEffect(() => {
+    if (wait <= 0) return;
+    const t = setTimeout(() => setNow(Date.now()), 1000);
+    return () => clearTimeout(t);
+  }, [wait]);
   return (
     <div
       role={error ? "alert" : "status"}
@@ -528,9 +540,11 @@ function NoticeBar({
         <button
           type="button"
           onClick={onRetry}
-          className="shrink-0 rounded-full px-3 py-1 font-medium underline underline-offset-2 hover:bg-red-100 dark:hover:bg-red-900/50"
+          disabled={wait > 0}
+          aria-label="Try again"
+          className="shrink-0 rounded-full px-3 py-1 font-medium underline underline-offset-2 hover:bg-red-100 disabled:cursor-not-allowed disabled:no-underline disabled:opacity-70 dark:hover:bg-red-900/50"
         >
-          Try again
+          <span aria-hidden="true">{wait > 0 ? `Try again in ${wait}s` : "Try again"}</span>
         </button>
       )}
       {notice.action === "new" && (
