@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"compress/gzip"
 	"net/http"
 	"os"
 	"path"
@@ -43,8 +44,67 @@ func handleStatic(dir string) http.Handler {
 				return
 			}
 		}
-		files.ServeHTTP(w, r)
+		serveCompressed(files, w, r)
 	})
+}
+
+// serveCompressed gzips text responses for clients that accept it (CloudFront compresses in
+// AWS; locally this keeps the page's transfer size the same as in production).
+func serveCompressed(files http.Handler, w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet || !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		files.ServeHTTP(w, r)
+		return
+	}
+	r.Header.Del("Range") // byte ranges of the uncompressed file would not match a gzip body
+	gw := &gzipWriter{ResponseWriter: w}
+	defer gw.close()
+	files.ServeHTTP(gw, r)
+}
+
+// gzipWriter compresses a 200 response whose Content-Type is text-like.
+type gzipWriter struct {
+	http.ResponseWriter
+	gz      *gzip.Writer
+	decided bool
+}
+
+func (g *gzipWriter) WriteHeader(code int) {
+	if !g.decided {
+		g.decided = true
+		h := g.Header()
+		h.Add("Vary", "Accept-Encoding")
+		if code == http.StatusOK && compressible(h.Get("Content-Type")) && h.Get("Content-Encoding") == "" {
+			h.Del("Content-Length")
+			h.Set("Content-Encoding", "gzip")
+			g.gz = gzip.NewWriter(g.ResponseWriter)
+		}
+	}
+	g.ResponseWriter.WriteHeader(code)
+}
+
+func (g *gzipWriter) Write(p []byte) (int, error) {
+	if !g.decided {
+		g.WriteHeader(http.StatusOK)
+	}
+	if g.gz != nil {
+		return g.gz.Write(p)
+	}
+	return g.ResponseWriter.Write(p)
+}
+
+func (g *gzipWriter) close() {
+	if g.gz != nil {
+		_ = g.gz.Close()
+	}
+}
+
+func compressible(contentType string) bool {
+	for _, t := range []string{"text/", "javascript", "json", "svg", "xml"} {
+		if strings.Contains(contentType, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // exists reports whether the cleaned URL path names a file, or a directory with an index.html.
