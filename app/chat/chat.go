@@ -70,6 +70,19 @@ type Result struct {
 // saveTimeout bounds the save that runs after a client has gone away.
 const saveTimeout = 10 * time.Second
 
+// retryWindow is how long after a failed turn the same message counts as its retry.
+const retryWindow = 10 * time.Minute
+
+// isRetry reports whether message repeats the session's last message, a visitor message that got
+// no reply (its turn failed), sent within retryWindow.
+func isRetry(history []twin.Message, message string, now time.Time) bool {
+	if len(history) == 0 {
+		return false
+	}
+	last := history[len(history)-1]
+	return last.Role == twin.RoleUser && last.Content == message && now.Sub(last.Timestamp) < retryWindow
+}
+
 var tracer = otel.Tracer(telemetry.TracerName)
 
 // turn carries one turn's measurements to the summary.
@@ -121,8 +134,14 @@ func (s *Service) turn(ctx context.Context, req Request, t *turn, emit func(stri
 			"this conversation has reached its limit of %d messages; please start a new one", s.MaxSessionMessages)
 	}
 
+	// A retry of a message whose turn failed (the visitor's message was kept, no reply followed)
+	// answers that message instead of storing it twice.
+	history, retrying := base.Messages, isRetry(base.Messages, req.Message, t.start)
+	if retrying {
+		history = history[:len(history)-1]
+	}
 	t.topic = s.topic(p, req.Message)
-	genReq, stats := prompt.Build(prompt.Input{Persona: p, History: base.Messages, Question: userMsg, Budget: s.Budget}, prompt.Tokens)
+	genReq, stats := prompt.Build(prompt.Input{Persona: p, History: history, Question: userMsg, Budget: s.Budget}, prompt.Tokens)
 	t.stats = stats
 	if stats.Dropped > 0 {
 		s.Logger.InfoContext(ctx, "history truncated to fit the token budget", "dropped_messages", stats.Dropped, "kept_messages", len(genReq.Messages)-1)
@@ -133,7 +152,10 @@ func (s *Service) turn(ctx context.Context, req Request, t *turn, emit func(stri
 	}
 	genErr := s.generate(ctx, genReq, t, emit)
 	reply := t.reply.String()
-	msgs := []twin.Message{userMsg}
+	var msgs []twin.Message
+	if !retrying {
+		msgs = append(msgs, userMsg)
+	}
 	replyAt := s.now().UTC()
 	if reply != "" {
 		msgs = append(msgs, twin.Message{Role: twin.RoleAssistant, Content: reply, Timestamp: replyAt})
@@ -141,8 +163,10 @@ func (s *Service) turn(ctx context.Context, req Request, t *turn, emit func(stri
 	// Save even when the client has gone: what the visitor sent (and saw) is kept.
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
 	defer cancel()
-	if _, err := s.save(saveCtx, base, msgs); err != nil {
-		return Result{}, errors.Join(genErr, err)
+	if len(msgs) > 0 {
+		if _, err := s.save(saveCtx, base, msgs); err != nil {
+			return Result{}, errors.Join(genErr, err)
+		}
 	}
 	if genErr != nil {
 		return Result{}, genErr

@@ -129,3 +129,40 @@ func TestFailedReadNeverWrites(t *testing.T) {
 		t.Fatalf("err %v, provider calls %d, outcome %q", err, len(rec.reqs), m.turns[0].Outcome)
 	}
 }
+
+// flaky fails its first call before any token, then answers.
+type flaky struct{ calls int }
+
+func (f *flaky) Name() string  { return "flaky" }
+func (f *flaky) Model() string { return "flaky-1" }
+func (f *flaky) Stream(_ context.Context, req twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
+	f.calls++
+	if f.calls == 1 {
+		return twin.Usage{}, io.ErrUnexpectedEOF
+	}
+	for _, m := range req.Messages[:len(req.Messages)-1] {
+		if m.Content == "hello?" {
+			return twin.Usage{}, fmt.Errorf("the retried message is in the prompt twice")
+		}
+	}
+	return twin.Usage{}, emit("hi!")
+}
+
+// A retry after a failed turn answers the kept message instead of storing it twice.
+func TestRetryAfterFailureIsNotDuplicated(t *testing.T) {
+	s, _ := newService(&flaky{}, prompt.DefaultBudget)
+	ctx := context.Background()
+	if _, err := s.Turn(ctx, Request{SessionID: sid, Message: "hello?"}, func(string) error { return nil }); twin.ErrorCode(err) != twin.CodeLLMUnavailable {
+		t.Fatalf("first turn: %v", err)
+	}
+	if _, err := s.Turn(ctx, Request{SessionID: sid, Message: "hello?"}, func(string) error { return nil }); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	got, err := s.Store.Get(ctx, sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Messages) != 2 || got.Messages[0].Content != "hello?" || got.Messages[1].Content != "hi!" {
+		t.Fatalf("stored %+v, want the message once and its reply", got.Messages)
+	}
+}
