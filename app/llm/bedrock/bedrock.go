@@ -24,6 +24,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/digitaltwin/twin/app/llm"
 	"github.com/digitaltwin/twin/app/twin"
 )
 
@@ -105,7 +106,7 @@ func (p *Provider) Stream(parent context.Context, req twin.GenerateRequest, emit
 	if !p.toolsRefused.Load() {
 		loop = newToolLoop(req, p.cfg.ModelID)
 	}
-	out := &output{emit: emit}
+	out := llm.NewOutput(emit)
 	for round := 0; ; round++ {
 		loop.offer(in)
 		res, err := p.converse(parent, ctx, in, out)
@@ -121,24 +122,19 @@ func (p *Provider) Stream(parent context.Context, req twin.GenerateRequest, emit
 		usage.InputTokens += res.usage.InputTokens
 		usage.OutputTokens += res.usage.OutputTokens
 		if err != nil {
-			return usage, p.mapError(parent, err, out.started)
+			return usage, p.mapError(parent, err, out.Started())
 		}
 		if !loop.run(round, res.calls) {
 			break
 		}
 		in.Messages = append(in.Messages, loop.results(ctx, round, res.text, res.calls)...)
-		out.gap = true
+		out.ToolRoundEnded()
 	}
-	if !out.started {
+	if !out.Started() {
 		return usage, p.mapError(parent, errEmpty, false)
 	}
 	return usage, nil
 }
-
-// emitError marks an error returned by emit, which Stream returns unchanged.
-type emitError struct{ err error }
-
-func (e emitError) Error() string { return e.err.Error() }
 
 // roundResult is what one ConverseStream call produced.
 type roundResult struct {
@@ -150,7 +146,7 @@ type roundResult struct {
 
 // converse makes one ConverseStream call. ctx carries the reply's deadline; parent is the
 // caller's context, to tell a cancelled caller from a timeout.
-func (p *Provider) converse(parent, ctx context.Context, in *bedrockruntime.ConverseStreamInput, out *output) (res roundResult, err error) {
+func (p *Provider) converse(parent, ctx context.Context, in *bedrockruntime.ConverseStreamInput, out *llm.Output) (res roundResult, err error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	firstToken := time.AfterFunc(p.cfg.FirstTokenTimeout, func() { cancel(errNoFirstToken) })
@@ -207,7 +203,7 @@ func (p *Provider) converse(parent, ctx context.Context, in *bedrockruntime.Conv
 				}
 				activity()
 				text.WriteString(d.Value)
-				if err := out.write(d.Value); err != nil {
+				if err := out.Write(d.Value); err != nil {
 					return res, err
 				}
 			}
@@ -235,10 +231,10 @@ func (p *Provider) converse(parent, ctx context.Context, in *bedrockruntime.Conv
 
 // mapError turns a call's error into what the core expects (twin.Provider's contract).
 func (p *Provider) mapError(parent context.Context, err error, started bool) error {
-	var ee emitError
+	emitErr, fromEmit := llm.AsEmitError(err)
 	switch {
-	case errors.As(err, &ee):
-		return ee.err
+	case fromEmit:
+		return emitErr
 	case parent.Err() != nil:
 		return parent.Err()
 	case !started:

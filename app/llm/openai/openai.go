@@ -29,6 +29,7 @@ import (
 
 	"github.com/openai/openai-go/v3/packages/ssestream"
 
+	"github.com/digitaltwin/twin/app/llm"
 	"github.com/digitaltwin/twin/app/twin"
 )
 
@@ -140,7 +141,7 @@ func (p *Provider) Stream(parent context.Context, req twin.GenerateRequest, emit
 	if !p.toolsRefused.Load() {
 		loop = newToolLoop(req)
 	}
-	out := &output{emit: emit}
+	out := llm.NewOutput(emit)
 	var usage twin.Usage
 	refreshed := false
 	for round := 0; ; round++ {
@@ -168,24 +169,19 @@ func (p *Provider) Stream(parent context.Context, req twin.GenerateRequest, emit
 		usage.InputTokens += res.usage.InputTokens
 		usage.OutputTokens += res.usage.OutputTokens
 		if err != nil {
-			return usage, p.mapError(parent, err, out.started)
+			return usage, p.mapError(parent, err, out.Started())
 		}
 		if !loop.run(round, res.calls) {
 			break
 		}
 		body.Messages = append(body.Messages, loop.results(ctx, round, res.text, res.calls)...)
-		out.gap = true
+		out.ToolRoundEnded()
 	}
-	if !out.started {
+	if !out.Started() {
 		return usage, p.mapError(parent, errEmpty, false)
 	}
 	return usage, nil
 }
-
-// emitError marks an error returned by emit, which Stream returns unchanged.
-type emitError struct{ err error }
-
-func (e emitError) Error() string { return e.err.Error() }
 
 var (
 	errTimeout      = errors.New("openai: reply timed out")
@@ -203,7 +199,7 @@ type roundResult struct {
 
 // attempt makes one streaming request. ctx carries the reply's deadline; parent is the
 // caller's context, to tell a cancelled caller from a timeout.
-func (p *Provider) attempt(parent, ctx context.Context, key string, body chatRequest, out *output) (res roundResult, err error) {
+func (p *Provider) attempt(parent, ctx context.Context, key string, body chatRequest, out *llm.Output) (res roundResult, err error) {
 	finished := false // the model said this response is complete (finish_reason)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -256,7 +252,7 @@ func (p *Provider) attempt(parent, ctx context.Context, key string, body chatReq
 				firstToken.Stop()
 			}
 			text.WriteString(c.Delta.Content)
-			if err := out.write(c.Delta.Content); err != nil {
+			if err := out.Write(c.Delta.Content); err != nil {
 				return res, err
 			}
 		}
@@ -337,12 +333,12 @@ func (p *Provider) request(req twin.GenerateRequest) chatRequest {
 
 // mapError turns a call's error into what the core expects (twin.Provider's contract).
 func (p *Provider) mapError(ctx context.Context, err error, started bool) error {
-	var ee emitError
+	emitErr, fromEmit := llm.AsEmitError(err)
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &ee):
-		return ee.err
+	case fromEmit:
+		return emitErr
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case !started:

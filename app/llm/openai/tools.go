@@ -112,32 +112,6 @@ func (cs *callParts) find(d toolCallDelta) *callPart {
 	return nil
 }
 
-// output is the visitor's side of the reply across requests.
-type output struct {
-	emit    func(string) error
-	started bool // emit was called
-	last    byte // last byte emitted
-	gap     bool // a tool round ended since the last text: separate what comes next
-}
-
-// write emits one text delta; the first text after a tool round starts a new paragraph, so the
-// text before and after the tool call does not run together.
-func (o *output) write(text string) error {
-	if o.gap && o.started && !isSpace(o.last) {
-		if err := o.emit("\n\n"); err != nil {
-			return emitError{err}
-		}
-	}
-	o.gap = false
-	o.started, o.last = true, text[len(text)-1]
-	if err := o.emit(text); err != nil {
-		return emitError{err}
-	}
-	return nil
-}
-
-func isSpace(b byte) bool { return b == ' ' || b == '\n' || b == '\t' || b == '\r' }
-
 // toolLoop runs a reply's tool calls: on when the request has tools and a function to run them.
 type toolLoop struct {
 	tools []chatTool
