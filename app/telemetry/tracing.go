@@ -16,7 +16,7 @@ import (
 	"go.opentelemetry.io/contrib/propagators/aws/xray"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -162,25 +162,23 @@ func otlpExporter(ctx context.Context, getenv func(string) string) (sdktrace.Spa
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %q is not an http(s) URL", endpoint)
 	}
-	opts := []otlptracehttp.Option{otlptracehttp.WithEndpointURL(endpoint)}
+	c := &otlpHTTPClient{endpoint: endpoint, client: &http.Client{Timeout: 10 * time.Second}}
 	if h := getenv("OTEL_EXPORTER_OTLP_TRACES_HEADERS") + "," + getenv("OTEL_EXPORTER_OTLP_HEADERS"); h != "," {
-		opts = append(opts, otlptracehttp.WithHeaders(parseKV(h)))
+		c.headers = parseKV(h)
 	}
 	comp := getenv("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION")
 	if comp == "" {
 		comp = getenv("OTEL_EXPORTER_OTLP_COMPRESSION")
 	}
-	if strings.EqualFold(comp, "gzip") {
-		opts = append(opts, otlptracehttp.WithCompression(otlptracehttp.GzipCompression))
-	}
+	c.gzip = strings.EqualFold(comp, "gzip")
 	if region, ok := XRayEndpointRegion(u.Host); ok {
 		rt, err := NewSigV4Transport(ctx, xrayBaseTransport, "xray", region)
 		if err != nil {
 			return nil, err
 		}
-		opts = append(opts, otlptracehttp.WithHTTPClient(&http.Client{Transport: rt, Timeout: 10 * time.Second}))
+		c.client.Transport = rt
 	}
-	return otlptracehttp.New(ctx, opts...)
+	return otlptrace.New(ctx, c)
 }
 
 // xrayBaseTransport carries signed requests to X-Ray (nil: http.DefaultTransport); tests
