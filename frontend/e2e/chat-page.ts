@@ -1,12 +1,6 @@
 /** Page object for the chat page: everything by role and accessible name (DESIGN §10). */
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { Locator, Page } from "playwright-core";
-
-const axeSource = readFileSync(
-  createRequire(import.meta.url).resolve("axe-core/axe.min.js"),
-  "utf8",
-);
+import { type AxeViolation, axe } from "./axe";
 
 export class ChatPage {
   readonly input: Locator;
@@ -54,21 +48,7 @@ export class ChatPage {
   }
 
   /** Runs axe-core in the page; returns the violations (WCAG 2.1 A/AA and best practices). */
-  async axe(): Promise<{ id: string; help: string; nodes: { target: string[] }[] }[]> {
-    await this.page.evaluate(axeSource);
-    return this.page.evaluate(async () => {
-      // biome-ignore lint/suspicious/noExplicitAny: axe is injected at runtime
-      const axe = (window as any).axe;
-      const res = await axe.run(document, {
-        runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
-      });
-      // biome-ignore lint/suspicious/noExplicitAny: axe's result shape
-      return res.violations.map((v: any) => ({
-        id: v.id,
-        help: v.help,
-        // biome-ignore lint/suspicious/noExplicitAny: axe's result shape
-        nodes: v.nodes.map((n: any) => ({ target: n.target })),
-      }));
-    });
+  axe(): Promise<AxeViolation[]> {
+    return axe(this.page);
   }
 }

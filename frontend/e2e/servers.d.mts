@@ -7,4 +7,4 @@ export declare function startTwin(opts: {
   bin: string;
   env?: Record<string, string>;
   name?: string;
-}): Promise<{ url: string; stop: () => Promise<void>; memoryDir: string }>;
+}): Promise<{ url: string; stop: () => Promise<void>; memoryDir: string; dataDir: string }>;

@@ -2,7 +2,7 @@
 // benchmarks: a free port, a temporary MEMORY_DIR, the exported UI from frontend/out, the offline
 // responder. Plain ESM so both the Vitest e2e suite and the node scripts can use it.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -47,13 +47,17 @@ function freePort() {
 /**
  * Starts one server and waits for /api/health.
  * @param {{ bin: string, env?: Record<string, string>, name?: string }} opts
- * @returns {Promise<{ url: string, stop: () => Promise<void>, memoryDir: string }>}
+ * @returns {Promise<{ url: string, stop: () => Promise<void>, memoryDir: string, dataDir: string }>}
  */
 export async function startTwin({ bin, env = {}, name = "twin" }) {
   const out = join(FRONTEND_DIR, "out", "index.html");
   if (!existsSync(out)) throw new Error(`${out} is missing: run \`npm run build\` first`);
   const port = await freePort();
-  const memoryDir = mkdtempSync(join(tmpdir(), `${name}-sessions-`));
+  // Sessions in <root>/sessions; the owner records (leads/, questions/, feedback/) go next to
+  // MEMORY_DIR, so each server gets a private root and no two runs share records.
+  const root = mkdtempSync(join(tmpdir(), `${name}-`));
+  const memoryDir = join(root, "sessions");
+  mkdirSync(memoryDir);
   let log = "";
   const child = spawn(bin, [], {
     cwd: REPO_DIR,
@@ -104,7 +108,7 @@ export async function startTwin({ bin, env = {}, name = "twin" }) {
       await exited;
       clearTimeout(t);
     }
-    rmSync(memoryDir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   };
-  return { url, stop, memoryDir };
+  return { url, stop, memoryDir, dataDir: root };
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Screenshots of a real conversation with the offline twin, desktop and mobile, light and dark,
-// into docs/screenshots/. Starts the Go server itself (see e2e/servers.mjs).
+// into docs/screenshots/, then the owner view (owner-screenshots.mjs). Starts the Go server itself
+// (see e2e/servers.mjs).
 //
 //   node scripts/screenshots.mjs            (needs `npm run build` and Go; TWIN_BIN to reuse a binary)
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { CHROMIUM_ARGS, CHROMIUM_PATH, REPO_DIR, startTwin, twinBinary } from "../e2e/servers.mjs";
+import { ownerScreenshots } from "./owner-screenshots.mjs";
 
 const outDir = join(REPO_DIR, "docs", "screenshots");
 mkdirSync(outDir, { recursive: true });
@@ -25,8 +27,9 @@ const views = {
   },
 };
 
+const bin = twinBinary();
 const twin = await startTwin({
-  bin: twinBinary(),
+  bin,
   name: "twin-shots",
   env: { OFFLINE_TOKEN_DELAY_MS: "0" },
 });
@@ -75,6 +78,7 @@ try {
       await c.close();
     }
   }
+  await ownerScreenshots(browser, bin, outDir);
 } finally {
   await browser.close();
   await twin.stop();

@@ -1,0 +1,466 @@
+"use client";
+/**
+ * The owner view (/owner): leads, unanswered questions, feedback and cost from
+ * `GET /api/owner/summary`. Open on a local twin; in the cloud the API answers 404 until the
+ * owner's token comes along as a bearer token, so the page asks for it then and keeps it in
+ * sessionStorage (this tab only). Its own route and chunk: nothing here reaches the chat page.
+ */
+import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { ChatError } from "@/lib/api/errors";
+import {
+  getOwnerSummary,
+  loadOwnerToken,
+  type OwnerSummary,
+  saveOwnerToken,
+  type TextCount,
+} from "@/lib/api/owner";
+import { API_BASE_URL } from "@/lib/config";
+import { AlertIcon } from "./icons";
+import { LeadsChart } from "./leads-chart";
+
+type View =
+  | { kind: "loading" }
+  | { kind: "locked"; problem?: string }
+  | { kind: "ready"; summary: OwnerSummary; token: string | null }
+  | { kind: "error"; message: string };
+
+const WRONG_TOKEN = "That token didn't open the owner view. Check it and try again.";
+
+function problemText(e: unknown): string {
+  const code = e instanceof ChatError ? e.code : "internal";
+  switch (code) {
+    case "network":
+      return "Couldn't reach the twin's server. Check the connection and try again.";
+    case "rate_limited":
+      return "Too many requests just now. Wait a minute and try again.";
+    case "bad_response":
+      return "The server's answer couldn't be read. Please try again.";
+    default:
+      return "The summary couldn't be loaded: something went wrong on the server. Please try again.";
+  }
+}
+
+export function Owner({ baseUrl = API_BASE_URL }: { baseUrl?: string }) {
+  const [view, setView] = useState<View>({ kind: "loading" });
+  const [busy, setBusy] = useState(false);
+  const ctlRef = useRef<AbortController | null>(null);
+
+  /** Loads with `token` (none: try the open local view, then a token kept from earlier). */
+  const load = useCallback(
+    async (token: string | null, opts: { typed?: boolean } = {}) => {
+      ctlRef.current?.abort();
+      const ctl = new AbortController();
+      ctlRef.current = ctl;
+      setBusy(true);
+      const attempt = async (t: string | null) => {
+        const summary = await getOwnerSummary(baseUrl, t, ctl.signal);
+        if (t) saveOwnerToken(t);
+        setView({ kind: "ready", summary, token: t });
+      };
+      try {
+        try {
+          await attempt(token);
+        } catch (e) {
+          const kept = loadOwnerToken();
+          if (e instanceof ChatError && e.code === "not_found" && !token && kept) {
+            await attempt(kept);
+          } else {
+            throw e;
+          }
+        }
+      } catch (e) {
+        if (ctl.signal.aborted) return;
+        if (e instanceof ChatError && e.code === "not_found") {
+          // Closed to this request: ask for the token. A token that failed is forgotten.
+          const tried = token ?? loadOwnerToken();
+          saveOwnerToken(null);
+          setView({ kind: "locked", problem: opts.typed || tried ? WRONG_TOKEN : undefined });
+        } else {
+          setView((v) =>
+            v.kind === "locked"
+              ? { kind: "locked", problem: problemText(e) }
+              : { kind: "error", message: problemText(e) },
+          );
+        }
+      } finally {
+        if (ctlRef.current === ctl) {
+          ctlRef.current = null;
+          setBusy(false);
+        }
+      }
+    },
+    [baseUrl],
+  );
+
+  useEffect(() => {
+    void load(null);
+    return () => ctlRef.current?.abort();
+  }, [load]);
+
+  const token = view.kind === "ready" ? view.token : null;
+
+  return (
+    <div className="min-h-dvh">
+      <header className="sticky top-0 z-10 border-b border-zinc-200/80 bg-zinc-50/80 backdrop-blur dark:border-zinc-800/80 dark:bg-zinc-950/80">
+        <div className="mx-auto flex h-14 max-w-5xl items-center gap-3 px-4">
+          <div className="min-w-0 flex-1">
+            <h1 className="truncate text-[15px] font-semibold leading-tight">Owner view</h1>
+            <p className="truncate text-xs text-zinc-600 dark:text-zinc-400">
+              Leads, questions and feedback from your twin's visitors
+            </p>
+          </div>
+          {view.kind === "ready" && (
+            <button
+              type="button"
+              onClick={() => void load(token)}
+              disabled={busy}
+              aria-label={busy ? "Refreshing" : "Refresh"}
+              className={pillClass}
+            >
+              <RefreshIcon className={busy ? "animate-spin" : undefined} />
+              <span aria-hidden="true" className="hidden sm:inline">
+                {busy ? "Refreshing…" : "Refresh"}
+              </span>
+            </button>
+          )}
+          <a href="/" aria-label="Back to the chat" className={pillClass}>
+            <span aria-hidden="true">←</span>
+            <span className="sm:hidden">Chat</span>
+            <span className="hidden sm:inline">Back to the chat</span>
+          </a>
+        </div>
+      </header>
+
+      <main className="mx-auto max-w-5xl px-4 pt-6 pb-[max(env(safe-area-inset-bottom),2.5rem)]">
+        {view.kind === "loading" && (
+          <p role="status" className="py-16 text-center text-sm text-zinc-600 dark:text-zinc-400">
+            Loading the summary…
+          </p>
+        )}
+        {view.kind === "locked" && (
+          <TokenForm
+            problem={view.problem}
+            busy={busy}
+            onSubmit={(t) => void load(t, { typed: true })}
+          />
+        )}
+        {view.kind === "error" && (
+          <div
+            role="alert"
+            className="flex items-center gap-3 rounded-2xl border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-900 dark:border-red-900/60 dark:bg-red-950/60 dark:text-red-100"
+          >
+            <AlertIcon className="shrink-0" />
+            <p className="flex-1">{view.message}</p>
+            <button
+              type="button"
+              onClick={() => void load(loadOwnerToken())}
+              disabled={busy}
+              className="shrink-0 rounded-full px-3 py-1 font-medium underline underline-offset-2 hover:bg-red-100 disabled:opacity-70 dark:hover:bg-red-900/50"
+            >
+              Try again
+            </button>
+          </div>
+        )}
+        {view.kind === "ready" && <Dashboard summary={view.summary} />}
+      </main>
+    </div>
+  );
+}
+
+const pillClass =
+  "inline-flex h-9 shrink-0 items-center gap-1.5 rounded-full border border-zinc-300 bg-white px-3 text-sm font-medium text-zinc-800 shadow-sm transition-colors hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 disabled:cursor-not-allowed disabled:opacity-60 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100 dark:hover:bg-zinc-800 dark:focus-visible:outline-zinc-100";
+
+const cardClass =
+  "rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900";
+
+function TokenForm({
+  problem,
+  busy,
+  onSubmit,
+}: {
+  problem?: string;
+  busy: boolean;
+  onSubmit: (token: string) => void;
+}) {
+  const [value, setValue] = useState("");
+  const inputRef = useRef<HTMLInputElement | null>(null);
+  // A refused token: back to the field, its text selected, ready to be corrected.
+  useEffect(() => {
+    if (problem) inputRef.current?.select();
+  }, [problem]);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const t = value.trim();
+    if (t) onSubmit(t);
+  };
+  return (
+    <section aria-labelledby="unlock" className={`${cardClass} mx-auto mt-[8vh] max-w-md p-6`}>
+      <h2 id="unlock" className="text-lg font-semibold tracking-tight">
+        Sign in as the owner
+      </h2>
+      <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
+        This twin's owner view needs the owner token (the secret named by{" "}
+        <code className="font-mono text-[0.85em]">OWNER_TOKEN_SECRET_ID</code>). It is kept in this
+        tab only.
+      </p>
+      <form onSubmit={submit} className="mt-5 flex flex-col gap-3">
+        <label htmlFor="owner-token" className="text-sm font-medium">
+          Owner token
+        </label>
+        <input
+          ref={inputRef}
+          id="owner-token"
+          type="password"
+          autoComplete="current-password"
+          spellCheck={false}
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={problem ? "owner-token-problem" : undefined}
+          className="h-11 rounded-xl border border-zinc-300 bg-white px-3 font-mono text-sm outline-none transition focus:border-zinc-500 focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-zinc-900 aria-invalid:border-red-400 dark:border-zinc-700 dark:bg-zinc-950 dark:focus:border-zinc-500 dark:focus-visible:outline-zinc-100"
+        />
+        {problem && (
+          <p
+            id="owner-token-problem"
+            role="alert"
+            className="flex items-center gap-2 text-sm text-red-700 dark:text-red-300"
+          >
+            <AlertIcon className="shrink-0" />
+            {problem}
+          </p>
+        )}
+        <button
+          type="submit"
+          disabled={busy || value.trim() === ""}
+          className="h-11 rounded-xl bg-zinc-900 px-4 text-sm font-medium text-white transition-colors hover:bg-zinc-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 disabled:cursor-not-allowed disabled:opacity-50 dark:bg-zinc-100 dark:text-zinc-900 dark:hover:bg-zinc-300 dark:focus-visible:outline-zinc-100"
+        >
+          {busy ? "Opening…" : "Open the owner view"}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+const whenFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" });
+const when = (ts: string | undefined) => {
+  const d = ts ? new Date(ts) : null;
+  return d && !Number.isNaN(d.getTime()) ? whenFormat.format(d) : "";
+};
+
+const shortFormat = new Intl.DateTimeFormat("en", {
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+});
+const shortWhen = (ts: string) => {
+  const d = new Date(ts);
+  return Number.isNaN(d.getTime()) ? "" : shortFormat.format(d);
+};
+
+/** US dollars with enough digits that a fraction of a cent still shows. */
+export function usd(x: number): string {
+  if (x === 0) return "$0.00";
+  const digits = x >= 1 ? 2 : x >= 0.01 ? 3 : 4;
+  return `$${x.toFixed(digits)}`;
+}
+
+function Dashboard({ summary: s }: { summary: OwnerSummary }) {
+  const ratings = s.thumbs_up + s.thumbs_down;
+  const since = s.cost_since ? shortWhen(s.cost_since) : "";
+  return (
+    <div className="flex flex-col gap-6">
+      <section aria-labelledby="kpis">
+        <h2 id="kpis" className="sr-only">
+          Key figures
+        </h2>
+        <dl className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-5">
+          <Kpi label="Leads" value={String(s.leads)} hint="visitors who left an email" />
+          <Kpi
+            label="Unanswered questions"
+            value={String(s.unanswered_questions)}
+            hint="the twin couldn't answer"
+          />
+          <Kpi
+            label="Thumbs-down rate"
+            value={ratings ? `${Math.round(s.thumbs_down_rate * 100)}%` : "–"}
+            hint={ratings ? `${s.thumbs_down} of ${ratings} ratings` : "no ratings yet"}
+          />
+          <Kpi
+            label="Conversations"
+            value={String(s.conversations)}
+            hint={since ? `since ${since}` : "since the server started"}
+          />
+          <Kpi
+            wide
+            label="Cost per conversation"
+            value={s.conversations ? usd(s.cost_per_conversation_usd) : "–"}
+            hint={`${usd(s.cost_usd)} in total`}
+          />
+        </dl>
+      </section>
+
+      <section aria-labelledby="per-day" className={`${cardClass} p-5`}>
+        <div className="mb-4 flex items-baseline justify-between gap-3">
+          <h2 id="per-day" className="font-semibold">
+            Leads per day
+          </h2>
+          <p className="text-xs text-zinc-600 dark:text-zinc-400">last 14 days</p>
+        </div>
+        <LeadsChart perDay={s.leads_per_day} />
+      </section>
+
+      <div className="grid items-start gap-6 lg:grid-cols-2">
+        <CountList
+          id="unanswered"
+          title="Top unanswered questions"
+          items={s.top_unanswered}
+          empty="Nothing yet. Questions the twin couldn't answer from your notes appear here: add the answers to me.txt."
+        />
+        <CountList
+          id="asked"
+          title="What visitors ask most"
+          items={s.top_questions}
+          empty="No visitor questions yet."
+        />
+      </div>
+
+      <section aria-labelledby="recent" className={`${cardClass} p-5`}>
+        <h2 id="recent" className="mb-3 font-semibold">
+          Recent leads
+        </h2>
+        {s.recent_leads.length === 0 ? (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+            No leads yet. When a visitor asks to get in touch and leaves an email, it shows here.
+          </p>
+        ) : (
+          <ul className="divide-y divide-zinc-200 dark:divide-zinc-800">
+            {s.recent_leads.map((l) => (
+              <li
+                key={`${l.session_id}-${l.timestamp}-${l.email}`}
+                className="py-3 first:pt-0 last:pb-0"
+              >
+                <div className="flex flex-wrap items-baseline gap-x-3 gap-y-0.5">
+                  <a
+                    href={`mailto:${l.email}`}
+                    className="break-all font-medium text-emerald-700 underline decoration-emerald-700/30 underline-offset-2 hover:decoration-current dark:text-emerald-300 dark:decoration-emerald-300/40"
+                  >
+                    {l.email}
+                  </a>
+                  {l.name && <span className="text-sm">{l.name}</span>}
+                  <time
+                    dateTime={l.timestamp}
+                    className="ml-auto text-xs tabular-nums text-zinc-600 dark:text-zinc-400"
+                  >
+                    {when(l.timestamp)}
+                  </time>
+                </div>
+                {l.note && (
+                  <p className="mt-1 text-sm text-zinc-700 dark:text-zinc-300">{l.note}</p>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <p className="text-xs text-zinc-600 dark:text-zinc-400">
+        Leads, questions and ratings count every stored record. Conversations and cost count what
+        this server has seen since it started.
+      </p>
+    </div>
+  );
+}
+
+function Kpi({
+  label,
+  value,
+  hint,
+  wide,
+}: {
+  label: string;
+  value: string;
+  hint: string;
+  /** Spans both columns on a phone (the fifth tile would sit alone). */
+  wide?: boolean;
+}) {
+  return (
+    <div
+      className={`${cardClass} flex flex-col px-4 py-3 ${wide ? "col-span-2 sm:col-span-1" : ""}`}
+    >
+      <dt className="text-xs font-medium text-zinc-600 dark:text-zinc-400">{label}</dt>
+      <dd className="mt-1 text-2xl font-semibold tabular-nums tracking-tight">{value}</dd>
+      <dd className="mt-0.5 text-xs text-zinc-600 dark:text-zinc-400">{hint}</dd>
+    </div>
+  );
+}
+
+function CountList({
+  id,
+  title,
+  items,
+  empty,
+}: {
+  id: string;
+  title: string;
+  items: TextCount[];
+  empty: string;
+}) {
+  const max = Math.max(1, ...items.map((i) => i.count));
+  return (
+    <section aria-labelledby={id} className={`${cardClass} p-5`}>
+      <h2 id={id} className="mb-3 font-semibold">
+        {title}
+      </h2>
+      {items.length === 0 ? (
+        <p className="text-sm text-zinc-600 dark:text-zinc-400">{empty}</p>
+      ) : (
+        <ol className="flex flex-col gap-2.5">
+          {items.map((q) => (
+            <li key={q.text} className="text-sm">
+              <div className="flex items-start gap-3">
+                <span className="min-w-0 flex-1 break-words">{q.text}</span>
+                <span className="shrink-0 rounded-full bg-zinc-100 px-2 py-0.5 text-xs font-medium tabular-nums text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300">
+                  <span aria-hidden="true">×{q.count}</span>
+                  <span className="sr-only">
+                    , {q.count} {q.count === 1 ? "time" : "times"}
+                  </span>
+                </span>
+              </div>
+              <div
+                aria-hidden="true"
+                className="mt-1 h-1 rounded-full bg-zinc-100 dark:bg-zinc-800"
+              >
+                <div
+                  className="h-1 rounded-full bg-zinc-400 dark:bg-zinc-500"
+                  style={{ width: `${(q.count / max) * 100}%` }}
+                />
+              </div>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+/** Circular arrow for Refresh (here, not in icons.tsx, so the chat page's chunk doesn't carry it). */
+function RefreshIcon({ className }: { className?: string }) {
+  return (
+    <svg
+      viewBox="0 0 24 24"
+      width="16"
+      height="16"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+      className={className}
+    >
+      <path d="M20 11a8 8 0 1 0-2.3 5.7M20 4v7h-7" />
+    </svg>
+  );
+}

@@ -1,0 +1,150 @@
+/**
+ * The owner view's client: `GET /api/owner/summary` (app/httpapi/owner.go). Open on a local twin;
+ * elsewhere it needs `Authorization: Bearer <owner token>`, and every refusal is a plain 404
+ * `not_found`, so "locked" and "wrong token" look the same on the wire. Only the /owner page
+ * imports this module: none of it reaches the chat page's first load.
+ */
+import { apiUrl } from "./client";
+import { ChatError, errorFromResponse, isAbort } from "./errors";
+
+export interface DayCount {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  count: number;
+}
+
+export interface TextCount {
+  text: string;
+  count: number;
+}
+
+export interface Lead {
+  session_id: string;
+  email: string;
+  name?: string;
+  note?: string;
+  timestamp: string;
+}
+
+/** The aggregates of `GET /api/owner/summary`, normalized (missing lists are empty). */
+export interface OwnerSummary {
+  leads: number;
+  leads_per_day: DayCount[];
+  recent_leads: Lead[];
+  unanswered_questions: number;
+  top_unanswered: TextCount[];
+  top_questions: TextCount[];
+  thumbs_up: number;
+  thumbs_down: number;
+  /** 0..1 */
+  thumbs_down_rate: number;
+  conversations: number;
+  cost_usd: number;
+  cost_per_conversation_usd: number;
+  /** RFC 3339: when the running server started counting conversations and cost. */
+  cost_since?: string;
+}
+
+/** Where the owner token is kept: this tab only, gone when it closes. */
+export const OWNER_TOKEN_KEY = "twin.owner_token";
+
+export function loadOwnerToken(): string | null {
+  try {
+    return window.sessionStorage.getItem(OWNER_TOKEN_KEY) || null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveOwnerToken(token: string | null): void {
+  try {
+    if (token) window.sessionStorage.setItem(OWNER_TOKEN_KEY, token);
+    else window.sessionStorage.removeItem(OWNER_TOKEN_KEY);
+  } catch {
+    // Storage blocked: the token works for this page view only.
+  }
+}
+
+const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+const list = (v: unknown): Record<string, unknown>[] =>
+  Array.isArray(v)
+    ? v.filter((x): x is Record<string, unknown> => !!x && typeof x === "object")
+    : [];
+
+function counts(v: unknown): TextCount[] {
+  return list(v)
+    .map((c) => ({ text: str(c.text), count: num(c.count) }))
+    .filter((c) => c.text !== "");
+}
+
+/** Turns whatever the server sent into a complete summary; unknown fields are ignored. */
+export function normalizeSummary(body: unknown): OwnerSummary {
+  const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+  const rate = num(b.thumbs_down_rate);
+  return {
+    leads: num(b.leads),
+    leads_per_day: list(b.leads_per_day)
+      .map((d) => ({ day: str(d.day), count: num(d.count) }))
+      .filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d.day)),
+    recent_leads: list(b.recent_leads)
+      .map((l) => ({
+        session_id: str(l.session_id),
+        email: str(l.email),
+        name: str(l.name) || undefined,
+        note: str(l.note) || undefined,
+        timestamp: str(l.timestamp),
+      }))
+      .filter((l) => l.email !== ""),
+    unanswered_questions: num(b.unanswered_questions),
+    top_unanswered: counts(b.top_unanswered),
+    top_questions: counts(b.top_questions),
+    thumbs_up: num(b.thumbs_up),
+    thumbs_down: num(b.thumbs_down),
+    thumbs_down_rate: Math.min(1, Math.max(0, rate)),
+    conversations: num(b.conversations),
+    cost_usd: num(b.cost_usd),
+    cost_per_conversation_usd: num(b.cost_per_conversation_usd),
+    cost_since: str(b.cost_since) || undefined,
+  };
+}
+
+/**
+ * Loads the owner summary, with the bearer token when one is given. Rejects with a ChatError:
+ * `not_found` (404) when the view is closed to this request (no token, or a wrong one),
+ * `network`, `rate_limited`, `internal`, `bad_response`.
+ */
+export async function getOwnerSummary(
+  baseUrl: string,
+  token: string | null,
+  signal?: AbortSignal,
+  doFetch = globalThis.fetch,
+): Promise<OwnerSummary> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let res: Response;
+  try {
+    res = await doFetch(apiUrl(baseUrl, "/api/owner/summary"), {
+      headers,
+      credentials: "omit",
+      cache: "no-store",
+      signal,
+    });
+  } catch (e) {
+    if (signal?.aborted || isAbort(e)) throw e;
+    throw new ChatError("network", e instanceof Error ? e.message : String(e));
+  }
+  if (!res.ok) {
+    const err = await errorFromResponse(res);
+    // Any 404 means "not for you" here (the status fallback would call it session_not_found).
+    if (res.status === 404) throw new ChatError("not_found", err.message, err.opts);
+    throw err;
+  }
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    throw new ChatError("bad_response", "the summary was not JSON");
+  }
+  return normalizeSummary(body);
+}
