@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { OWNER_TOKEN_KEY, type OwnerSummary } from "@/lib/api/owner";
 import { apiError, server } from "@/test/server";
 import { lastDays } from "./leads-chart";
-import { Owner, usd } from "./owner";
+import { Owner } from "./owner";
+import { usd } from "./owner-dashboard";
 
 const today = new Date().toISOString().slice(0, 10);
 
