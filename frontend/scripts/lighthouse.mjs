@@ -7,7 +7,9 @@
 // --gzip puts a gzip-compressing proxy in front of the Go server, as CloudFront (Compress: true)
 // serves the site in AWS; app/cmd/twin itself sends the files uncompressed.
 //
-//   node scripts/lighthouse.mjs [--runs 3] [--gzip]
+// --path /owner/ measures another exported page (default: the chat page, /).
+//
+//   node scripts/lighthouse.mjs [--runs 3] [--gzip] [--path /owner/]
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
@@ -19,6 +21,7 @@ import { CHROMIUM_PATH, startTwin, twinBinary } from "../e2e/servers.mjs";
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf("--runs") + 1]) || 3;
 const gzip = args.includes("--gzip");
+const path = args.includes("--path") ? (args[args.indexOf("--path") + 1] ?? "/") : "/";
 
 function run(cmd, argv, env) {
   return new Promise((resolve, reject) => {
@@ -79,7 +82,7 @@ const twin = await startTwin({ bin: twinBinary(), name: "twin-lighthouse" });
 const proxy = gzip ? await gzipProxy(twin.url) : null;
 const target = proxy ? proxy.url : twin.url;
 console.log(
-  `Lighthouse 12.2.3 mobile on ${target}/ (${gzip ? "gzip proxy, as CloudFront" : "Go server as is, uncompressed"})`,
+  `Lighthouse 12.2.3 mobile on ${target}${path} (${gzip ? "gzip proxy, as CloudFront" : "Go server as is, uncompressed"})`,
 );
 const dir = mkdtempSync(join(tmpdir(), "lighthouse-"));
 const results = [];
@@ -92,7 +95,7 @@ try {
       [
         "-y",
         "lighthouse@12.2.3",
-        `${target}/`,
+        `${target}${path}`,
         "--only-categories=performance,accessibility",
         "--output=json",
         `--output-path=${out}`,
