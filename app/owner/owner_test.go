@@ -257,3 +257,16 @@ func TestNotifierFlushDue(t *testing.T) {
 		t.Fatalf("publishes %v: want one batch of both once the window passed", pub.bodies)
 	}
 }
+
+func TestQuestionsNeverKeepAddressesAndSummaryKeepsBrackets(t *testing.T) {
+	s, _ := newService(t, nil)
+	ctx := context.Background()
+	q, err := s.RecordQuestion(ctx, Question{SessionID: sid, Question: "sure, bob@example.com"})
+	if err != nil || q.Question != "sure, [email]" {
+		t.Fatalf("RecordQuestion = %q, %v", q.Question, err)
+	}
+	sum, err := s.Summary(ctx)
+	if err != nil || sum.TopUnanswered[0].Text != "sure, [email]" {
+		t.Fatalf("top unanswered %+v, %v", sum.TopUnanswered, err)
+	}
+}

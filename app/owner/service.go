@@ -98,7 +98,8 @@ func (s *Service) RecordQuestion(ctx context.Context, q Question) (Question, err
 	if err != nil {
 		return Question{}, err
 	}
-	q.Question = text
+	// A question is not a lead: an address in it is not kept (leads need the visitor's consent).
+	q.Question = emailLike.ReplaceAllString(text, "[email]")
 	defer s.lock(q.SessionID)()
 	prefix := PrefixQuestions + q.SessionID + "/"
 	if err := s.underCap(ctx, prefix, MaxQuestionsPerSession); err != nil {

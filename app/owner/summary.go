@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/digitaltwin/twin/app/twin"
 )
@@ -181,7 +180,7 @@ var emailLike = regexp.MustCompile(`[^\s@]+@[^\s@]+\.[^\s@]+`)
 func normalize(s string) string {
 	s = emailLike.ReplaceAllString(s, "[email]")
 	s = strings.ToLower(strings.Join(strings.Fields(s), " "))
-	s = strings.TrimRightFunc(s, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
+	s = strings.TrimRight(s, " ?!.,;:")
 	if len([]rune(s)) > 200 {
 		s = string([]rune(s)[:200]) + "…"
 	}

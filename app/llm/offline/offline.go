@@ -104,17 +104,9 @@ func (r *Responder) Answer(ctx context.Context, req twin.GenerateRequest) string
 		// Only function words ("What do you do?"): the broadest question, so the introduction.
 		return intro(p)
 	}
-	if aboutVisitor(ws) {
-		if !isQuestion(question, ws) {
-			return "Thanks for telling me. I'll remember that for the rest of our conversation."
-		}
-		if a := bestVisitor(visitor, q); a != "" {
-			return a
-		}
-		return "You haven't told me that yet, so I don't know. Tell me and I'll remember it for this conversation."
-	}
-	ix := r.personaIndex(p)
-	if wantsContact(ws) {
+	// "I'd like to get in touch" is about the owner's contact details, though it speaks of "I".
+	if wantsContact(ws) && !(aboutVisitor(ws) && isQuestion(question, ws)) {
+		ix := r.personaIndex(p)
 		a := best(ix, q)
 		if a == "" {
 			a = best(ix, contactQuery)
@@ -126,6 +118,16 @@ func (r *Responder) Answer(ctx context.Context, req twin.GenerateRequest) string
 			return a
 		}
 	}
+	if aboutVisitor(ws) {
+		if !isQuestion(question, ws) {
+			return "Thanks for telling me. I'll remember that for the rest of our conversation."
+		}
+		if a := bestVisitor(visitor, q); a != "" {
+			return a
+		}
+		return "You haven't told me that yet, so I don't know. Tell me and I'll remember it for this conversation."
+	}
+	ix := r.personaIndex(p)
 	if a := best(ix, q); a != "" {
 		return a
 	}

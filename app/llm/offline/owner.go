@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/digitaltwin/twin/app/retrieval"
 	"github.com/digitaltwin/twin/app/twin"
@@ -81,9 +82,14 @@ func visitorName(msgs []twin.Message) string {
 	return ""
 }
 
-// note is the visitor's message without the address, as context for the owner.
+// note is the visitor's message without the address, as context for the owner ("" when
+// nothing but punctuation is left).
 func note(question, email string) string {
-	n := strings.TrimSpace(strings.ReplaceAll(question, email, ""))
+	n := strings.Join(strings.Fields(strings.ReplaceAll(question, email, "")), " ")
+	n = strings.Trim(n, " ,.;:!?-–—")
+	if !strings.ContainsFunc(n, unicode.IsLetter) {
+		return ""
+	}
 	if r := []rune(n); len(r) > 300 {
 		n = string(r[:300])
 	}

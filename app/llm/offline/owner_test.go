@@ -86,3 +86,23 @@ func TestNoToolsNoCapture(t *testing.T) {
 		t.Fatalf("without tools: %q", got)
 	}
 }
+
+func TestContactRequestInFirstPerson(t *testing.T) {
+	spy := &toolSpy{}
+	offer := converse(t, spy, "I'd like to get in touch")
+	if !strings.Contains(offer, contactOffer) || len(spy.calls) != 0 {
+		t.Fatalf("\"I'd like to get in touch\" → %q", offer)
+	}
+	reply := converse(t, spy, "I'd like to get in touch", "sure, bob@example.com")
+	if len(spy.calls) != 1 || spy.calls[0].Name != twin.ToolRecordContact || !strings.Contains(reply, "saved") {
+		t.Fatalf("calls %+v reply %q", spy.calls, reply)
+	}
+	var args map[string]string
+	_ = json.Unmarshal(spy.calls[0].Arguments, &args)
+	if args["note"] != "sure" {
+		t.Fatalf("note %q: want the message without the address and stray punctuation", args["note"])
+	}
+	if got := converse(t, &toolSpy{}, "My email is bob@example.com", "What is my email?"); !strings.Contains(got, "bob@example.com") {
+		t.Fatalf("what is my email? → %q", got)
+	}
+}
