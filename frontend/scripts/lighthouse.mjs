@@ -5,7 +5,7 @@
 // it is large and only this benchmark needs it.
 //
 // --gzip puts a gzip-compressing proxy in front of the Go server, as CloudFront (Compress: true)
-// serves the site in AWS; app/cmd/twin itself sends the files uncompressed.
+// serves the site in AWS; app/cmd/twin itself gzips text assets too.
 //
 // --path /owner/ measures another exported page (default: the chat page, /).
 //
@@ -82,7 +82,7 @@ const twin = await startTwin({ bin: twinBinary(), name: "twin-lighthouse" });
 const proxy = gzip ? await gzipProxy(twin.url) : null;
 const target = proxy ? proxy.url : twin.url;
 console.log(
-  `Lighthouse 12.2.3 mobile on ${target}${path} (${gzip ? "gzip proxy, as CloudFront" : "Go server as is, uncompressed"})`,
+  `Lighthouse 12.2.3 mobile on ${target}${path} (${gzip ? "gzip proxy, as CloudFront" : "Go server as is"})`,
 );
 const dir = mkdtempSync(join(tmpdir(), "lighthouse-"));
 const results = [];
