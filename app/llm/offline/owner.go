@@ -13,6 +13,7 @@ import (
 
 var (
 	emailPattern       = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
+	strayPunctuation   = regexp.MustCompile(`[\s,;:]+([.!?])`)
 	visitorNamePattern = regexp.MustCompile(`\b(?i:my name is|i am|i'm|this is)\s+([A-Z][\p{L}'-]+(?:\s+[A-Z][\p{L}'-]+)?)`)
 )
 
@@ -86,6 +87,7 @@ func visitorName(msgs []twin.Message) string {
 // nothing but punctuation is left).
 func note(question, email string) string {
 	n := strings.Join(strings.Fields(strings.ReplaceAll(question, email, "")), " ")
+	n = strayPunctuation.ReplaceAllString(n, "$1") // "Sure: . We're hiring" → "Sure. We're hiring"
 	n = strings.Trim(n, " ,.;:!?-–—")
 	if !strings.ContainsFunc(n, unicode.IsLetter) {
 		return ""

@@ -106,3 +106,16 @@ func TestContactRequestInFirstPerson(t *testing.T) {
 		t.Fatalf("what is my email? → %q", got)
 	}
 }
+
+func TestNoteDropsTheAddressCleanly(t *testing.T) {
+	for in, want := range map[string]string{
+		"Sure: bob@example.com. We're hiring for a staff engineer role.": "Sure. We're hiring for a staff engineer role",
+		"sure, bob@example.com":       "sure",
+		"bob@example.com":             "",
+		"Mail me at bob@example.com!": "Mail me at",
+	} {
+		if got := note(in, "bob@example.com"); got != want {
+			t.Errorf("note(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
