@@ -3,7 +3,8 @@ import type { SVGProps } from "react";
 
 type IconProps = SVGProps<SVGSVGElement>;
 
-function Svg(props: IconProps) {
+/** The frame every icon shares: 16 px, stroked, hidden from assistive technology. */
+export function Svg(props: IconProps) {
   return (
     <svg
       viewBox="0 0 24 24"

@@ -14,7 +14,7 @@ import {
   saveOwnerToken,
 } from "@/lib/api/owner";
 import { API_BASE_URL } from "@/lib/config";
-import { AlertIcon } from "./icons";
+import { AlertIcon, Svg } from "./icons";
 import { cardClass, Dashboard } from "./owner-dashboard";
 
 type View =
@@ -240,20 +240,8 @@ function TokenForm({
 /** Circular arrow for Refresh (here, not in icons.tsx, so the chat page's chunk doesn't carry it). */
 function RefreshIcon({ className }: { className?: string }) {
   return (
-    <svg
-      viewBox="0 0 24 24"
-      width="16"
-      height="16"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="2"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-      className={className}
-    >
+    <Svg className={className}>
       <path d="M20 11a8 8 0 1 0-2.3 5.7M20 4v7h-7" />
-    </svg>
+    </Svg>
   );
 }
