@@ -31,6 +31,20 @@ func (f *snsFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(`<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m</MessageId></PublishResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PublishResponse>`))
 }
 
+// newSNSFake starts the fake and points the AWS SDK at it (static credentials, one region).
+func newSNSFake(t *testing.T) *snsFake {
+	t.Helper()
+	f := &snsFake{}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ENDPOINT_URL_SNS", srv.URL)
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	return f
+}
+
 func (f *snsFake) published() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -42,14 +56,7 @@ func (f *snsFake) published() []string {
 // one publish, an unknown question one question record, feedback round-trips, and the owner
 // summary counts them all.
 func TestOwnerFeaturesEndToEnd(t *testing.T) {
-	sns := &snsFake{}
-	snsSrv := httptest.NewServer(sns)
-	defer snsSrv.Close()
-	t.Setenv("AWS_ENDPOINT_URL_SNS", snsSrv.URL)
-	t.Setenv("AWS_REGION", "eu-west-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	sns := newSNSFake(t)
 
 	data := t.TempDir()
 	cfg, err := config.Load(func(k string) string {
@@ -166,17 +173,10 @@ func (m *openAIToolModel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // guard and the owner service: one lead stored, one notification published, and the model's
 // second request carries the tool's confirmation.
 func TestOpenAIToolCallRecordsOneLead(t *testing.T) {
-	sns := &snsFake{}
-	snsSrv := httptest.NewServer(sns)
-	defer snsSrv.Close()
+	sns := newSNSFake(t)
 	model := &openAIToolModel{}
 	modelSrv := httptest.NewServer(model)
 	defer modelSrv.Close()
-	t.Setenv("AWS_ENDPOINT_URL_SNS", snsSrv.URL)
-	t.Setenv("AWS_REGION", "eu-west-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 	data := t.TempDir()
 	cfg, err := config.Load(func(k string) string {
