@@ -57,9 +57,10 @@ test-frontend:
 	cd frontend && npm run build && node scripts/budget.mjs
 	$(MAKE) e2e
 
+# chromium: Debian's Chromium for the browser tests, unless CHROME_PATH names another Chrome.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 chromium:
-	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+	@[ -n "$$CHROME_PATH" ] || command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
 ## e2e: Playwright (playwright-core + Debian chromium) against the real Go server, axe-core included
 e2e: chromium frontend/node_modules/.package-lock.json
