@@ -1,4 +1,5 @@
-// Package llm holds what the model providers (llm/openai, llm/bedrock) share: the visitor's side
+// Package llm holds what the model providers (llm/openai, llm/bedrock) share: the tool loop's
+// bounds, what the model is told of a tool call, and the visitor's side
 // of a reply that may span several model requests when the model calls tools.
 package llm
 

@@ -13,22 +13,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/document"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
+	"github.com/digitaltwin/twin/app/llm"
 	"github.com/digitaltwin/twin/app/twin"
 )
 
 // Bounds of the tool loop (docs/decisions/0009).
-const (
-	// MaxToolRounds is how many times one reply may run the model's tool uses. Converse has no
-	// "none" tool choice and refuses tool blocks in the history without a toolConfig, so the
-	// request after the last round keeps the tools and its tool results end with lastRoundNote;
-	// tool uses the model makes anyway are not run.
-	MaxToolRounds = 3
-	// maxCallsPerRound tool uses of one response are run; the rest are answered with an error.
-	maxCallsPerRound = 4
-	// maxArgumentBytes is what is kept of one tool use's streamed input. More is cut (and the
-	// tool function then refuses it, as it bounds arguments far lower).
-	maxArgumentBytes = 64 << 10
-)
+// MaxToolRounds bounds a reply's tool loop (llm.MaxToolRounds). Converse has no "none" tool
+// choice and refuses tool blocks in the history without a toolConfig, so the request after the
+// last round keeps the tools and its tool results end with lastRoundNote.
+const MaxToolRounds = llm.MaxToolRounds
 
 // lastRoundNote follows the tool results of the last round the loop runs.
 const lastRoundNote = "(No more tools can be used in this reply: answer the visitor now, without calling a tool.)"
@@ -50,7 +43,7 @@ func (us *toolUses) start(block int32, s types.ToolUseBlockStart) {
 func (us *toolUses) input(block int32, piece string) {
 	for _, u := range us.list {
 		if u.block == block {
-			if room := maxArgumentBytes - u.input.Len(); room > 0 {
+			if room := llm.MaxArgumentBytes - u.input.Len(); room > 0 {
 				u.input.WriteString(piece[:min(len(piece), room)])
 			}
 			return
@@ -124,10 +117,10 @@ func (l *toolLoop) results(ctx context.Context, round int, text string, calls []
 		}})
 
 		content, err := "error: too many tool calls in one reply; this one was not run", errors.New("not run")
-		if i < maxCallsPerRound {
+		if i < llm.MaxCallsPerRound {
 			var out string
 			out, err = l.call(ctx, twin.ToolCall{ID: id, Name: c.name, Arguments: json.RawMessage(bytes.Clone(args))})
-			content = toolResult(out, err)
+			content = llm.ToolResult(out, err)
 		}
 		block := types.ToolResultBlock{ToolUseId: aws.String(id), Content: []types.ToolResultContentBlock{&types.ToolResultContentBlockMemberText{Value: content}}}
 		if err != nil && l.status {
@@ -152,21 +145,4 @@ func historyInput(args []byte) map[string]any {
 		return map[string]any{}
 	}
 	return v
-}
-
-// toolResult is what the model is told of a call: the tool's result, or "error: <message>"
-// when it failed. The message is the client-safe one of a *twin.Error; any other failure is
-// described without its internals.
-func toolResult(out string, err error) string {
-	if err == nil {
-		return out
-	}
-	var te *twin.Error
-	if errors.As(err, &te) && te.Message != "" {
-		return "error: " + te.Message + " (nothing was saved)"
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return "error: timed out (nothing was saved)"
-	}
-	return "error: it could not be saved right now (nothing was saved)"
 }

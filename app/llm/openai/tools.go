@@ -4,24 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
+	"github.com/digitaltwin/twin/app/llm"
 	"github.com/digitaltwin/twin/app/twin"
 )
 
 // Bounds of the tool loop (docs/decisions/0009).
-const (
-	// MaxToolRounds is how many times one reply may run the model's tool calls. The request
-	// after the last round still lists the tools (the history refers to them) but with
-	// tool_choice "none"; calls the model makes anyway are not run.
-	MaxToolRounds = 3
-	// maxCallsPerRound calls of one response are run; the rest are answered with an error.
-	maxCallsPerRound = 4
-	// maxArgumentBytes is what is kept of one call's streamed arguments. More is cut (and the
-	// tool function then refuses the arguments, which it bounds far lower).
-	maxArgumentBytes = 64 << 10
-)
+// MaxToolRounds bounds a reply's tool loop (llm.MaxToolRounds). The request after the last round
+// still lists the tools (the history refers to them) but with tool_choice "none".
+const MaxToolRounds = llm.MaxToolRounds
 
 // chatTool is one entry of the request's tools.
 type chatTool struct {
@@ -82,7 +74,7 @@ func (cs *callParts) add(deltas []toolCallDelta) {
 		if d.Function.Name != "" && c.name == "" {
 			c.name = d.Function.Name
 		}
-		if room := maxArgumentBytes - c.args.Len(); room > 0 {
+		if room := llm.MaxArgumentBytes - c.args.Len(); room > 0 {
 			c.args.WriteString(d.Function.Arguments[:min(len(d.Function.Arguments), room)])
 		}
 	}
@@ -166,9 +158,9 @@ func (l *toolLoop) results(ctx context.Context, round int, text string, calls []
 		assistant.ToolCalls = append(assistant.ToolCalls, tc)
 
 		result := "error: too many tool calls in one reply; this one was not run"
-		if i < maxCallsPerRound {
+		if i < llm.MaxCallsPerRound {
 			out, err := l.call(ctx, twin.ToolCall{ID: id, Name: c.name, Arguments: json.RawMessage(bytes.Clone(args))})
-			result = toolResult(out, err)
+			result = llm.ToolResult(out, err)
 		}
 		msgs = append(msgs, chatMessage{Role: "tool", ToolCallID: id, Content: result})
 	}
@@ -184,21 +176,4 @@ func historyArguments(args []byte) string {
 		return string(args)
 	}
 	return "{}"
-}
-
-// toolResult is what the model is told of a call: the tool's result, or "error: <message>"
-// when it failed. The message is the client-safe one of a *twin.Error; any other failure is
-// described without its internals.
-func toolResult(out string, err error) string {
-	if err == nil {
-		return out
-	}
-	var te *twin.Error
-	if errors.As(err, &te) && te.Message != "" {
-		return "error: " + te.Message + " (nothing was saved)"
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return "error: timed out (nothing was saved)"
-	}
-	return "error: it could not be saved right now (nothing was saved)"
 }

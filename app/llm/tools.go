@@ -1,0 +1,37 @@
+package llm
+
+import (
+	"context"
+	"errors"
+
+	"github.com/digitaltwin/twin/app/twin"
+)
+
+// Bounds of a reply's tool loop, the same for every provider.
+const (
+	// MaxToolRounds is how many times one reply may run the model's tool calls; calls the model
+	// makes after that are not run.
+	MaxToolRounds = 3
+	// MaxCallsPerRound calls of one response are run; the rest are answered with an error.
+	MaxCallsPerRound = 4
+	// MaxArgumentBytes is what is kept of one call's streamed arguments. More is cut (and the
+	// tool function then refuses the arguments, which it bounds far lower).
+	MaxArgumentBytes = 64 << 10
+)
+
+// ToolResult is what the model is told of a call: the tool's result, or "error: <message>"
+// when it failed. The message is the client-safe one of a *twin.Error; any other failure is
+// described without its internals, so the model never claims a save that did not happen.
+func ToolResult(out string, err error) string {
+	if err == nil {
+		return out
+	}
+	var te *twin.Error
+	if errors.As(err, &te) && te.Message != "" {
+		return "error: " + te.Message + " (nothing was saved)"
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return "error: timed out (nothing was saved)"
+	}
+	return "error: it could not be saved right now (nothing was saved)"
+}
