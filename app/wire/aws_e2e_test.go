@@ -45,17 +45,7 @@ func TestS3EndToEnd(t *testing.T) {
 		"S3_MEMORY_BUCKET": "twin-memory", "S3_PERSONA_BUCKET": "twin-persona", "OFFLINE_TOKEN_DELAY_MS": "0",
 		"FRONTEND_DIR": t.TempDir(),
 	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := wire.New(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
-	api := httptest.NewServer(app.Handler)
-	defer api.Close()
+	_, api := wire.ServeForTest(t, env)
 
 	if resp, err := http.Get(api.URL + "/api/persona"); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("persona: %v %v", resp, err)
@@ -149,17 +139,7 @@ func TestOpenAIWithSecretsManagerEndToEnd(t *testing.T) {
 		"LLM_API_KEY_SECRET_ID": "twin/llm-api-key", "MEMORY_DIR": t.TempDir(), "PERSONA_FILE": "../../me.txt",
 		"FRONTEND_DIR": t.TempDir(),
 	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := wire.New(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
-	api := httptest.NewServer(app.Handler)
-	defer api.Close()
+	_, api := wire.ServeForTest(t, env)
 
 	post := func() *http.Response {
 		t.Helper()
@@ -188,6 +168,10 @@ func TestOpenAIWithSecretsManagerEndToEnd(t *testing.T) {
 	}
 
 	sm.FailNext(1)
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := wire.New(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard); err == nil || !strings.Contains(err.Error(), "LLM_API_KEY_SECRET_ID") {
 		t.Fatalf("start with an unreadable secret: %v", err)
 	}
@@ -213,17 +197,7 @@ func TestBedrockEndToEnd(t *testing.T) {
 		"LLM_PROVIDER": "bedrock", "BEDROCK_MODEL_ID": "us.anthropic.claude-test-v1:0",
 		"MEMORY_DIR": t.TempDir(), "PERSONA_FILE": "../../me.txt", "FRONTEND_DIR": t.TempDir(),
 	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := wire.New(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
-	api := httptest.NewServer(app.Handler)
-	defer api.Close()
+	_, api := wire.ServeForTest(t, env)
 	resp, err := http.Post(api.URL+"/api/chat/stream", "application/json", strings.NewReader(`{"message":"Where do you live?"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -265,17 +239,7 @@ func TestS3EndToEndVersity(t *testing.T) {
 		"S3_MEMORY_BUCKET": "twin-memory", "S3_PERSONA_BUCKET": "twin-persona", "OFFLINE_TOKEN_DELAY_MS": "0",
 		"FRONTEND_DIR": t.TempDir(),
 	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := wire.New(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
-	api := httptest.NewServer(app.Handler)
-	defer api.Close()
+	_, api := wire.ServeForTest(t, env)
 	var sid string
 	for i, msg := range []string{"Where do you live?", "What do you do?"} {
 		body := `{"message":"` + msg + `"}`

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,8 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/digitaltwin/twin/app/config"
 )
 
 // snsFake speaks SNS's query protocol and records every Publish.
@@ -59,22 +56,11 @@ func TestOwnerFeaturesEndToEnd(t *testing.T) {
 	sns := newSNSFake(t)
 
 	data := t.TempDir()
-	cfg, err := config.Load(func(k string) string {
-		return map[string]string{
-			"MEMORY_DIR": filepath.Join(data, "sessions"), "PERSONA_FILE": "../../me.txt",
-			"OWNER_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:twin-owner", "OWNER_NOTIFY_WINDOW_SECONDS": "3600",
-			"OFFLINE_TOKEN_DELAY_MS": "0",
-		}[k]
+	app, srv := ServeForTest(t, map[string]string{
+		"MEMORY_DIR": filepath.Join(data, "sessions"), "PERSONA_FILE": "../../me.txt",
+		"OWNER_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:twin-owner", "OWNER_NOTIFY_WINDOW_SECONDS": "3600",
+		"OFFLINE_TOKEN_DELAY_MS": "0",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(app.Handler)
-	defer srv.Close()
 
 	const sid = "11111111-1111-4111-8111-111111111111"
 	chat := func(msg string) string {
@@ -137,7 +123,6 @@ func TestOwnerFeaturesEndToEnd(t *testing.T) {
 	if strings.Contains(fmt.Sprint(sum["top_questions"]), "bob@example.com") {
 		t.Fatalf("an email address in the top questions: %s", raw)
 	}
-	app.Close()
 }
 
 // openAIToolModel is an OpenAI-compatible server whose model calls record_contact on the first
@@ -179,23 +164,11 @@ func TestOpenAIToolCallRecordsOneLead(t *testing.T) {
 	defer modelSrv.Close()
 
 	data := t.TempDir()
-	cfg, err := config.Load(func(k string) string {
-		return map[string]string{
-			"MEMORY_DIR": filepath.Join(data, "sessions"), "PERSONA_FILE": "../../me.txt",
-			"LLM_PROVIDER": "openai", "OPENAI_BASE_URL": modelSrv.URL + "/v1", "OPENAI_MODEL": "gpt-test", "OPENAI_API_KEY": "sk-test",
-			"OWNER_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:twin-owner",
-		}[k]
+	app, srv := ServeForTest(t, map[string]string{
+		"MEMORY_DIR": filepath.Join(data, "sessions"), "PERSONA_FILE": "../../me.txt",
+		"LLM_PROVIDER": "openai", "OPENAI_BASE_URL": modelSrv.URL + "/v1", "OPENAI_MODEL": "gpt-test", "OPENAI_API_KEY": "sk-test",
+		"OWNER_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:twin-owner",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
-	srv := httptest.NewServer(app.Handler)
-	defer srv.Close()
 
 	const sid = "33333333-3333-4333-8333-333333333333"
 	resp, err := http.Post(srv.URL+"/api/chat", "application/json", strings.NewReader(`{"message":"Yes please, my email is bob@example.com","session_id":"`+sid+`"}`))
