@@ -11,7 +11,9 @@ import (
 
 // handleStatic serves the exported frontend from dir: pages revalidated on every load (a deploy
 // shows at once), hashed assets under /_next/static cached for a year, 404.html for unknown paths.
-// Without a built frontend, / explains how to build it.
+// Only what the export published is served: no dotfiles (a stray .env or .git in the folder) and
+// no directory listings (a folder without index.html is unknown). Without a built frontend, /
+// explains how to build it.
 func handleStatic(dir string) http.Handler {
 	if st, err := os.Stat(filepath.Join(dir, "index.html")); dir == "" || err != nil || st.IsDir() {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -36,13 +38,9 @@ func handleStatic(dir string) http.Handler {
 		} else {
 			w.Header().Set("Cache-Control", "no-cache")
 		}
-		if !exists(dir, clean) {
-			if page, err := os.ReadFile(filepath.Join(dir, "404.html")); err == nil {
-				w.Header().Set("Content-Type", "text/html; charset=utf-8")
-				w.WriteHeader(http.StatusNotFound)
-				_, _ = w.Write(page)
-				return
-			}
+		if !published(dir, clean) {
+			notFound(dir, w, r)
+			return
 		}
 		serveCompressed(files, w, r)
 	})
@@ -107,8 +105,26 @@ func compressible(contentType string) bool {
 	return false
 }
 
-// exists reports whether the cleaned URL path names a file, or a directory with an index.html.
-func exists(dir, clean string) bool {
+// notFound answers with the export's 404 page, or a plain 404 when it has none.
+func notFound(dir string, w http.ResponseWriter, r *http.Request) {
+	page, err := os.ReadFile(filepath.Join(dir, "404.html"))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write(page)
+}
+
+// published reports whether the cleaned URL path names a file, or a directory with an
+// index.html, and no segment of it is hidden (starts with a dot).
+func published(dir, clean string) bool {
+	for _, seg := range strings.Split(clean, "/") {
+		if strings.HasPrefix(seg, ".") {
+			return false
+		}
+	}
 	p := filepath.Join(dir, filepath.FromSlash(clean))
 	st, err := os.Stat(p)
 	if err != nil {

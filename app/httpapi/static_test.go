@@ -59,3 +59,68 @@ func TestStaticServesTheExport(t *testing.T) {
 		t.Fatalf("unknown path: %d %q", rec.Code, rec.Body.String())
 	}
 }
+
+// TestStaticServesOnlyThePublishedExport reproduces the review's probes: a .env and a .git folder
+// beside the export were served, and a folder without index.html was listed.
+func TestStaticServesOnlyThePublishedExport(t *testing.T) {
+	for _, with404 := range []bool{true, false} {
+		dir := t.TempDir()
+		files := map[string]string{
+			"index.html":        "<p>home</p>",
+			".env":              "OPENAI_API_KEY=sk-live",
+			".git/config":       "[remote]",
+			"assets/.secret":    "hidden",
+			"assets/logo.svg":   "<svg/>",
+			"drafts/notes.txt":  "a folder without index.html",
+			"about/index.html":  "<p>about</p>",
+			".well/index.html":  "<p>hidden folder</p>",
+			"_next/static/a.js": "1",
+		}
+		if with404 {
+			files["404.html"] = "<p>not here</p>"
+		}
+		for name, body := range files {
+			p := filepath.Join(dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h := handleStatic(dir)
+		for path, want := range map[string]int{
+			"/":                  200,
+			"/about/":            200,
+			"/assets/logo.svg":   200,
+			"/_next/static/a.js": 200,
+			"/.env":              404,
+			"/%2eenv":            404,
+			"/.git/config":       404,
+			"/.git/":             404,
+			"/assets/.secret":    404,
+			"/.well/":            404,
+			"/drafts/":           404,
+			"/drafts":            404,
+			"/assets/":           404,
+			"/drafts/../.env":    404,
+		} {
+			req := httptest.NewRequest(http.MethodGet, "http://twin.test/", nil)
+			req.URL.Path = path
+			if strings.Contains(path, "%") {
+				req = httptest.NewRequest(http.MethodGet, path, nil)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			body := rec.Body.String()
+			if rec.Code != want {
+				t.Errorf("404.html=%v GET %s: %d, want %d (%q)", with404, path, rec.Code, want, body)
+			}
+			for _, leak := range []string{"sk-live", "[remote]", "hidden", "notes.txt", "logo.svg", "folder"} {
+				if want == 404 && strings.Contains(body, leak) {
+					t.Errorf("404.html=%v GET %s leaked %q: %q", with404, path, leak, body)
+				}
+			}
+		}
+	}
+}
