@@ -102,7 +102,9 @@ type turn struct {
 
 // Turn runs one chat turn, calling emit for every reply delta in order. Once emit has been
 // called the error, if any, happened mid-stream. The visitor's message is stored whatever
-// happens after the history was read; a reply is stored as far as it was streamed.
+// happens after the history was read; a reply is stored as far as it was streamed. The turn
+// records its outcome on the summary line; logging the error itself is the caller's (the HTTP
+// layer's one error path).
 func (s *Service) Turn(ctx context.Context, req Request, emit func(delta string) error) (Result, error) {
 	t := &turn{start: s.now(), streamed: req.Streamed, outcome: telemetry.OutcomeOK}
 	ctx = telemetry.WithSessionID(ctx, req.SessionID)
@@ -113,7 +115,7 @@ func (s *Service) Turn(ctx context.Context, req Request, emit func(delta string)
 			t.outcome = "canceled"
 		}
 	}
-	s.summarize(ctx, req, t, err)
+	s.summarize(ctx, req, t)
 	return res, err
 }
 
@@ -329,7 +331,7 @@ func guardFor(name string) *guard.Guard {
 }
 
 // summarize writes the one summary line and the metrics record of a turn.
-func (s *Service) summarize(ctx context.Context, req Request, t *turn, err error) {
+func (s *Service) summarize(ctx context.Context, req Request, t *turn) {
 	latency := s.now().Sub(t.start)
 	cost := telemetry.DefaultPrices.Estimate(s.Provider.Model(), t.usage.InputTokens, t.usage.OutputTokens)
 	attrs := []slog.Attr{
@@ -351,10 +353,6 @@ func (s *Service) summarize(ctx context.Context, req Request, t *turn, err error
 	}
 	if s.LogContent {
 		attrs = append(attrs, slog.String("message", req.Message), slog.String("reply", t.reply.String()))
-	}
-	// The turn's one error line; the HTTP layer does not log chat errors again.
-	if err != nil && twin.ErrorCode(err).HTTPStatus() >= 500 && t.outcome != "canceled" {
-		telemetry.LogError(ctx, s.Logger, "chat turn failed", err)
 	}
 	events := s.Events
 	if events == nil {

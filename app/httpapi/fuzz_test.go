@@ -38,7 +38,7 @@ func FuzzChatRequest(f *testing.F) {
 		if err := json.Unmarshal(rec.Body.Bytes(), &eb); err != nil {
 			t.Fatalf("status %d with a non-JSON body %q", rec.Code, rec.Body.String())
 		}
-		if eb.Error.Code.HTTPStatus() != rec.Code || eb.Error.Message == "" {
+		if Status(eb.Error.Code) != rec.Code || eb.Error.Message == "" {
 			t.Fatalf("status %d with error %+v", rec.Code, eb.Error)
 		}
 		if leaks(rec.Body.String()) {

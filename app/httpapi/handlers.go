@@ -38,11 +38,13 @@ func bodyLimit(maxChars int) int64 {
 // handleChat serves POST /api/chat (JSON unless streaming is asked for) and, with alwaysStream,
 // POST /api/chat/stream.
 func handleChat(d Deps, sessions *sessionLimiter, shed *shedder, maxBody int64, alwaysStream bool) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, err := decodeChat(w, r, maxBody, d.Options.MaxMessageChars)
+	return serve(d.Logger, func(w http.ResponseWriter, r *http.Request) error {
+		req, err := decode[chatRequest](w, r, maxBody)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
+		}
+		if err := req.validate(d.Options.MaxMessageChars); err != nil {
+			return err
 		}
 		stream := alwaysStream || (req.Stream != nil && *req.Stream) || acceptsEventStream(r)
 		turn := chat.Request{Message: strings.TrimSpace(*req.Message), Streamed: stream}
@@ -51,18 +53,16 @@ func handleChat(d Deps, sessions *sessionLimiter, shed *shedder, maxBody int64, 
 			asked = *req.SessionID
 		}
 		if ok, wait := sessions.allow(client, asked); !ok {
-			writeError(w, r, d.Logger, &twin.Error{
+			return &twin.Error{
 				Code: twin.CodeRateLimited, RetryAfter: wait,
 				Message: "too many new conversations from your address; please continue an existing one or try again later",
-			})
-			return
+			}
 		}
 		if !shed.acquire() {
-			writeError(w, r, d.Logger, &twin.Error{
+			return &twin.Error{
 				Code: twin.CodeLLMUnavailable, RetryAfter: shedRetryAfter,
 				Message: "the twin is answering many visitors right now; please try again in a moment",
-			})
-			return
+			}
 		}
 		defer shed.release()
 		if asked == "" {
@@ -71,61 +71,65 @@ func handleChat(d Deps, sessions *sessionLimiter, shed *shedder, maxBody int64, 
 		} else {
 			turn.SessionID = asked
 		}
-		ctx := telemetry.WithSessionID(r.Context(), turn.SessionID)
-		r = r.WithContext(ctx)
+		r = r.WithContext(telemetry.WithSessionID(r.Context(), turn.SessionID))
 		if !stream {
-			res, err := d.Chat.Turn(ctx, turn, func(string) error { return nil })
+			res, err := d.Chat.Turn(r.Context(), turn, func(string) error { return nil })
 			if err != nil {
-				respondError(w, r, twin.AsError(err))
-				return
+				return err
 			}
 			encode(w, http.StatusOK, chatResponse{Response: res.Reply, SessionID: res.SessionID, Timestamp: res.Timestamp})
-			return
+			return nil
 		}
 		s := newUIStream(w, turn.SessionID)
-		_, err = d.Chat.Turn(ctx, turn, s.delta)
-		switch {
-		case err == nil:
-			s.finish()
-		case !s.started:
-			respondError(w, r, twin.AsError(err))
-		default:
-			// Headers are out: report the failure in the stream. The cause is already logged.
-			s.fail(twin.AsError(err))
+		if _, err := d.Chat.Turn(r.Context(), turn, s.delta); err != nil {
+			if s.started {
+				// Headers are out: the failure goes in the stream; serve only logs it.
+				s.fail(twin.AsError(err))
+			}
+			return err
 		}
+		s.finish()
+		return nil
 	})
 }
 
-// decodeChat reads and validates a chat body. Validation happens here, at the edge: what passes
-// has a non-empty trimmed message within the limit and an absent or canonical session id.
-func decodeChat(w http.ResponseWriter, r *http.Request, maxBody int64, maxChars int) (chatRequest, error) {
-	var req chatRequest
+// decode reads a body of at most maxBody bytes holding exactly one JSON object of type T, strictly:
+// unknown fields, wrong types, bad syntax and trailing data are invalid_request naming the field,
+// an oversized body is message_too_long.
+func decode[T any](w http.ResponseWriter, r *http.Request, maxBody int64) (T, error) {
+	var v T
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return req, decodeError(err)
+	if err := dec.Decode(&v); err != nil {
+		return v, decodeError(err)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return req, decodeError(err)
+			return v, decodeError(err)
 		}
-		return req, invalid("body", "must be a single JSON object")
+		return v, invalid("body", "must be a single JSON object")
 	}
+	return v, nil
+}
+
+// validate checks a decoded chat body. Validation happens here, at the edge: what passes has a
+// non-empty trimmed message within the limit and an absent or canonical session id.
+func (req chatRequest) validate(maxChars int) error {
 	switch {
 	case req.Message == nil:
-		return req, invalid("message", "is required")
+		return invalid("message", "is required")
 	case strings.ContainsRune(*req.Message, 0):
-		return req, invalid("message", "must not contain NUL characters")
+		return invalid("message", "must not contain NUL characters")
 	case strings.TrimSpace(*req.Message) == "":
-		return req, invalid("message", "must not be empty")
+		return invalid("message", "must not be empty")
 	case utf8.RuneCountInString(strings.TrimSpace(*req.Message)) > maxChars:
-		return req, twin.Errorf(twin.CodeMessageTooLong, "message is longer than %d characters", maxChars)
+		return twin.Errorf(twin.CodeMessageTooLong, "message is longer than %d characters", maxChars)
 	}
 	if req.SessionID != nil && !twin.ValidSessionID(*req.SessionID) {
-		return req, twin.Errorf(twin.CodeInvalidSessionID, "session_id must be null or a lowercase UUID")
+		return twin.Errorf(twin.CodeInvalidSessionID, "session_id must be null or a lowercase UUID")
 	}
-	return req, nil
+	return nil
 }
 
 func decodeError(err error) error {
@@ -176,22 +180,21 @@ type historyResponse struct {
 }
 
 func handleHistory(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serve(d.Logger, func(w http.ResponseWriter, r *http.Request) error {
 		id := r.PathValue("session_id")
 		if !twin.ValidSessionID(id) {
-			writeError(w, r, d.Logger, twin.Errorf(twin.CodeInvalidSessionID, "session_id must be a lowercase UUID"))
-			return
+			return twin.Errorf(twin.CodeInvalidSessionID, "session_id must be a lowercase UUID")
 		}
 		r = r.WithContext(telemetry.WithSessionID(r.Context(), id))
 		sess, err := d.Store.Get(r.Context(), id)
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		if sess.Messages == nil {
 			sess.Messages = []twin.Message{}
 		}
 		encode(w, http.StatusOK, historyResponse{SessionID: id, Messages: sess.Messages})
+		return nil
 	})
 }
 
@@ -202,13 +205,13 @@ type personaResponse struct {
 }
 
 func handlePersona(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serve(d.Logger, func(w http.ResponseWriter, r *http.Request) error {
 		p, err := d.Persona.Persona(r.Context())
 		if err != nil {
-			writeError(w, r, d.Logger, err)
-			return
+			return err
 		}
 		encode(w, http.StatusOK, personaResponse{Name: p.Name, Greeting: p.Greeting, Starters: p.Starters})
+		return nil
 	})
 }
 
@@ -226,19 +229,21 @@ var apiRoutes = map[string]string{
 }
 
 func handleAPINotFound(d Deps) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return serve(d.Logger, func(w http.ResponseWriter, r *http.Request) error {
 		method, known := apiRoutes[r.URL.Path]
 		if !known && strings.HasPrefix(r.URL.Path, "/api/chat/history/") {
 			method, known = "GET", true
 		}
 		if known {
 			w.Header().Set("Allow", method)
-			writeError(w, r, d.Logger, twin.Errorf(twin.CodeMethodNotAllowed, "%s is not allowed here; use %s", r.Method, method))
-			return
+			return twin.Errorf(twin.CodeMethodNotAllowed, "%s is not allowed here; use %s", r.Method, method)
 		}
-		writeError(w, r, d.Logger, twin.Errorf(twin.CodeNotFound, "no such API endpoint"))
+		return errNoEndpoint
 	})
 }
+
+// errNoEndpoint answers a path the API does not serve (and endpoints that are turned off).
+var errNoEndpoint = twin.Errorf(twin.CodeNotFound, "no such API endpoint")
 
 // encode writes v as JSON with status.
 func encode(w http.ResponseWriter, status int, v any) {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/digitaltwin/twin/app/twin"
@@ -77,9 +78,12 @@ func (s *uiStream) event(ev streamEvent) error {
 
 func (s *uiStream) done() { _ = s.write("data: [DONE]\n\n") }
 
+// errClientGone stops a reply once a write to the client has failed.
+var errClientGone = errors.New("the client has gone: the stream cannot be written")
+
 func (s *uiStream) write(frame string) error {
 	if s.broken {
-		return http.ErrHandlerTimeout
+		return errClientGone
 	}
 	if _, err := s.w.Write([]byte(frame)); err != nil {
 		s.broken = true

@@ -377,7 +377,7 @@ func TestChatTurnErrors(t *testing.T) {
 				} `json:"error"`
 			}
 			_ = json.Unmarshal(rec.Body.Bytes(), &body)
-			if rec.Code != tc.code.HTTPStatus() || body.Error.Code != string(tc.code) {
+			if rec.Code != httpapi.Status(tc.code) || body.Error.Code != string(tc.code) {
 				t.Fatalf("status %d body %s, want %s", rec.Code, rec.Body, tc.code)
 			}
 			corr := rec.Header().Get("X-Correlation-Id")

@@ -3,14 +3,13 @@ package twin
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 )
 
 // Code is one of the closed set of error codes the API returns (DESIGN §4).
 type Code string
 
-// The error codes. HTTPStatus maps each to its status.
+// The error codes. The HTTP layer maps each to its status (app/httpapi).
 const (
 	CodeInvalidRequest     Code = "invalid_request"
 	CodeInvalidSessionID   Code = "invalid_session_id"
@@ -25,29 +24,6 @@ const (
 	CodeNotFound         Code = "not_found"
 	CodeMethodNotAllowed Code = "method_not_allowed"
 )
-
-// statuses is the one code → HTTP status table.
-var statuses = map[Code]int{
-	CodeInvalidRequest:     http.StatusBadRequest,
-	CodeInvalidSessionID:   http.StatusBadRequest,
-	CodeMessageTooLong:     http.StatusRequestEntityTooLarge,
-	CodeSessionNotFound:    http.StatusNotFound,
-	CodeSessionFull:        http.StatusConflict,
-	CodeRateLimited:        http.StatusTooManyRequests,
-	CodePersonaUnavailable: http.StatusInternalServerError,
-	CodeLLMUnavailable:     http.StatusServiceUnavailable,
-	CodeInternal:           http.StatusInternalServerError,
-	CodeNotFound:           http.StatusNotFound,
-	CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
-}
-
-// HTTPStatus returns the status for code (500 for an unknown code).
-func (c Code) HTTPStatus() int {
-	if s, ok := statuses[c]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
 
 // Error is the application error: a code and a message safe for the client, optional field
 // details and retry hint, and the wrapped cause, which only goes to the log.
