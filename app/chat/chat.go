@@ -289,7 +289,7 @@ func (s *Service) generate(ctx context.Context, req twin.GenerateRequest, t *tur
 	if t.deltas == 0 || !t.streamed {
 		var te *twin.Error
 		if !errors.As(err, &te) {
-			err = &twin.Error{Code: twin.CodeLLMUnavailable, Message: "the twin cannot answer right now; please try again shortly", RetryAfter: 5 * time.Second, Err: err}
+			err = twin.LLMUnavailable(err, 0)
 		}
 	}
 	fail(span, err)

@@ -1,6 +1,7 @@
-// Package llm holds what the model providers (llm/openai, llm/bedrock) share: the tool loop's
-// bounds, what the model is told of a tool call, and the visitor's side
-// of a reply that may span several model requests when the model calls tools.
+// Package llm holds what the model providers (llm/openai, llm/bedrock) share: the Driver that
+// runs every reply (deadlines, the bounded tool loop, refused tools, the one mapping of failures
+// to llm_unavailable), what the model is told of a tool call, and the visitor's side of a reply
+// that may span several model requests when the model calls tools.
 package llm
 
 import "errors"

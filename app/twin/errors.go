@@ -54,6 +54,19 @@ func Wrap(code Code, err error, message string) *Error {
 	return &Error{Code: code, Message: message, Err: err}
 }
 
+// DefaultLLMRetryAfter is the retry hint of llm_unavailable when the model's server gave none.
+const DefaultLLMRetryAfter = 5 * time.Second
+
+// LLMUnavailable is the one llm_unavailable error: the model could not answer before its first
+// token (cause says why, for the log). retryAfter is the server's hint; 0 means
+// DefaultLLMRetryAfter.
+func LLMUnavailable(cause error, retryAfter time.Duration) *Error {
+	if retryAfter <= 0 {
+		retryAfter = DefaultLLMRetryAfter
+	}
+	return &Error{Code: CodeLLMUnavailable, Message: "the twin cannot answer right now; please try again shortly", RetryAfter: retryAfter, Err: cause}
+}
+
 // ErrorCode returns the code of the first *Error in err's chain, or CodeInternal.
 func ErrorCode(err error) Code {
 	var e *Error

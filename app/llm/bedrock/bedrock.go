@@ -1,21 +1,20 @@
 // Package bedrock is the twin's provider for Amazon Bedrock through the Converse API
 // (ConverseStream): streamed text deltas, usage from the stream's final metadata event, the
-// system prompt as a system content block, timeouts and the error mapping of DESIGN §7.
+// system prompt as a system content block. Timeouts, the tool loop and the error mapping are
+// llm.Driver's.
 //
 // With tools offered (GenerateRequest.CallTool) a reply may take several ConverseStream calls:
-// the model's tool uses are run between them, in a loop bounded by MaxToolRounds (tools.go,
-// docs/decisions/0009).
+// the model's tool uses are run between them (tools.go), in the loop llm.Driver bounds
+// (docs/decisions/0009).
 package bedrock
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -59,9 +58,7 @@ var _ twin.Provider = (*Provider)(nil)
 type Provider struct {
 	client API
 	cfg    Config
-	// toolsRefused: Bedrock refused a request because it offered tools (a model without tool
-	// use in streams); later replies are made without them.
-	toolsRefused atomic.Bool
+	driver *llm.Driver
 }
 
 // New returns a provider calling client.
@@ -75,10 +72,9 @@ func New(client API, cfg Config) (*Provider, error) {
 	if cfg.FirstTokenTimeout <= 0 {
 		cfg.FirstTokenTimeout = DefaultFirstTokenTimeout
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	return &Provider{client: client, cfg: cfg}, nil
+	return &Provider{client: client, cfg: cfg, driver: &llm.Driver{
+		System: "bedrock", Model: cfg.ModelID, Timeout: cfg.Timeout, FirstTokenTimeout: cfg.FirstTokenTimeout, Logger: cfg.Logger,
+	}}, nil
 }
 
 // Name is the gen_ai.system of the provider.
@@ -87,87 +83,42 @@ func (p *Provider) Name() string { return "bedrock" }
 // Model is the model id.
 func (p *Provider) Model() string { return p.cfg.ModelID }
 
-var (
-	errTimeout      = errors.New("bedrock: reply timed out")
-	errNoFirstToken = errors.New("bedrock: no first token in time")
-	errEmpty        = errors.New("bedrock: the model returned no text")
-)
-
 // Stream generates the reply to req, calling emit for each text delta. With req.CallTool set
-// and tools offered it runs the bounded tool loop of tools.go: the model's tool uses are run
-// between requests and the reply continues in the next one; usage is summed over the requests.
-func (p *Provider) Stream(parent context.Context, req twin.GenerateRequest, emit func(string) error) (usage twin.Usage, err error) {
-	// One deadline for the whole reply, however many requests the tool loop makes.
-	ctx, cancelTimeout := context.WithTimeoutCause(parent, p.cfg.Timeout, errTimeout)
-	defer cancelTimeout()
-
+// and tools offered the reply runs the bounded tool loop of llm.Driver: the model's tool uses are
+// run between requests and the reply continues in the next one; usage is summed over the requests.
+func (p *Provider) Stream(parent context.Context, req twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
 	in := p.input(req)
-	loop := &toolLoop{}
-	if !p.toolsRefused.Load() {
-		loop = newToolLoop(req, p.cfg.ModelID)
-	}
-	out := llm.NewOutput(emit)
-	for round := 0; ; round++ {
-		loop.offer(in)
-		res, err := p.converse(parent, ctx, in, out)
-		if err != nil && !res.active && round == 0 && loop.on() && refusesTools(err) && parent.Err() == nil {
-			// A model without tool use in ConverseStream: answer without tools, now and in
-			// later replies.
-			p.toolsRefused.Store(true)
-			p.cfg.Logger.WarnContext(parent, "the model refused tools; replies go on without them", "model", p.cfg.ModelID, "error", err.Error())
-			loop = &toolLoop{}
-			loop.offer(in)
-			res, err = p.converse(parent, ctx, in, out)
-		}
-		usage.InputTokens += res.usage.InputTokens
-		usage.OutputTokens += res.usage.OutputTokens
-		if err != nil {
-			return usage, p.mapError(parent, err, out.Started())
-		}
-		if !loop.run(round, res.calls) {
-			break
-		}
-		in.Messages = append(in.Messages, loop.results(ctx, round, res.text, res.calls)...)
-		out.ToolRoundEnded()
-	}
-	if !out.Started() {
-		return usage, p.mapError(parent, errEmpty, false)
-	}
-	return usage, nil
+	loop := newToolLoop(req, p.cfg.ModelID)
+	var last roundResult // the latest request's reply, continued by the tool loop
+	return p.driver.Stream(parent, emit, llm.Reply{
+		Tools: loop.on(),
+		Round: func(a *llm.Attempt, _ int, tools bool, out *llm.Output) (llm.Round, error) {
+			loop.offer(in, tools)
+			var err error
+			last, err = p.converse(a, in, out)
+			return llm.Round{Usage: last.usage, Calls: len(last.calls)}, err
+		},
+		Continue: func(ctx context.Context, round int) {
+			in.Messages = append(in.Messages, loop.results(ctx, round, last.text, last.calls)...)
+		},
+		RefusesTools: refusesTools,
+		RetryAfter:   retryAfter,
+	})
 }
 
 // roundResult is what one ConverseStream call produced.
 type roundResult struct {
-	usage  twin.Usage
-	active bool       // the model sent text or a tool use
-	text   string     // the text of this response, for the history of the next request
-	calls  []*toolUse // complete tool uses, in block order
+	usage twin.Usage
+	text  string     // the text of this response, for the history of the next request
+	calls []*toolUse // complete tool uses, in block order
 }
 
-// converse makes one ConverseStream call. ctx carries the reply's deadline; parent is the
-// caller's context, to tell a cancelled caller from a timeout.
-func (p *Provider) converse(parent, ctx context.Context, in *bedrockruntime.ConverseStreamInput, out *llm.Output) (res roundResult, err error) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	firstToken := time.AfterFunc(p.cfg.FirstTokenTimeout, func() { cancel(errNoFirstToken) })
-	defer firstToken.Stop()
-	cause := func(err error) error {
-		if c := context.Cause(ctx); c != nil && parent.Err() == nil && !errors.Is(err, c) {
-			return fmt.Errorf("%w: %w", c, err)
-		}
-		return err
-	}
-	active, finished := false, false // the model sent text or a tool use; messageStop came
-	activity := func() {
-		if !active {
-			active = true
-			firstToken.Stop()
-		}
-	}
-
-	resp, err := p.client.ConverseStream(ctx, in)
+// converse makes one ConverseStream call.
+func (p *Provider) converse(a *llm.Attempt, in *bedrockruntime.ConverseStreamInput, out *llm.Output) (res roundResult, err error) {
+	finished := false // messageStop came
+	resp, err := p.client.ConverseStream(a.Ctx, in)
 	if err != nil {
-		return res, cause(err)
+		return res, a.Cause(err)
 	}
 	stream := resp.GetStream()
 	defer stream.Close()
@@ -179,9 +130,8 @@ func (p *Provider) converse(parent, ctx context.Context, in *bedrockruntime.Conv
 		var ok bool
 		select {
 		case ev, ok = <-events:
-		case <-ctx.Done():
-			res.active = active
-			return res, cause(context.Cause(ctx))
+		case <-a.Ctx.Done():
+			return res, a.Cause(context.Cause(a.Ctx))
 		}
 		if !ok {
 			break
@@ -189,19 +139,19 @@ func (p *Provider) converse(parent, ctx context.Context, in *bedrockruntime.Conv
 		switch v := ev.(type) {
 		case *types.ConverseStreamOutputMemberContentBlockStart:
 			if start, isTool := v.Value.Start.(*types.ContentBlockStartMemberToolUse); isTool {
-				activity()
+				a.Active()
 				uses.start(aws.ToInt32(v.Value.ContentBlockIndex), start.Value)
 			}
 		case *types.ConverseStreamOutputMemberContentBlockDelta:
 			switch d := v.Value.Delta.(type) {
 			case *types.ContentBlockDeltaMemberToolUse:
-				activity()
+				a.Active()
 				uses.input(aws.ToInt32(v.Value.ContentBlockIndex), aws.ToString(d.Value.Input))
 			case *types.ContentBlockDeltaMemberText:
 				if d.Value == "" {
 					continue
 				}
-				activity()
+				a.Active()
 				text.WriteString(d.Value)
 				if err := out.Write(d.Value); err != nil {
 					return res, err
@@ -215,34 +165,14 @@ func (p *Provider) converse(parent, ctx context.Context, in *bedrockruntime.Conv
 			}
 		}
 	}
-	res.text, res.active = text.String(), active
-	if err := stream.Err(); err != nil {
-		if !finished || !active || parent.Err() != nil {
-			return res, cause(err)
-		}
-		// The response is whole (messageStop came); only the tail (metadata) was lost.
-		p.cfg.Logger.WarnContext(parent, "bedrock stream broke after the reply finished", "model", p.cfg.ModelID, "error", err.Error())
+	res.text = text.String()
+	if err := a.StreamEnd(stream.Err(), finished); err != nil {
+		return res, err
 	}
 	if finished {
 		res.calls = uses.list
 	}
 	return res, nil
-}
-
-// mapError turns a call's error into what the core expects (twin.Provider's contract).
-func (p *Provider) mapError(parent context.Context, err error, started bool) error {
-	emitErr, fromEmit := llm.AsEmitError(err)
-	switch {
-	case fromEmit:
-		return emitErr
-	case parent.Err() != nil:
-		return parent.Err()
-	case !started:
-		return &twin.Error{Code: twin.CodeLLMUnavailable, Message: "the model is not available right now; try again shortly",
-			RetryAfter: retryAfter(err), Err: fmt.Errorf("bedrock %s: %w", p.cfg.ModelID, err)}
-	default:
-		return fmt.Errorf("bedrock %s: stream broke after the first token: %w", p.cfg.ModelID, err)
-	}
 }
 
 // input builds the Converse request. Bedrock wants the conversation to start with a user turn

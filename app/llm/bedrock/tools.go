@@ -87,14 +87,13 @@ func resultStatusSupported(modelID string) bool {
 // on reports whether tools are offered.
 func (l *toolLoop) on() bool { return l.call != nil }
 
-// offer sets the request's tool configuration (every round: the history refers to the tools).
-func (l *toolLoop) offer(in *bedrockruntime.ConverseStreamInput) {
-	in.ToolConfig = l.config
-}
-
-// run reports whether the tool uses of a round are to be run (and another request made).
-func (l *toolLoop) run(round int, calls []*toolUse) bool {
-	return l.call != nil && len(calls) > 0 && round < MaxToolRounds
+// offer sets the request's tool configuration (every round: the history refers to the tools),
+// or none when tools are off (the model refused them).
+func (l *toolLoop) offer(in *bedrockruntime.ConverseStreamInput, tools bool) {
+	in.ToolConfig = nil
+	if tools {
+		in.ToolConfig = l.config
+	}
 }
 
 // results runs the tool uses in order and returns the messages that continue the conversation:

@@ -1,7 +1,8 @@
 // Package openai is the twin's provider for any OpenAI-compatible chat completions API (OpenAI,
 // Ollama, vLLM, llama.cpp, LM Studio): streamed deltas, usage from the final chunk
-// (stream_options.include_usage), timeouts, and the error mapping of DESIGN §7 — a failure
-// before the first token is llm_unavailable with a Retry-After, a 401 re-reads the key once.
+// (stream_options.include_usage), and a 401 that re-reads the key once. Timeouts, the tool
+// loop and the error mapping (a failure before the first token is llm_unavailable with a
+// Retry-After) are llm.Driver's.
 //
 // It speaks the one endpoint it needs (POST {base}/chat/completions, stream: true) over
 // net/http and decodes the stream with openai-go's own SSE decoder (packages/ssestream), which
@@ -10,8 +11,8 @@
 // would add 35 MB to the binary and 6 MB to bootstrap.zip (docs/decisions/0003).
 //
 // With tools offered (GenerateRequest.CallTool) a reply may take several requests: the model's
-// streamed tool calls are run between them, in a loop bounded by MaxToolRounds (tools.go,
-// docs/decisions/0009).
+// streamed tool calls are run between them (tools.go), in the loop llm.Driver bounds
+// (docs/decisions/0009).
 package openai
 
 import (
@@ -24,7 +25,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/openai/openai-go/v3/packages/ssestream"
@@ -77,9 +77,7 @@ type Provider struct {
 	cfg      Config
 	endpoint string
 	client   *http.Client
-	// toolsRefused: the server refused a request because it offered tools; later replies are
-	// made without them.
-	toolsRefused atomic.Bool
+	driver   *llm.Driver
 }
 
 // New returns a provider for cfg.
@@ -108,14 +106,14 @@ func New(cfg Config) (*Provider, error) {
 	case cfg.MaxRetries < 0:
 		cfg.MaxRetries = 0
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
 	client := cfg.HTTPClient
 	if client == nil {
 		client = http.DefaultClient
 	}
-	return &Provider{cfg: cfg, endpoint: strings.TrimRight(cfg.BaseURL, "/") + "/chat/completions", client: client}, nil
+	return &Provider{
+		cfg: cfg, endpoint: strings.TrimRight(cfg.BaseURL, "/") + "/chat/completions", client: client,
+		driver: &llm.Driver{System: "openai", Model: cfg.Model, Timeout: cfg.Timeout, FirstTokenTimeout: cfg.FirstTokenTimeout, Logger: cfg.Logger},
+	}, nil
 }
 
 // Name is the gen_ai.system of the provider.
@@ -125,100 +123,61 @@ func (p *Provider) Name() string { return "openai" }
 func (p *Provider) Model() string { return p.cfg.Model }
 
 // Stream generates the reply to req, calling emit for each text delta. With req.CallTool set
-// and tools offered it runs the bounded tool loop of tools.go: the model's calls are run between
-// requests and the reply continues in the next one; usage is summed over the requests.
+// and tools offered the reply runs the bounded tool loop of llm.Driver: the model's calls are run
+// between requests and the reply continues in the next one; usage is summed over the requests.
 func (p *Provider) Stream(parent context.Context, req twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
 	key, err := p.cfg.Keys.Key(parent)
 	if err != nil {
-		return twin.Usage{}, unavailable(fmt.Errorf("openai: API key: %w", err), DefaultRetryAfter)
+		return twin.Usage{}, p.driver.Unavailable(fmt.Errorf("API key: %w", err), DefaultRetryAfter)
 	}
-	// One deadline for the whole reply, however many requests the tool loop makes.
-	ctx, cancelTimeout := context.WithTimeoutCause(parent, p.cfg.Timeout, errTimeout)
-	defer cancelTimeout()
-
 	body := p.request(req)
-	loop := &toolLoop{}
-	if !p.toolsRefused.Load() {
-		loop = newToolLoop(req)
-	}
-	out := llm.NewOutput(emit)
-	var usage twin.Usage
-	refreshed := false
-	for round := 0; ; round++ {
-		loop.offer(&body, round)
-		res, err := p.attempt(parent, ctx, key, body, out)
-		if err != nil && !res.active && !refreshed && isUnauthorized(err) && parent.Err() == nil {
+	loop := newToolLoop(req)
+	var last roundResult // the latest request's reply, continued by the tool loop
+	return p.driver.Stream(parent, emit, llm.Reply{
+		Tools: loop.on(),
+		Round: func(a *llm.Attempt, round int, tools bool, out *llm.Output) (llm.Round, error) {
+			loop.offer(&body, round, tools)
+			var err error
+			last, err = p.attempt(a, key, body, out)
+			return llm.Round{Usage: last.usage, Calls: len(last.calls)}, err
+		},
+		Continue: func(ctx context.Context, round int) {
+			body.Messages = append(body.Messages, loop.results(ctx, round, last.text, last.calls)...)
+		},
+		Again: func(ctx context.Context, err error) (bool, error) {
+			if !isUnauthorized(err) {
+				return false, nil
+			}
 			// The key may have been rotated since we cached it: re-read it once and try again.
-			refreshed = true
-			fresh, kerr := p.cfg.Keys.Refresh(parent)
+			fresh, kerr := p.cfg.Keys.Refresh(ctx)
 			if kerr != nil {
-				return usage, unavailable(fmt.Errorf("openai: key refused, and re-reading it failed: %w", errors.Join(err, kerr)), DefaultRetryAfter)
+				return false, fmt.Errorf("key refused, and re-reading it failed: %w", errors.Join(err, kerr))
 			}
 			key = fresh
-			res, err = p.attempt(parent, ctx, key, body, out)
-		}
-		if err != nil && !res.active && round == 0 && loop.on() && refusesTools(err) && parent.Err() == nil {
-			// A server or model without tool support (Ollama: "... does not support tools"):
-			// answer without tools, now and in later replies.
-			p.toolsRefused.Store(true)
-			p.cfg.Logger.WarnContext(parent, "the model refused tools; replies go on without them", "model", p.cfg.Model, "error", err.Error())
-			loop = &toolLoop{}
-			body.Tools, body.ToolChoice = nil, ""
-			res, err = p.attempt(parent, ctx, key, body, out)
-		}
-		usage.InputTokens += res.usage.InputTokens
-		usage.OutputTokens += res.usage.OutputTokens
-		if err != nil {
-			return usage, p.mapError(parent, err, out.Started())
-		}
-		if !loop.run(round, res.calls) {
-			break
-		}
-		body.Messages = append(body.Messages, loop.results(ctx, round, res.text, res.calls)...)
-		out.ToolRoundEnded()
-	}
-	if !out.Started() {
-		return usage, p.mapError(parent, errEmpty, false)
-	}
-	return usage, nil
+			return true, nil
+		},
+		RefusesTools: refusesTools,
+		RetryAfter:   retryAfter,
+	})
 }
-
-var (
-	errTimeout      = errors.New("openai: reply timed out")
-	errNoFirstToken = errors.New("openai: no first token in time")
-	errEmpty        = errors.New("openai: the model returned no text")
-)
 
 // roundResult is what one request produced.
 type roundResult struct {
-	usage  twin.Usage
-	text   string      // the text of this request's reply, for the history of the next one
-	calls  []*callPart // complete tool calls (the stream finished)
-	active bool        // the model sent text or a tool call (stops the first-token timer)
+	usage twin.Usage
+	text  string      // the text of this request's reply, for the history of the next one
+	calls []*callPart // complete tool calls (the stream finished)
 }
 
-// attempt makes one streaming request. ctx carries the reply's deadline; parent is the
-// caller's context, to tell a cancelled caller from a timeout.
-func (p *Provider) attempt(parent, ctx context.Context, key string, body chatRequest, out *llm.Output) (res roundResult, err error) {
+// attempt makes one streaming request.
+func (p *Provider) attempt(a *llm.Attempt, key string, body chatRequest, out *llm.Output) (res roundResult, err error) {
 	finished := false // the model said this response is complete (finish_reason)
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	firstToken := time.AfterFunc(p.cfg.FirstTokenTimeout, func() { cancel(errNoFirstToken) })
-	defer firstToken.Stop()
-	cause := func(err error) error {
-		if c := context.Cause(ctx); c != nil && parent.Err() == nil && !errors.Is(err, c) {
-			return fmt.Errorf("%w: %w", c, err)
-		}
-		return err
-	}
-
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return res, fmt.Errorf("encode request: %w", err)
 	}
-	resp, err := p.post(ctx, key, raw)
+	resp, err := p.post(a.Ctx, key, raw)
 	if err != nil {
-		return res, cause(err)
+		return res, a.Cause(err)
 	}
 	var text strings.Builder
 	calls := &callParts{}
@@ -239,18 +198,12 @@ func (p *Provider) attempt(parent, ctx context.Context, key string, body chatReq
 			}
 			if len(c.Delta.ToolCalls) > 0 {
 				calls.add(c.Delta.ToolCalls)
-				if !res.active {
-					res.active = true
-					firstToken.Stop()
-				}
+				a.Active()
 			}
 			if c.Delta.Content == "" {
 				continue
 			}
-			if !res.active {
-				res.active = true
-				firstToken.Stop()
-			}
+			a.Active()
 			text.WriteString(c.Delta.Content)
 			if err := out.Write(c.Delta.Content); err != nil {
 				return res, err
@@ -258,14 +211,8 @@ func (p *Provider) attempt(parent, ctx context.Context, key string, body chatReq
 		}
 	}
 	res.text = text.String()
-	if err := stream.Err(); err != nil {
-		err = cause(err)
-		if !finished || !res.active || parent.Err() != nil {
-			return res, err
-		}
-		// The response is whole (the model sent finish_reason); only the tail of the stream
-		// (usage, [DONE]) was lost. Log it; the visitor has the complete answer.
-		p.cfg.Logger.WarnContext(parent, "openai stream broke after the reply finished", "model", p.cfg.Model, "error", err.Error())
+	if err := a.StreamEnd(stream.Err(), finished); err != nil {
+		return res, err
 	}
 	if finished { // only calls the model finished are run: cut arguments could still parse
 		res.calls = calls.list
@@ -329,27 +276,6 @@ func (p *Provider) request(req twin.GenerateRequest) chatRequest {
 		Model: p.cfg.Model, Messages: msgs, Stream: true,
 		StreamOptions: streamOptions{IncludeUsage: true}, MaxCompletionTokens: p.cfg.MaxTokens,
 	}
-}
-
-// mapError turns a call's error into what the core expects (twin.Provider's contract).
-func (p *Provider) mapError(ctx context.Context, err error, started bool) error {
-	emitErr, fromEmit := llm.AsEmitError(err)
-	switch {
-	case err == nil:
-		return nil
-	case fromEmit:
-		return emitErr
-	case ctx.Err() != nil:
-		return ctx.Err()
-	case !started:
-		return unavailable(fmt.Errorf("openai %s: %w", p.cfg.Model, err), retryAfter(err))
-	default:
-		return fmt.Errorf("openai %s: stream broke after the first token: %w", p.cfg.Model, err)
-	}
-}
-
-func unavailable(err error, after time.Duration) error {
-	return &twin.Error{Code: twin.CodeLLMUnavailable, Message: "the model is not available right now; try again shortly", RetryAfter: after, Err: err}
 }
 
 // refusesTools: a 400 that names tools, as from a server or model without tool support.

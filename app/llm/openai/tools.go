@@ -125,20 +125,17 @@ func newToolLoop(req twin.GenerateRequest) *toolLoop {
 // on reports whether tools are offered.
 func (l *toolLoop) on() bool { return l.call != nil }
 
-// offer sets the request's tools for a round: "auto" until the bound, then "none".
-func (l *toolLoop) offer(body *chatRequest, round int) {
-	if l.call == nil {
+// offer sets the request's tools for a round: "auto" until the bound, then "none"; none at all
+// when tools are off (the model refused them).
+func (l *toolLoop) offer(body *chatRequest, round int, tools bool) {
+	body.Tools, body.ToolChoice = nil, ""
+	if !tools {
 		return
 	}
 	body.Tools, body.ToolChoice = l.tools, "auto"
 	if round >= MaxToolRounds {
 		body.ToolChoice = "none"
 	}
-}
-
-// run reports whether the calls of a round are to be run (and another request made).
-func (l *toolLoop) run(round int, calls []*callPart) bool {
-	return l.call != nil && len(calls) > 0 && round < MaxToolRounds
 }
 
 // results runs the calls in order and returns the messages that continue the conversation: the
