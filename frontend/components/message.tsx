@@ -1,7 +1,7 @@
 "use client";
 /** One message of the transcript: the visitor's on the right, the twin's on the left with its avatar. */
 import { Component, lazy, memo, type ReactNode, Suspense, useState } from "react";
-import type { Rating } from "@/lib/api/send";
+import type { ChatMessage, Rating } from "@/lib/chat/messages";
 import { Avatar } from "./avatar";
 import { CheckIcon, CopyIcon, ThumbDownIcon, ThumbUpIcon } from "./icons";
 
@@ -28,17 +28,6 @@ class PlainOnError extends Component<{ text: string; children: ReactNode }, { fa
 /** Starts loading the markdown renderer early (on first send) so the first reply doesn't wait. */
 export function preloadMarkdown(): void {
   void import("./markdown");
-}
-
-export type MessageState = "done" | "pending" | "streaming" | "stopped" | "failed";
-
-export interface ChatMessage {
-  id: string;
-  role: "user" | "assistant";
-  content: string;
-  state: MessageState;
-  /** The visitor's rating of a reply, once recorded by the server. */
-  rating?: Rating;
 }
 
 function Thinking({ slow }: { slow: boolean }) {
@@ -163,10 +152,12 @@ export const Message = memo(function Message({
         {state === "stopped" && (
           <p className="mt-1 pl-1 text-xs text-zinc-600 dark:text-zinc-400">Stopped</p>
         )}
-        {state === "failed" && (
+        {state === "interrupted" && (
           <p className="mt-1 pl-1 text-xs text-red-700 dark:text-red-400">Interrupted</p>
         )}
-        {state === "done" && content !== "" && <ReplyActions message={message} onRate={onRate} />}
+        {state === "complete" && content !== "" && (
+          <ReplyActions message={message} onRate={onRate} />
+        )}
       </div>
     </div>
   );

@@ -43,7 +43,7 @@ export class ChatPage {
 
   /** Waits until the newest reply finished (the Send button is back and the reply is done). */
   async waitForReply() {
-    await this.lastReply().and(this.page.locator('[data-state="done"]')).waitFor();
+    await this.lastReply().and(this.page.locator('[data-state="complete"]')).waitFor();
     await this.send.waitFor();
   }
 

@@ -48,7 +48,8 @@ try {
     await page.getByRole("textbox", { name: "Message" }).fill(q);
     await page.getByRole("button", { name: "Send", exact: true }).click();
     await page.waitForFunction(
-      (n) => document.querySelectorAll('[data-role="assistant"][data-state="done"]').length === n,
+      (n) =>
+        document.querySelectorAll('[data-role="assistant"][data-state="complete"]').length === n,
       questions.indexOf(q) + 1,
     );
   }

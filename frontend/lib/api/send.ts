@@ -3,6 +3,7 @@
  * fallback and retries before the first token) and reply ratings. Imported dynamically by the chat
  * page (see `client.ts`), so eventsource-parser and this code are not first-load JS.
  */
+import type { Rating } from "@/lib/chat/messages";
 import { apiUrl, buildChatRequest, type HistoryMessage } from "./client";
 import { ChatError, errorFromResponse, isAbort, isRetryable } from "./errors";
 import { readStream } from "./stream";
@@ -237,8 +238,6 @@ async function attemptOnce(
     opts.signal?.removeEventListener("abort", onOuterAbort);
   }
 }
-
-export type Rating = "up" | "down";
 
 /** Records a visitor's rating of the reply at `messageIndex` of the stored session. */
 export async function sendFeedback(
