@@ -1,5 +1,6 @@
 // Command twin is the local server: the API and the exported chat page on one port, with no
-// cloud account and no API key needed (offline responder, memory on disk).
+// cloud account and no API key needed (offline responder, memory on disk). `twin eval` scores a
+// question file against the twin instead (see runEval).
 package main
 
 import (
@@ -25,6 +26,11 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "eval" {
+		code := runEval(ctx, os.Args[2:], os.Getenv, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
 	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
