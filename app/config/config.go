@@ -43,6 +43,8 @@ func (s Secret) Value() string { return string(s) }
 type Config struct {
 	Environment string // local | staging | production
 	Port        int
+	// Host is the local server's bind address: loopback unless the owner says otherwise.
+	Host string
 
 	PersonaFile   string // used when PersonaBucket is empty
 	PersonaBucket string
@@ -85,6 +87,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c := Config{
 		Environment:        p.oneOf("ENVIRONMENT", EnvLocal, EnvLocal, EnvStaging, EnvProduction),
 		Port:               p.intRange("PORT", 8000, 0, 65535),
+		Host:               p.str("HOST", "127.0.0.1"),
 		PersonaFile:        p.str("PERSONA_FILE", "./me.txt"),
 		PersonaBucket:      p.str("S3_PERSONA_BUCKET", ""),
 		PersonaKey:         p.str("PERSONA_KEY", "me.txt"),
@@ -136,9 +139,7 @@ func (p *parser) check(c Config) {
 	}
 	switch c.LLMProvider {
 	case "openai":
-		if u, err := url.Parse(c.OpenAIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			p.fail("OPENAI_BASE_URL", "must be an http(s) URL (got %q)", c.OpenAIBaseURL)
-		}
+		p.modelURL("OPENAI_BASE_URL", c.OpenAIBaseURL, local)
 		if c.OpenAIModel == "" {
 			p.fail("OPENAI_MODEL", "is required when LLM_PROVIDER=openai")
 		}
@@ -152,6 +153,9 @@ func (p *parser) check(c Config) {
 	}
 	if c.OwnerTopicARN != "" && !strings.HasPrefix(c.OwnerTopicARN, "arn:") {
 		p.fail("OWNER_TOPIC_ARN", "must be an SNS topic ARN (got %q)", c.OwnerTopicARN)
+	}
+	if !validHost(c.Host) {
+		p.fail("HOST", "must be an IP address or a host name like localhost (got %q)", c.Host)
 	}
 	if c.MemoryBucket == "" && c.MemoryDir == "" {
 		p.fail("MEMORY_DIR", "must not be empty when S3_MEMORY_BUCKET is unset")
@@ -268,9 +272,9 @@ func (p *parser) origins(name, env string) []string {
 // LogAttrs returns the configuration for the start-up log line; secrets are masked.
 func (c Config) LogAttrs() []slog.Attr {
 	return []slog.Attr{
-		slog.String("environment", c.Environment), slog.Int("port", c.Port),
+		slog.String("environment", c.Environment), slog.String("host", c.Host), slog.Int("port", c.Port),
 		slog.String("persona", c.personaLocation()), slog.String("memory", c.memoryLocation()),
-		slog.String("llm_provider", c.LLMProvider), slog.String("openai_base_url", c.OpenAIBaseURL),
+		slog.String("llm_provider", c.LLMProvider), slog.String("openai_base_url", RedactURL(c.OpenAIBaseURL)),
 		slog.String("openai_model", c.OpenAIModel), slog.Any("openai_api_key", c.OpenAIAPIKey),
 		slog.String("llm_api_key_secret_id", c.LLMAPIKeySecretID), slog.String("bedrock_model_id", c.BedrockModelID),
 		slog.Duration("offline_token_delay", c.OfflineTokenDelay),

@@ -25,6 +25,7 @@ var statuses = map[twin.Code]int{
 	twin.CodeInternal:           http.StatusInternalServerError,
 	twin.CodeNotFound:           http.StatusNotFound,
 	twin.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
+	twin.CodeForbidden:          http.StatusForbidden,
 }
 
 // Status returns the HTTP status of an error code (500 for a code the table does not know).

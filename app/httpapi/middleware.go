@@ -48,12 +48,12 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // cors allows exactly the configured origins on /api/ (never credentials); "*" only locally,
-// which config enforces.
+// which config enforces. The owner's endpoints are never shared cross-origin, whatever the list.
 func cors(origins []string, next http.Handler) http.Handler {
 	wildcard := slices.Contains(origins, "*")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin == "" || !strings.HasPrefix(r.URL.Path, "/api/") {
+		if origin == "" || !strings.HasPrefix(r.URL.Path, "/api/") || isOwnerPath(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -57,22 +57,30 @@ func handleFeedback(d Deps) http.Handler {
 	})
 }
 
-// handleOwnerSummary serves GET /api/owner/summary to the owner only (local twin, or the owner
-// token as a bearer token). Refusals look like an unknown endpoint.
-func handleOwnerSummary(d Deps) http.Handler {
+// ownerOnly lets through to next only the owner: the owner token as a bearer token, or on a
+// local twin a request from this machine. Outside local a refusal looks like an unknown
+// endpoint; owner answers are never cached.
+func ownerOnly(d Deps, next apiFunc) http.Handler {
 	return serve(d.Logger, func(w http.ResponseWriter, r *http.Request) error {
 		if d.Owner == nil {
 			return errNoEndpoint
 		}
-		if err := d.OwnerAccess.Check(r.Context(), r.Header.Get("Authorization")); err != nil {
+		if err := d.OwnerAccess.Check(r.Context(), r.Header.Get("Authorization"), fromThisMachine(r)); err != nil {
 			return err
 		}
+		w.Header().Set("Cache-Control", "no-store")
+		return next(w, r)
+	})
+}
+
+// ownerSummary serves GET /api/owner/summary (behind ownerOnly).
+func ownerSummary(d Deps) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
 		sum, err := d.Owner.Summary(r.Context())
 		if err != nil {
 			return err
 		}
-		w.Header().Set("Cache-Control", "no-store")
 		encode(w, http.StatusOK, sum)
 		return nil
-	})
+	}
 }

@@ -11,7 +11,7 @@ func addRoutes(mux *http.ServeMux, d Deps, sessions *sessionLimiter, shed *shedd
 	mux.Handle("GET /api/persona", handlePersona(d))
 	mux.Handle("GET /api/health", handleHealth(d.Options.Version))
 	mux.Handle("POST /api/feedback", handleFeedback(d))
-	mux.Handle("GET /api/owner/summary", handleOwnerSummary(d))
+	mux.Handle("GET /api/owner/summary", ownerOnly(d, ownerSummary(d)))
 	mux.Handle("/api/", handleAPINotFound(d))
 	mux.Handle("/", handleStatic(d.Options.FrontendDir))
 }

@@ -26,7 +26,8 @@ import (
 // env is one twin behind an httptest server, on a file store in a temp dir.
 type env struct {
 	srv      *httptest.Server
-	dir      string // MEMORY_DIR
+	handler  http.Handler // what srv serves, for requests a loopback test server cannot make
+	dir      string       // MEMORY_DIR
 	store    twin.Store
 	provider twin.Provider
 	logs     *bytes.Buffer
@@ -68,9 +69,10 @@ func newEnv(t testing.TB, opts ...option) *env {
 		o(&d)
 	}
 	d.Store = d.Chat.Store
-	srv := httptest.NewServer(NewServer(d))
+	h := NewServer(d)
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, dir: dir, store: d.Chat.Store, provider: d.Chat.Provider, logs: logs}
+	return &env{srv: srv, handler: h, dir: dir, store: d.Chat.Store, provider: d.Chat.Provider, logs: logs}
 }
 
 type lockedWriter struct {
@@ -93,7 +95,17 @@ func (e *env) post(t testing.TB, path, body string, headers ...string) *http.Res
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	return e.send(t, req, headers...)
+}
+
+// send does req with the extra headers (name, value pairs; "Host" sets the Host header).
+func (e *env) send(t testing.TB, req *http.Request, headers ...string) *http.Response {
+	t.Helper()
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" {
+			req.Host = headers[i+1]
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := e.srv.Client().Do(req)

@@ -23,6 +23,9 @@ const (
 	// Routing codes, for requests that match no endpoint.
 	CodeNotFound         Code = "not_found"
 	CodeMethodNotAllowed Code = "method_not_allowed"
+	// CodeForbidden refuses a request the endpoint does not serve from where it came (the local
+	// owner view asked from another machine or through another host name).
+	CodeForbidden Code = "forbidden"
 )
 
 // Error is the application error: a code and a message safe for the client, optional field

@@ -63,13 +63,18 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	defer app.Close()
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(getenv("HOST"), strconv.Itoa(cfg.Port)))
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	if err != nil {
-		return fmt.Errorf("listen on PORT=%d: %w", cfg.Port, err)
+		return fmt.Errorf("listen on HOST=%s PORT=%d: %w", cfg.Host, cfg.Port, err)
 	}
 	srv := httpapi.NewHTTPServer(app.Handler, logger, timeouts)
 	logger.LogAttrs(ctx, slog.LevelInfo, "twin started", append(cfg.LogAttrs(), slog.String("addr", "http://"+ln.Addr().String()))...)
-	fmt.Fprintf(stderr, "Digital Twin is running at http://localhost:%d\n", ln.Addr().(*net.TCPAddr).Port)
+	if !httpapi.IsLoopbackHost(cfg.Host) {
+		logger.WarnContext(ctx, "the twin is reachable from other machines: HOST="+cfg.Host+" listens beyond loopback, "+
+			"so anyone who can reach "+ln.Addr().String()+" can chat with it (the owner view still answers only on this machine)",
+			"host", cfg.Host, "addr", ln.Addr().String())
+	}
+	fmt.Fprintf(stderr, "Digital Twin is running at http://%s\n", browseAddr(cfg.Host, ln.Addr().(*net.TCPAddr).Port))
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -85,4 +90,12 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// browseAddr is the address to open in a browser: localhost unless HOST names one interface.
+func browseAddr(host string, port int) string {
+	if ip := net.ParseIP(host); httpapi.IsLoopbackHost(host) || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port))
 }
