@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 export CGO_ENABLED ?= 0
 
-.PHONY: run test test-go vet fmt-check bench fuzz lambda tools
+.PHONY: run test test-go vet fmt-check actionlint bench fuzz lambda tools
 
 ## run: the whole twin on http://localhost:8000 (API + chat page, offline responder, memory on disk)
 run: frontend-build
@@ -12,10 +12,15 @@ run: frontend-build
 
 ## test: everything CI runs: vet, gofmt, the real servers the integration tests need, every Go test
 ## (app, infra under Pulumi mocks, dashboards), short fuzzing, and the frontend (unit + e2e in Chromium)
-test: vet fmt-check tools-aws test-go fuzz-short test-frontend
+test: vet fmt-check actionlint tools-aws test-go fuzz-short test-frontend
 
 vet:
 	$(GO) vet ./...
+
+## actionlint: lint the GitHub workflows (expressions, contexts, job graph; shell scripts when shellcheck is installed)
+ACTIONLINT_VERSION := v1.7.12
+actionlint:
+	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION) .github/workflows/*.yml
 
 fmt-check:
 	@out=$$(gofmt -l app infra dashboards tools 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
