@@ -9,10 +9,8 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync/atomic"
 	"time"
 
-	"github.com/digitaltwin/twin/app/guard"
 	"github.com/digitaltwin/twin/app/prompt"
 	"github.com/digitaltwin/twin/app/telemetry"
 	"github.com/digitaltwin/twin/app/twin"
@@ -41,7 +39,10 @@ type Service struct {
 	Metrics    Recorder // optional
 	LogContent bool     // log message text (only with LOG_LEVEL=debug locally)
 	Owner      Owner    // optional: lead capture and unanswered questions through tools
-	Now        func() time.Time
+	// FirstTokenTimeout gives up on a model that has not started answering (the turn fails with
+	// llm_unavailable and is stored as failed). DefaultFirstTokenTimeout when 0.
+	FirstTokenTimeout time.Duration
+	Now               func() time.Time
 }
 
 // Owner is what the turn needs of the owner features (owner.Service).
@@ -58,29 +59,17 @@ type Request struct {
 	SessionID string // a valid session id (new or existing)
 	Message   string // validated and trimmed
 	Streamed  bool   // for the summary line and metrics only
+	// ReplyID is the id the reply is stored under, announced to a streaming client before the
+	// first word (the stream's messageId). Empty: the turn makes one.
+	ReplyID string
 }
 
 // Result is a completed turn.
 type Result struct {
 	SessionID string
+	MessageID string // the stored reply's id
 	Reply     string
 	Timestamp time.Time // the reply's timestamp
-}
-
-// saveTimeout bounds the save that runs after a client has gone away.
-const saveTimeout = 10 * time.Second
-
-// retryWindow is how long after a failed turn the same message counts as its retry.
-const retryWindow = 10 * time.Minute
-
-// isRetry reports whether message repeats the session's last message, a visitor message that got
-// no reply (its turn failed), sent within retryWindow.
-func isRetry(history []twin.Message, message string, now time.Time) bool {
-	if len(history) == 0 {
-		return false
-	}
-	last := history[len(history)-1]
-	return last.Role == twin.RoleUser && last.Content == message && now.Sub(last.Timestamp) < retryWindow
 }
 
 var tracer = otel.Tracer(telemetry.TracerName)
@@ -97,6 +86,8 @@ type turn struct {
 	streamed     bool
 	sessionFound bool
 	withheld     string // the output guard's reason, when it replaced the reply
+	status       twin.Status
+	clientGone   bool   // emit failed: the visitor's client has gone
 	topic        string // the persona section the question is about ("" if none)
 }
 
@@ -120,7 +111,14 @@ func (s *Service) Turn(ctx context.Context, req Request, emit func(delta string)
 }
 
 func (s *Service) turn(ctx context.Context, req Request, t *turn, emit func(string) error) (Result, error) {
-	userMsg := twin.Message{Role: twin.RoleUser, Content: req.Message, Timestamp: t.start.UTC()}
+	question := twin.Message{
+		ID: twin.NewMessageID(), Role: twin.RoleUser, Content: req.Message,
+		Timestamp: t.start.UTC(), Status: twin.StatusComplete,
+	}
+	replyID := req.ReplyID
+	if replyID == "" {
+		replyID = twin.NewMessageID()
+	}
 
 	p, err := s.loadPersona(ctx)
 	if err != nil {
@@ -136,44 +134,38 @@ func (s *Service) turn(ctx context.Context, req Request, t *turn, emit func(stri
 			"this conversation has reached its limit of %d messages; please start a new one", s.MaxSessionMessages)
 	}
 
-	// A retry of a message whose turn failed (the visitor's message was kept, no reply followed)
-	// answers that message instead of storing it twice.
-	history, retrying := base.Messages, isRetry(base.Messages, req.Message, t.start)
+	// The question is stored now, while the model starts, so nothing the visitor sent is lost
+	// whatever happens to the reply. A retry of a message whose turn failed answers the stored
+	// message instead of storing it twice.
+	prior, stored, retrying := retryOf(base.Messages, req.Message, t.start)
+	var asked <-chan saved
 	if retrying {
-		history = history[:len(history)-1]
+		question = stored
+	} else {
+		asked = s.saveAsync(ctx, base, question)
 	}
 	t.topic = s.topic(p, req.Message)
-	genReq, stats := prompt.Build(prompt.Input{Persona: p, History: history, Question: userMsg, Budget: s.Budget}, prompt.Tokens)
+	genReq, stats := prompt.Build(prompt.Input{Persona: p, History: promptHistory(prior), Question: question, Budget: s.Budget}, prompt.Tokens)
 	t.stats = stats
 	if stats.Dropped > 0 {
 		s.Logger.InfoContext(ctx, "history truncated to fit the token budget", "dropped_messages", stats.Dropped, "kept_messages", len(genReq.Messages)-1)
 	}
-
 	if s.Owner != nil {
 		genReq.Tools, genReq.CallTool = s.Owner.Tools(), guardTools(guardFor(p.Name), s.Owner.ToolFunc(req.SessionID))
 	}
 	genErr := s.generate(ctx, genReq, t, emit)
-	reply := t.reply.String()
-	var msgs []twin.Message
-	if !retrying {
-		msgs = append(msgs, userMsg)
+
+	reply := twin.Message{
+		ID: replyID, Role: twin.RoleAssistant, Content: t.reply.String(),
+		Timestamp: s.now().UTC(), Status: t.status, ReplyTo: question.ID,
 	}
-	replyAt := s.now().UTC()
-	if reply != "" {
-		msgs = append(msgs, twin.Message{Role: twin.RoleAssistant, Content: reply, Timestamp: replyAt})
-	}
-	// Save even when the client has gone: what the visitor sent (and saw) is kept.
-	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
-	defer cancel()
-	if len(msgs) > 0 {
-		if _, err := s.save(saveCtx, base, msgs); err != nil {
-			return Result{}, errors.Join(genErr, err)
-		}
+	if err := s.saveReply(ctx, base, asked, question, reply); err != nil {
+		return Result{}, errors.Join(genErr, err)
 	}
 	if genErr != nil {
 		return Result{}, genErr
 	}
-	return Result{SessionID: req.SessionID, Reply: reply, Timestamp: replyAt}, nil
+	return Result{SessionID: req.SessionID, MessageID: replyID, Reply: reply.Content, Timestamp: reply.Timestamp}, nil
 }
 
 func (s *Service) loadPersona(ctx context.Context) (twin.Persona, error) {
@@ -186,148 +178,6 @@ func (s *Service) loadPersona(ctx context.Context) (twin.Persona, error) {
 	}
 	span.SetAttributes(attribute.String("persona.version", p.Version), attribute.Int("persona.bytes", len(p.Text)))
 	return p, nil
-}
-
-// loadHistory returns the stored session, or a new empty one when there is none. Any other read
-// failure stops the turn before anything is written.
-func (s *Service) loadHistory(ctx context.Context, id string) (twin.Session, error) {
-	ctx, span := tracer.Start(ctx, "memory.get", trace.WithAttributes(attribute.String("session.id", id)))
-	defer span.End()
-	sess, err := s.Store.Get(ctx, id)
-	switch {
-	case err == nil:
-		span.SetAttributes(attribute.Int("memory.messages", len(sess.Messages)))
-		return sess, nil
-	case twin.ErrorCode(err) == twin.CodeSessionNotFound:
-		span.SetAttributes(attribute.Bool("memory.new_session", true))
-		return twin.Session{ID: id}, nil
-	default:
-		fail(span, err)
-		return twin.Session{}, err
-	}
-}
-
-func (s *Service) save(ctx context.Context, base twin.Session, msgs []twin.Message) (twin.Session, error) {
-	ctx, span := tracer.Start(ctx, "memory.append", trace.WithAttributes(
-		attribute.String("session.id", base.ID), attribute.Int("memory.appended", len(msgs))))
-	defer span.End()
-	stored, err := s.Store.Append(ctx, base, msgs, s.MaxSessionMessages)
-	if err != nil {
-		fail(span, err)
-		return twin.Session{}, err
-	}
-	span.SetAttributes(attribute.Int("memory.messages", len(stored.Messages)))
-	return stored, nil
-}
-
-// generate streams the reply into t.reply and through emit. A provider error before the first
-// delta becomes llm_unavailable; cancellation is returned as it is.
-func (s *Service) generate(ctx context.Context, req twin.GenerateRequest, t *turn, emit func(string) error) error {
-	ctx, span := tracer.Start(ctx, "llm.stream", trace.WithAttributes(
-		attribute.String("gen_ai.operation.name", "chat"),
-		attribute.String("gen_ai.system", s.Provider.Name()),
-		attribute.String("gen_ai.request.model", s.Provider.Model()),
-		attribute.Int("gen_ai.request.max_tokens", s.Budget.ReplyTokens),
-		attribute.Int("twin.prompt.input_tokens_estimate", t.stats.InputTokens),
-		attribute.Int("twin.prompt.history_dropped", t.stats.Dropped),
-	))
-	defer span.End()
-	genStart := s.now()
-	// The output guard sees every delta first and releases only text that cannot be part of a
-	// leak of the hidden rules; what it releases is what the visitor sees and what is stored.
-	gs := guardFor(req.Persona.Name).NewStream(func(safe string) error {
-		t.reply.WriteString(safe)
-		return emit(safe)
-	})
-	usage, err := s.Provider.Stream(ctx, req, func(delta string) error {
-		if delta == "" {
-			return nil
-		}
-		if t.deltas == 0 {
-			t.firstToken = s.now().Sub(t.start)
-			span.AddEvent("first_token")
-			span.SetAttributes(attribute.Float64("gen_ai.response.time_to_first_token_ms", float64(s.now().Sub(genStart).Microseconds())/1000))
-		}
-		t.deltas++
-		return gs.Write(delta)
-	})
-	switch {
-	case errors.Is(err, guard.ErrWithheld):
-		err = s.withhold(ctx, span, gs, t, emit)
-	case err == nil:
-		err = gs.Flush()
-	case t.deltas > 0:
-		// Failed mid-stream: release the held-back tail (it holds no complete match, so at most
-		// a fragment shorter than any pattern), then the error follows in the stream.
-		_ = gs.Flush()
-	}
-	if usage.InputTokens == 0 {
-		usage.InputTokens = t.stats.InputTokens
-	}
-	if usage.OutputTokens == 0 && t.reply.Len() > 0 {
-		usage.OutputTokens = prompt.Tokens(t.reply.String())
-	}
-	t.usage = usage
-	span.SetAttributes(
-		attribute.Int("gen_ai.usage.input_tokens", usage.InputTokens),
-		attribute.Int("gen_ai.usage.output_tokens", usage.OutputTokens),
-		attribute.Int("twin.response.deltas", t.deltas),
-	)
-	if err == nil {
-		return nil
-	}
-	if !t.streamed {
-		// A JSON turn shows nothing until it is complete: a half reply nobody saw is dropped,
-		// not stored (the visitor's message is kept), and the failure is the model's.
-		t.reply.Reset()
-	}
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		span.SetAttributes(attribute.Bool("twin.canceled", true))
-		span.SetStatus(codes.Error, "canceled by the client")
-		return err
-	}
-	if t.deltas == 0 || !t.streamed {
-		var te *twin.Error
-		if !errors.As(err, &te) {
-			err = twin.LLMUnavailable(err, 0)
-		}
-	}
-	fail(span, err)
-	return err
-}
-
-// withhold replaces a reply that tripped the output guard with the safe in-character answer.
-// Text already released was checked clean and stays; in a JSON turn nothing was shown, so the
-// whole reply is the safe answer.
-func (s *Service) withhold(ctx context.Context, span trace.Span, gs *guard.Stream, t *turn, emit func(string) error) error {
-	t.withheld = gs.Reason()
-	span.SetAttributes(attribute.String("twin.guard.withheld", t.withheld))
-	s.Logger.WarnContext(ctx, "reply withheld by the output guard", "reason", t.withheld, "released_chars", t.reply.Len())
-	text := guard.Fallback
-	if !t.streamed {
-		t.reply.Reset()
-	} else if t.reply.Len() > 0 {
-		text = "\n\n" + text
-	}
-	t.reply.WriteString(text)
-	return emit(text)
-}
-
-// guardCache holds the guard for the last persona name: the rules only change with the name.
-var guardCache atomic.Pointer[cachedGuard]
-
-type cachedGuard struct {
-	name string
-	g    *guard.Guard
-}
-
-func guardFor(name string) *guard.Guard {
-	if c := guardCache.Load(); c != nil && c.name == name {
-		return c.g
-	}
-	g := guard.New(prompt.Rules(name), prompt.Canary(), guard.DefaultMinChunk)
-	guardCache.Store(&cachedGuard{name: name, g: g})
-	return g
 }
 
 // summarize writes the one summary line and the metrics record of a turn.

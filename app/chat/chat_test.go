@@ -12,6 +12,8 @@ import (
 	"github.com/digitaltwin/twin/app/prompt"
 	"github.com/digitaltwin/twin/app/telemetry"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"pgregory.net/rapid"
 )
 
@@ -162,7 +164,12 @@ func TestRetryAfterFailureIsNotDuplicated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Messages) != 2 || got.Messages[0].Content != "hello?" || got.Messages[1].Content != "hi!" {
-		t.Fatalf("stored %+v, want the message once and its reply", got.Messages)
+	want := []twin.Message{
+		{Role: twin.RoleUser, Content: "hello?", Status: twin.StatusComplete},
+		{Role: twin.RoleAssistant, Status: twin.StatusFailed},
+		{Role: twin.RoleAssistant, Content: "hi!", Status: twin.StatusComplete},
+	}
+	if diff := cmp.Diff(got.Messages, want, cmpopts.IgnoreFields(twin.Message{}, "ID", "Timestamp")); diff != "" {
+		t.Fatalf("stored (-got +want), want the message once, the failed reply and the answer:\n%s", diff)
 	}
 }

@@ -110,7 +110,7 @@ func TestFailureWhileHeldBackReleasesTheFragment(t *testing.T) {
 }
 
 // A JSON turn whose model breaks mid-reply answers llm_unavailable (the visitor saw nothing) and
-// stores only the visitor's message, never a half reply nobody saw.
+// stores the visitor's message and an empty failed reply, never a half reply nobody saw.
 func TestJSONTurnMidReplyFailureIsUnavailable(t *testing.T) {
 	s, _ := newService(echo{preamble: strings.Repeat("a harmless word ", 40), chunk: 40, failAt: 5}, prompt.DefaultBudget)
 	_, err := s.Turn(context.Background(), Request{SessionID: sid, Message: "hello"}, func(string) error { return nil })
@@ -118,7 +118,7 @@ func TestJSONTurnMidReplyFailureIsUnavailable(t *testing.T) {
 		t.Fatalf("code %s (%v), want llm_unavailable", got, err)
 	}
 	stored, _ := s.Store.Get(context.Background(), sid)
-	if len(stored.Messages) != 1 || stored.Messages[0].Role != twin.RoleUser {
-		t.Fatalf("stored %+v, want only the visitor's message", stored.Messages)
+	if len(stored.Messages) != 2 || stored.Messages[0].Role != twin.RoleUser || stored.Messages[1].Content != "" || stored.Messages[1].Status != twin.StatusFailed {
+		t.Fatalf("stored %+v, want the visitor's message and an empty failed reply", stored.Messages)
 	}
 }

@@ -175,8 +175,14 @@ func TestSecretsManagerOutage(t *testing.T) {
 		}
 	}
 	sess, err := store.Get(context.Background(), sid)
-	if err != nil || len(sess.Messages) != 3 {
-		t.Fatalf("stored %+v (%v), want the 3 visitor messages", sess.Messages, err)
+	if err != nil || len(sess.Messages) != 6 {
+		t.Fatalf("stored %+v (%v), want the 3 visitor messages, each with a failed reply", sess.Messages, err)
+	}
+	for i, m := range sess.Messages {
+		if want := fmt.Sprintf("hello %d", i/2+1); i%2 == 0 && (m.Content != want || m.Role != twin.RoleUser) ||
+			i%2 == 1 && (m.Role != twin.RoleAssistant || m.Content != "" || m.Status != twin.StatusFailed) {
+			t.Fatalf("stored message %d: %+v", i, m)
+		}
 	}
 	if resp, _ := get(t, srv.URL+"/api/health"); resp.StatusCode != 200 {
 		t.Fatalf("health during the outage: %d", resp.StatusCode)

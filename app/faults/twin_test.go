@@ -65,8 +65,9 @@ func TestProviderFaults(t *testing.T) {
 		if resp.StatusCode != 503 || !strings.Contains(body, "llm_unavailable") || resp.Header.Get("Retry-After") == "" {
 			t.Fatalf("%d %s", resp.StatusCode, body)
 		}
-		if sess, err := store.Get(context.Background(), sid); err != nil || len(sess.Messages) != 1 {
-			t.Fatalf("stored %+v %v", sess.Messages, err)
+		if sess, err := store.Get(context.Background(), sid); err != nil || len(sess.Messages) != 2 ||
+			sess.Messages[0].Content != "Where do you live?" || sess.Messages[1].Status != twin.StatusFailed || sess.Messages[1].Content != "" {
+			t.Fatalf("stored %+v %v, want the question and an empty failed reply", sess.Messages, err)
 		}
 	})
 	t.Run("during", func(t *testing.T) {

@@ -32,6 +32,9 @@ func TestChatJSONAndHistory(t *testing.T) {
 		msgs[0].Role != twin.RoleUser || msgs[1].Role != twin.RoleAssistant {
 		t.Fatalf("history %+v", msgs)
 	}
+	if msgs[1].ID != got.MessageID || msgs[1].Status != twin.StatusComplete || msgs[0].ID == "" || msgs[0].ID == got.MessageID {
+		t.Fatalf("history %+v, response message_id %q: want the reply stored under it, complete", msgs, got.MessageID)
+	}
 }
 
 func TestRemembersWithinSession(t *testing.T) {
@@ -79,6 +82,9 @@ func TestStreamDeltasEqualStoredReply(t *testing.T) {
 			if got, want := deltas(evs), msgs[1].Content; got != want || got == "" {
 				t.Fatalf("deltas %q != stored reply %q", got, want)
 			}
+			if msgs[1].ID != evs[0]["messageId"] || msgs[1].Status != twin.StatusComplete {
+				t.Fatalf("stored reply %+v, stream messageId %v", msgs[1], evs[0]["messageId"])
+			}
 		})
 	}
 }
@@ -103,11 +109,11 @@ func TestClientDisconnectStopsGeneration(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("generation went on after the client disconnected")
 	}
-	// The visitor's message and the part of the reply they saw are kept.
+	// The visitor's message and the part of the reply they saw are kept, marked stopped.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if s, err := e.store.Get(context.Background(), sid); err == nil {
-			if s.Messages[0].Content != "hi" || !strings.HasPrefix(s.Messages[1].Content, "word ") {
+		if s, err := e.store.Get(context.Background(), sid); err == nil && len(s.Messages) == 2 {
+			if s.Messages[0].Content != "hi" || !strings.HasPrefix(s.Messages[1].Content, "word ") || s.Messages[1].Status != twin.StatusStopped {
 				t.Fatalf("stored %+v", s.Messages)
 			}
 			break
@@ -129,10 +135,16 @@ func TestProviderFailure(t *testing.T) {
 				t.Fatalf("%s: status %d body %+v retry-after %q", path, resp.StatusCode, body, resp.Header.Get("Retry-After"))
 			}
 		}
-		// The message is kept, once: the second post is a retry of the failed turn.
+		// The message is kept, once: the second post is a retry of the failed turn. Each
+		// attempt's reply is stored empty and failed, so the page can say so after a reload.
 		msgs := history(t, e, sid)
-		if len(msgs) != 1 || msgs[0].Content != "hello there" || msgs[0].Role != twin.RoleUser {
+		if len(msgs) != 3 || msgs[0].Content != "hello there" || msgs[0].Role != twin.RoleUser {
 			t.Fatalf("the visitor's message was not kept exactly once: %+v", msgs)
+		}
+		for _, m := range msgs[1:] {
+			if m.Role != twin.RoleAssistant || m.Content != "" || m.Status != twin.StatusFailed {
+				t.Fatalf("reply %+v, want an empty failed reply", m)
+			}
 		}
 	})
 	t.Run("mid stream", func(t *testing.T) {
@@ -143,7 +155,7 @@ func TestProviderFailure(t *testing.T) {
 		if resp.StatusCode != 200 || last["type"] != "error" || last["errorText"] == "" || strings.Contains(fmt.Sprint(last), "EOF") {
 			t.Fatalf("status %d last event %v: want a client-safe error event", resp.StatusCode, last)
 		}
-		if msgs := history(t, e, sid); len(msgs) != 2 || msgs[1].Content != deltas(evs) {
+		if msgs := history(t, e, sid); len(msgs) != 2 || msgs[1].Content != deltas(evs) || msgs[1].Status != twin.StatusFailed {
 			t.Fatalf("stored %+v, streamed %q", msgs, deltas(evs))
 		}
 	})

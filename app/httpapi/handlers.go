@@ -26,6 +26,7 @@ type chatRequest struct {
 type chatResponse struct {
 	Response  string    `json:"response"`
 	SessionID string    `json:"session_id"`
+	MessageID string    `json:"message_id"` // the stored reply's id
 	Timestamp time.Time `json:"timestamp"`
 }
 
@@ -47,7 +48,7 @@ func handleChat(d Deps, sessions *sessionLimiter, shed *shedder, maxBody int64, 
 			return err
 		}
 		stream := alwaysStream || (req.Stream != nil && *req.Stream) || acceptsEventStream(r)
-		turn := chat.Request{Message: strings.TrimSpace(*req.Message), Streamed: stream}
+		turn := chat.Request{Message: strings.TrimSpace(*req.Message), Streamed: stream, ReplyID: twin.NewMessageID()}
 		client, asked := clientKey(r), ""
 		if req.SessionID != nil {
 			asked = *req.SessionID
@@ -77,10 +78,10 @@ func handleChat(d Deps, sessions *sessionLimiter, shed *shedder, maxBody int64, 
 			if err != nil {
 				return err
 			}
-			encode(w, http.StatusOK, chatResponse{Response: res.Reply, SessionID: res.SessionID, Timestamp: res.Timestamp})
+			encode(w, http.StatusOK, chatResponse{Response: res.Reply, SessionID: res.SessionID, MessageID: res.MessageID, Timestamp: res.Timestamp})
 			return nil
 		}
-		s := newUIStream(w, turn.SessionID)
+		s := newUIStream(w, turn.SessionID, turn.ReplyID)
 		if _, err := d.Chat.Turn(r.Context(), turn, s.delta); err != nil {
 			if s.started {
 				// Headers are out: the failure goes in the stream; serve only logs it.

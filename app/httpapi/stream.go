@@ -15,6 +15,7 @@ type uiStream struct {
 	w         http.ResponseWriter
 	rc        *http.ResponseController
 	sessionID string
+	messageID string // the reply's stored id
 	started   bool
 	broken    bool // the client has gone; stop writing
 }
@@ -22,8 +23,8 @@ type uiStream struct {
 // textID is the id of the one text part of a reply.
 const textID = "text-1"
 
-func newUIStream(w http.ResponseWriter, sessionID string) *uiStream {
-	return &uiStream{w: w, rc: http.NewResponseController(w), sessionID: sessionID}
+func newUIStream(w http.ResponseWriter, sessionID, messageID string) *uiStream {
+	return &uiStream{w: w, rc: http.NewResponseController(w), sessionID: sessionID, messageID: messageID}
 }
 
 type streamEvent struct {
@@ -48,7 +49,7 @@ func (s *uiStream) start() {
 	h.Set("x-vercel-ai-ui-message-stream", "v1")
 	h.Set("X-Session-Id", s.sessionID)
 	s.w.WriteHeader(http.StatusOK)
-	s.event(streamEvent{Type: "start", MessageID: "msg-" + newSessionID(), MessageMetadata: map[string]any{"session_id": s.sessionID}})
+	s.event(streamEvent{Type: "start", MessageID: s.messageID, MessageMetadata: map[string]any{"session_id": s.sessionID}})
 	s.event(streamEvent{Type: "text-start", ID: textID})
 }
 

@@ -21,11 +21,40 @@ func Apply(id string, base twin.Session, msgs []twin.Message, limit int, now tim
 	if out.CreatedAt.IsZero() {
 		out.CreatedAt = now.UTC()
 	}
-	out.Messages = make([]twin.Message, 0, len(base.Messages)+len(msgs))
-	out.Messages = append(out.Messages, base.Messages...)
+	out.Messages = Merge(base.Messages, msgs)
+	return out, nil
+}
+
+// Merge returns a new slice of stored with msgs added in order: each at the end, or, for a
+// reply with ReplyTo, right after the message it answers and the replies already following it
+// (at the end when that message is not there).
+func Merge(stored, msgs []twin.Message) []twin.Message {
+	out := make([]twin.Message, 0, len(stored)+len(msgs))
+	out = append(out, stored...)
 	for _, m := range msgs {
 		m.Timestamp = m.Timestamp.UTC()
-		out.Messages = append(out.Messages, m)
+		at := len(out)
+		if m.ReplyTo != "" {
+			if q := lastIndex(out, m.ReplyTo); q >= 0 {
+				at = q + 1
+				for at < len(out) && out[at].Role == twin.RoleAssistant {
+					at++
+				}
+			}
+			m.ReplyTo = ""
+		}
+		out = append(out, twin.Message{})
+		copy(out[at+1:], out[at:])
+		out[at] = m
 	}
-	return out, nil
+	return out
+}
+
+func lastIndex(msgs []twin.Message, id string) int {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].ID == id {
+			return i
+		}
+	}
+	return -1
 }

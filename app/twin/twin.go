@@ -18,11 +18,19 @@ const (
 	RoleAssistant Role = "assistant"
 )
 
-// Message is one stored chat message.
+// Message is one stored chat message. ID and Status are empty in sessions stored before they
+// existed.
 type Message struct {
 	Role      Role      `json:"role"`
 	Content   string    `json:"content"`
 	Timestamp time.Time `json:"timestamp"`
+	ID        string    `json:"id,omitempty"`
+	Status    Status    `json:"status,omitempty"`
+
+	// ReplyTo places a reply when it is appended: right after the message with this id and the
+	// replies already following it, so a turn's question and reply stay together even when
+	// another turn of the session stored its question in between. Not stored.
+	ReplyTo string `json:"-"`
 }
 
 // Session is one conversation as stored (DESIGN §6).

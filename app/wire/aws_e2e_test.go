@@ -66,8 +66,9 @@ func TestS3EndToEnd(t *testing.T) {
 		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 {
 			t.Fatalf("chat: %d %v", resp.StatusCode, err)
 		}
-		if g, p := srv.Count(http.MethodGet), srv.Count(http.MethodPut); g != 1 || p != 1 {
-			t.Errorf("turn made %d GET + %d PUT, want 1 + 1", g, p)
+		// One read; the question stored when the turn starts, the reply when it ends.
+		if g, p := srv.Count(http.MethodGet), srv.Count(http.MethodPut); g != 1 || p != 2 {
+			t.Errorf("turn made %d GET + %d PUT, want 1 + 2", g, p)
 		}
 		return got.Response, got.SessionID
 	}

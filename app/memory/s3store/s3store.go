@@ -26,6 +26,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/digitaltwin/twin/app/awsclient"
+	"github.com/digitaltwin/twin/app/memory"
 	"github.com/digitaltwin/twin/app/twin"
 )
 
@@ -163,12 +164,11 @@ func (s *Store) put(ctx context.Context, cur twin.Session, msgs []twin.Message, 
 		ID:        cur.ID,
 		CreatedAt: cur.CreatedAt,
 		UpdatedAt: now,
-		Messages:  make([]twin.Message, 0, len(cur.Messages)+len(msgs)),
+		Messages:  memory.Merge(cur.Messages, msgs),
 	}
 	if cur.Version == "" || next.CreatedAt.IsZero() {
 		next.CreatedAt = now
 	}
-	next.Messages = append(append(next.Messages, cur.Messages...), msgs...)
 	body, err := json.Marshal(next)
 	if err != nil {
 		return twin.Session{}, fmt.Errorf("s3store: encode session %s: %w", cur.ID, err)
@@ -203,9 +203,9 @@ func (s *Store) now() time.Time {
 	return time.Now().UTC()
 }
 
-// containsRun reports whether msgs occur in stored as a contiguous run, timestamps included.
-// The core stamps every message with its own time to the nanosecond, so another turn never
-// matches by accident.
+// containsRun reports whether msgs occur in stored as a contiguous run, ids and timestamps
+// included. The core gives every message a random id and its own time to the nanosecond, so
+// another turn never matches by accident.
 func containsRun(stored, msgs []twin.Message) bool {
 	if len(msgs) == 0 {
 		return false
@@ -213,7 +213,7 @@ func containsRun(stored, msgs []twin.Message) bool {
 	for start := len(stored) - len(msgs); start >= 0; start-- {
 		match := true
 		for i, m := range msgs {
-			if s := stored[start+i]; s.Role != m.Role || s.Content != m.Content || !s.Timestamp.Equal(m.Timestamp) {
+			if s := stored[start+i]; s.ID != m.ID || s.Role != m.Role || s.Content != m.Content || !s.Timestamp.Equal(m.Timestamp) {
 				match = false
 				break
 			}

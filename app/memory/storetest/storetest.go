@@ -27,6 +27,33 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Isolation", func(t *testing.T) { testIsolation(t, newStore(t)) })
 	t.Run("ConcurrentAppends", func(t *testing.T) { testConcurrent(t, newStore(t), 20) })
 	t.Run("RoundTripProperty", func(t *testing.T) { testRoundTripProperty(t, newStore) })
+	t.Run("ReplyFollowsItsQuestion", func(t *testing.T) { testReplyPlacement(t, newStore(t)) })
+}
+
+// testReplyPlacement stores two questions, then their replies in the other order: each reply is
+// placed right after its question (and the replies already following it), ids and statuses kept.
+func testReplyPlacement(t *testing.T, s twin.Store) {
+	ctx := context.Background()
+	sid := id(7)
+	q := func(n int) twin.Message {
+		return twin.Message{ID: fmt.Sprintf("msg-q%d", n), Role: twin.RoleUser, Content: fmt.Sprintf("question %d", n), Timestamp: ts0.Add(time.Duration(n) * time.Second), Status: twin.StatusComplete}
+	}
+	a := func(n int, status twin.Status) twin.Message {
+		return twin.Message{ID: fmt.Sprintf("msg-a%d-%s", n, status), Role: twin.RoleAssistant, Content: fmt.Sprintf("answer %d", n),
+			Timestamp: ts0.Add(time.Duration(n)*time.Second + time.Millisecond), Status: status, ReplyTo: fmt.Sprintf("msg-q%d", n)}
+	}
+	steps := [][]twin.Message{{q(1)}, {q(2)}, {a(2, twin.StatusComplete)}, {a(1, twin.StatusFailed)}, {a(1, twin.StatusStopped)}, {a(3, twin.StatusInterrupted)}}
+	base := twin.Session{ID: sid}
+	for _, msgs := range steps {
+		if _, err := s.Append(ctx, base, msgs, 100); err != nil {
+			t.Fatalf("Append(%v): %v", msgs, err)
+		}
+	}
+	unplaced := func(m twin.Message) twin.Message { m.ReplyTo = ""; return m }
+	want := []twin.Message{q(1), unplaced(a(1, twin.StatusFailed)), unplaced(a(1, twin.StatusStopped)), q(2), unplaced(a(2, twin.StatusComplete)), unplaced(a(3, twin.StatusInterrupted))}
+	if diff := cmp.Diff(mustGet(t, s, sid).Messages, want); diff != "" {
+		t.Fatalf("stored messages (-got +want):\n%s", diff)
+	}
 }
 
 var ts0 = time.Date(2026, 11, 27, 10, 0, 0, 123456789, time.UTC)

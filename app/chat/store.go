@@ -1,0 +1,116 @@
+package chat
+
+import (
+	"context"
+	"time"
+
+	"github.com/digitaltwin/twin/app/twin"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// saveTimeout bounds each save; saves run on a context the client cannot cancel, so what the
+// visitor sent (and saw) is kept even when they have gone.
+const saveTimeout = 10 * time.Second
+
+// retryWindow is how long after a failed turn the same message counts as its retry.
+const retryWindow = 10 * time.Minute
+
+// retryOf reports whether message repeats the session's last visitor message whose turn failed
+// (nothing but failed replies follow it, or none at all as in sessions stored before replies had
+// a status), sent within retryWindow. stored is that message, prior the history before it.
+func retryOf(history []twin.Message, message string, now time.Time) (prior []twin.Message, stored twin.Message, ok bool) {
+	i := len(history) - 1
+	for i >= 0 && history[i].Role == twin.RoleAssistant && history[i].Status == twin.StatusFailed {
+		i--
+	}
+	if i < 0 {
+		return history, twin.Message{}, false
+	}
+	last := history[i]
+	if last.Role != twin.RoleUser || last.Content != message || now.Sub(last.Timestamp) >= retryWindow {
+		return history, twin.Message{}, false
+	}
+	return history[:i], last, true
+}
+
+// promptHistory is what of the stored history the model sees: every message with text. A reply
+// that failed or was cut off before its first word is a marker for the page, not a message.
+func promptHistory(history []twin.Message) []twin.Message {
+	out := make([]twin.Message, 0, len(history))
+	for _, m := range history {
+		if m.Content != "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// loadHistory returns the stored session, or a new empty one when there is none. Any other read
+// failure stops the turn before anything is written.
+func (s *Service) loadHistory(ctx context.Context, id string) (twin.Session, error) {
+	ctx, span := tracer.Start(ctx, "memory.get", trace.WithAttributes(attribute.String("session.id", id)))
+	defer span.End()
+	sess, err := s.Store.Get(ctx, id)
+	switch {
+	case err == nil:
+		span.SetAttributes(attribute.Int("memory.messages", len(sess.Messages)))
+		return sess, nil
+	case twin.ErrorCode(err) == twin.CodeSessionNotFound:
+		span.SetAttributes(attribute.Bool("memory.new_session", true))
+		return twin.Session{ID: id}, nil
+	default:
+		fail(span, err)
+		return twin.Session{}, err
+	}
+}
+
+// saved is the outcome of the question's save.
+type saved struct {
+	session twin.Session
+	err     error
+}
+
+// saveAsync stores the visitor's message in the background, so the model's first word does not
+// wait for the write.
+func (s *Service) saveAsync(ctx context.Context, base twin.Session, question twin.Message) <-chan saved {
+	done := make(chan saved, 1)
+	go func() {
+		sess, err := s.save(ctx, base, []twin.Message{question})
+		done <- saved{sess, err}
+	}()
+	return done
+}
+
+// saveReply stores the reply after its question: on top of what the question's save stored (one
+// conditional write, no re-read), or together with the question when that save failed (asked is
+// nil when the question was stored by an earlier turn).
+func (s *Service) saveReply(ctx context.Context, base twin.Session, asked <-chan saved, question, reply twin.Message) error {
+	msgs := []twin.Message{reply}
+	if asked != nil {
+		if q := <-asked; q.err != nil {
+			s.Logger.WarnContext(ctx, "storing the visitor's message failed; storing it with the reply", "error", q.err)
+			msgs = []twin.Message{question, reply}
+		} else {
+			base = q.session
+		}
+	}
+	_, err := s.save(ctx, base, msgs)
+	return err
+}
+
+// save appends msgs on a context the client cannot cancel.
+func (s *Service) save(ctx context.Context, base twin.Session, msgs []twin.Message) (twin.Session, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
+	defer cancel()
+	ctx, span := tracer.Start(ctx, "memory.append", trace.WithAttributes(
+		attribute.String("session.id", base.ID), attribute.Int("memory.appended", len(msgs))))
+	defer span.End()
+	stored, err := s.Store.Append(ctx, base, msgs, s.MaxSessionMessages)
+	if err != nil {
+		fail(span, err)
+		return twin.Session{}, err
+	}
+	span.SetAttributes(attribute.Int("memory.messages", len(stored.Messages)))
+	return stored, nil
+}
