@@ -139,7 +139,11 @@ func TestXRayOTLPIsSigned(t *testing.T) {
 func TestXRayEndpointRegion(t *testing.T) {
 	for host, want := range map[string]string{
 		"xray.us-east-1.amazonaws.com": "us-east-1", "xray.eu-west-3.amazonaws.com:443": "eu-west-3",
+		"xray-fips.us-gov-west-1.amazonaws.com": "us-gov-west-1", "xray.cn-north-1.amazonaws.com.cn": "cn-north-1",
+		"xray-fips.us-east-2.amazonaws.com": "us-east-2", "xray.us-iso-east-1.c2s.ic.gov": "us-iso-east-1",
+		"xray.us-isob-east-1.sc2s.sgov.gov": "us-isob-east-1", "xray.eu-west-1.api.aws": "eu-west-1",
 		"localhost:4318": "", "xray.amazonaws.com": "", "collector.xray.us-east-1.amazonaws.com": "", "xray.a.b.amazonaws.com": "",
+		"xray.us-east-1.amazonaws.com.evil.example": "", "xray.us-east-1.example.com": "",
 	} {
 		got, ok := XRayEndpointRegion(host)
 		if got != want || ok != (want != "") {

@@ -11,15 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"go.opentelemetry.io/contrib/propagators/aws/xray"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
 	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -44,18 +41,21 @@ func Propagator() propagation.TextMapPropagator {
 }
 
 // SetupTracing installs the global TracerProvider and propagator from the standard OTEL_*
-// variables read through getenv:
+// variables read through getenv, as the OpenTelemetry specification defines them (otelenv.go):
 //
 //   - OTEL_TRACES_EXPORTER: "none" (the default when no OTLP endpoint is set: no provider is
 //     installed, spans are non-recording no-ops), "console" (pretty JSON on stdout), "otlp"
 //     (OTLP/HTTP protobuf, the default when an endpoint is set), or a comma list of them.
 //     OTEL_SDK_DISABLED=true turns everything off.
 //   - OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (used as is) or OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces),
-//     default http://localhost:4318/v1/traces; OTEL_EXPORTER_OTLP_HEADERS,
-//     OTEL_EXPORTER_OTLP_COMPRESSION=gzip. An X-Ray endpoint https://xray.<region>.amazonaws.com
-//     is signed with SigV4 (service xray) using the default AWS credential chain.
+//     default http://localhost:4318/v1/traces. HEADERS, COMPRESSION=gzip, TIMEOUT (ms),
+//     CERTIFICATE, CLIENT_CERTIFICATE and CLIENT_KEY, each as OTEL_EXPORTER_OTLP_TRACES_<X>
+//     (which wins) or OTEL_EXPORTER_OTLP_<X>. An X-Ray endpoint (xray.<region>.<partition>) is
+//     signed with SigV4 (service xray) using the default AWS credential chain.
 //   - OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL may only be http/protobuf.
-//   - OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER (+ _ARG).
+//   - OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER (+ _ARG), OTEL_PROPAGATORS,
+//     OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_EXPORT_TIMEOUT, OTEL_BSP_MAX_QUEUE_SIZE,
+//     OTEL_BSP_MAX_EXPORT_BATCH_SIZE.
 //
 // Trace and span ids use X-Ray's format (epoch seconds in the first 4 bytes) so traces can be
 // stored by X-Ray. The propagator is installed even when no exporter is: an incoming trace id
@@ -65,8 +65,12 @@ func SetupTracing(ctx context.Context, getenv func(string) string, serviceVersio
 }
 
 func setupTracing(ctx context.Context, getenv func(string) string, serviceVersion string, console io.Writer) (func(context.Context) error, error) {
-	otel.SetTextMapPropagator(Propagator())
 	noop := func(context.Context) error { return nil }
+	prop, err := propagatorFrom(getenv)
+	if err != nil {
+		return noop, err
+	}
+	otel.SetTextMapPropagator(prop)
 	if strings.EqualFold(getenv("OTEL_SDK_DISABLED"), "true") {
 		return noop, nil
 	}
@@ -78,6 +82,10 @@ func setupTracing(ctx context.Context, getenv func(string) string, serviceVersio
 		return noop, nil
 	}
 	sampler, err := samplerFrom(getenv)
+	if err != nil {
+		return noop, err
+	}
+	batch, err := batchOptions(getenv)
 	if err != nil {
 		return noop, err
 	}
@@ -97,7 +105,7 @@ func setupTracing(ctx context.Context, getenv func(string) string, serviceVersio
 		if err != nil {
 			return noop, err
 		}
-		opts = append(opts, sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(time.Second)))
+		opts = append(opts, sdktrace.WithBatcher(exp, batch...))
 	}
 	tp := sdktrace.NewTracerProvider(opts...)
 	otel.SetTracerProvider(tp)
@@ -162,17 +170,22 @@ func otlpExporter(ctx context.Context, getenv func(string) string) (sdktrace.Spa
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %q is not an http(s) URL", endpoint)
 	}
-	c := &otlpHTTPClient{endpoint: endpoint, client: &http.Client{Timeout: 10 * time.Second}}
-	if h := getenv("OTEL_EXPORTER_OTLP_TRACES_HEADERS") + "," + getenv("OTEL_EXPORTER_OTLP_HEADERS"); h != "," {
-		c.headers = parseKV(h)
+	timeout, err := exportTimeout(getenv)
+	if err != nil {
+		return nil, err
 	}
-	comp := getenv("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION")
-	if comp == "" {
-		comp = getenv("OTEL_EXPORTER_OTLP_COMPRESSION")
+	base, err := tlsTransport(getenv)
+	if err != nil {
+		return nil, err
 	}
+	c := &otlpHTTPClient{endpoint: endpoint, headers: exportHeaders(getenv), client: &http.Client{Timeout: timeout, Transport: base}}
+	comp, _ := otlpVar(getenv, "COMPRESSION")
 	c.gzip = strings.EqualFold(comp, "gzip")
 	if region, ok := XRayEndpointRegion(u.Host); ok {
-		rt, err := NewSigV4Transport(ctx, xrayBaseTransport, "xray", region)
+		if base == nil {
+			base = xrayBaseTransport
+		}
+		rt, err := NewSigV4Transport(ctx, base, "xray", region)
 		if err != nil {
 			return nil, err
 		}
@@ -184,23 +197,6 @@ func otlpExporter(ctx context.Context, getenv func(string) string) (sdktrace.Spa
 // xrayBaseTransport carries signed requests to X-Ray (nil: http.DefaultTransport); tests
 // replace it to receive what would go to AWS.
 var xrayBaseTransport http.RoundTripper
-
-// XRayEndpointRegion reports whether host is X-Ray's OTLP endpoint (xray.<region>.amazonaws.com)
-// and returns its region.
-func XRayEndpointRegion(host string) (string, bool) {
-	if h, _, ok := strings.Cut(host, ":"); ok {
-		host = h
-	}
-	rest, ok := strings.CutPrefix(host, "xray.")
-	if !ok {
-		return "", false
-	}
-	region, ok := strings.CutSuffix(rest, ".amazonaws.com")
-	if !ok || region == "" || strings.Contains(region, ".") {
-		return "", false
-	}
-	return region, true
-}
 
 // parseKV parses the OTEL list form "k1=v1,k2=v2" (values URL-encoded).
 func parseKV(s string) map[string]string {
@@ -217,32 +213,6 @@ func parseKV(s string) map[string]string {
 		m[k] = strings.TrimSpace(v)
 	}
 	return m
-}
-
-func resourceFrom(getenv func(string) string, serviceVersion string) *resource.Resource {
-	attrs := []attribute.KeyValue{}
-	for k, v := range parseKV(getenv("OTEL_RESOURCE_ATTRIBUTES")) {
-		attrs = append(attrs, attribute.String(k, v))
-	}
-	name := getenv("OTEL_SERVICE_NAME")
-	if name == "" {
-		name = DefaultServiceName
-	}
-	attrs = append(attrs, attribute.String("service.name", name), attribute.String("service.version", serviceVersion),
-		attribute.String("telemetry.sdk.language", "go"))
-	if env := getenv("ENVIRONMENT"); env != "" {
-		attrs = append(attrs, attribute.String("deployment.environment.name", env))
-	}
-	if fn := getenv("AWS_LAMBDA_FUNCTION_NAME"); fn != "" {
-		attrs = append(attrs,
-			attribute.String("cloud.provider", "aws"),
-			attribute.String("cloud.platform", "aws_lambda"),
-			attribute.String("cloud.region", getenv("AWS_REGION")),
-			attribute.String("faas.name", fn),
-			attribute.String("faas.version", getenv("AWS_LAMBDA_FUNCTION_VERSION")),
-		)
-	}
-	return resource.NewWithAttributes("", attrs...)
 }
 
 func samplerFrom(getenv func(string) string) (sdktrace.Sampler, error) {
