@@ -2,7 +2,6 @@ package dashboards_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -12,33 +11,15 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/digitaltwin/twin/app/config"
 	"github.com/digitaltwin/twin/app/owner"
 	"github.com/digitaltwin/twin/app/telemetry"
+	"github.com/digitaltwin/twin/app/twintest"
 	"github.com/digitaltwin/twin/app/wire"
 	"github.com/digitaltwin/twin/dashboards"
 )
-
-// lockedBuffer is the app's stdout: handlers and the notifier write from several goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // appOutput is what a real run of the app wrote, as Logs Insights would discover it.
 type appOutput struct {
@@ -69,7 +50,7 @@ func runApp(t *testing.T) appOutput {
 		t.Fatal(err)
 	}
 	defer func() { _ = shutdown(context.Background()) }()
-	out := &lockedBuffer{}
+	out := &twintest.Logs{}
 	logger := telemetry.NewLogger(out, cfg.LogLevel, telemetry.RedactFor(cfg.Environment, cfg.LogLevel))
 	app, err := wire.New(context.Background(), cfg, logger, out)
 	if err != nil {

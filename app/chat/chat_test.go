@@ -12,23 +12,26 @@ import (
 	"github.com/digitaltwin/twin/app/prompt"
 	"github.com/digitaltwin/twin/app/telemetry"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"pgregory.net/rapid"
 )
 
-type staticPersona struct{ p twin.Persona }
+// recorder is a provider that records every request and answers "reply N".
+type recorder struct {
+	*twintest.Provider
+	reqs []twin.GenerateRequest
+}
 
-func (s staticPersona) Persona(context.Context) (twin.Persona, error) { return s.p, nil }
-
-// recorder is a provider that records every request and answers with a fixed reply.
-type recorder struct{ reqs []twin.GenerateRequest }
-
-func (r *recorder) Name() string  { return "recorder" }
-func (r *recorder) Model() string { return "rec-1" }
-func (r *recorder) Stream(_ context.Context, req twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
-	r.reqs = append(r.reqs, req)
-	return twin.Usage{InputTokens: 7, OutputTokens: 2}, emit(fmt.Sprintf("reply %d", len(r.reqs)))
+func newRecorder() *recorder {
+	r := &recorder{}
+	r.Provider = &twintest.Provider{NameValue: "recorder", ModelValue: "rec-1",
+		StreamFunc: func(_ context.Context, req twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
+			r.reqs = append(r.reqs, req)
+			return twin.Usage{InputTokens: 7, OutputTokens: 2}, emit(fmt.Sprintf("reply %d", len(r.reqs)))
+		}}
+	return r
 }
 
 type metricsSpy struct{ turns []telemetry.Turn }
@@ -41,7 +44,7 @@ func (m *metricsSpy) RecordTurn(_ context.Context, t telemetry.Turn) error {
 func newService(p twin.Provider, budget prompt.Budget) (*Service, *metricsSpy) {
 	m := &metricsSpy{}
 	return &Service{
-		Persona:            staticPersona{twin.Persona{Name: "Ada", Text: "I am Ada. I write compilers.", Version: "v1"}},
+		Persona:            twintest.StaticPersona(twin.Persona{Name: "Ada", Text: "I am Ada. I write compilers.", Version: "v1"}),
 		Store:              memstore.New(),
 		Provider:           p,
 		Budget:             budget,
@@ -57,7 +60,7 @@ const sid = "11111111-1111-4111-8111-111111111111"
 // session is in the next prompt, in order, while within the budget.
 func TestEveryEarlierMessageInNextPrompt(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
-		rec := &recorder{}
+		rec := newRecorder()
 		s, _ := newService(rec, prompt.DefaultBudget)
 		var sent []twin.Message
 		for i, m := range rapid.SliceOfN(rapid.StringMatching(`[a-z ]{1,40}[a-z]`), 1, 12).Draw(rt, "messages") {
@@ -83,7 +86,7 @@ func TestEveryEarlierMessageInNextPrompt(t *testing.T) {
 }
 
 func TestTruncationIsCountedAndLogged(t *testing.T) {
-	rec := &recorder{}
+	rec := newRecorder()
 	s, m := newService(rec, prompt.Budget{ContextTokens: 600, ReplyTokens: 50})
 	var logs strings.Builder
 	s.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
@@ -102,7 +105,7 @@ func TestTruncationIsCountedAndLogged(t *testing.T) {
 }
 
 func TestUsageAndOutcomeRecorded(t *testing.T) {
-	s, m := newService(&recorder{}, prompt.DefaultBudget)
+	s, m := newService(newRecorder(), prompt.DefaultBudget)
 	if _, err := s.Turn(context.Background(), Request{SessionID: sid, Message: "hi"}, func(string) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
@@ -112,20 +115,18 @@ func TestUsageAndOutcomeRecorded(t *testing.T) {
 	}
 }
 
-type failingStore struct{ twin.Store }
-
-func (failingStore) Get(context.Context, string) (twin.Session, error) {
-	return twin.Session{}, io.ErrUnexpectedEOF
-}
-
-func (failingStore) Append(context.Context, twin.Session, []twin.Message, int) (twin.Session, error) {
-	panic("Append after a failed read would risk clobbering history")
+// failingStore cannot read, and must never be written after that.
+var failingStore = &twintest.Store{
+	GetFunc: func(context.Context, string) (twin.Session, error) { return twin.Session{}, io.ErrUnexpectedEOF },
+	AppendFunc: func(context.Context, twin.Session, []twin.Message, int) (twin.Session, error) {
+		panic("Append after a failed read would risk clobbering history")
+	},
 }
 
 func TestFailedReadNeverWrites(t *testing.T) {
-	rec := &recorder{}
+	rec := newRecorder()
 	s, m := newService(rec, prompt.DefaultBudget)
-	s.Store = failingStore{}
+	s.Store = failingStore
 	_, err := s.Turn(context.Background(), Request{SessionID: sid, Message: "hi"}, func(string) error { return nil })
 	if err == nil || len(rec.reqs) != 0 || m.turns[0].Outcome != string(twin.CodeInternal) {
 		t.Fatalf("err %v, provider calls %d, outcome %q", err, len(rec.reqs), m.turns[0].Outcome)
@@ -133,26 +134,25 @@ func TestFailedReadNeverWrites(t *testing.T) {
 }
 
 // flaky fails its first call before any token, then answers.
-type flaky struct{ calls int }
-
-func (f *flaky) Name() string  { return "flaky" }
-func (f *flaky) Model() string { return "flaky-1" }
-func (f *flaky) Stream(_ context.Context, req twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
-	f.calls++
-	if f.calls == 1 {
-		return twin.Usage{}, io.ErrUnexpectedEOF
-	}
-	for _, m := range req.Messages[:len(req.Messages)-1] {
-		if m.Content == "hello?" {
-			return twin.Usage{}, fmt.Errorf("the retried message is in the prompt twice")
+func flaky() *twintest.Provider {
+	calls := 0
+	return &twintest.Provider{StreamFunc: func(_ context.Context, req twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
+		calls++
+		if calls == 1 {
+			return twin.Usage{}, io.ErrUnexpectedEOF
 		}
-	}
-	return twin.Usage{}, emit("hi!")
+		for _, m := range req.Messages[:len(req.Messages)-1] {
+			if m.Content == "hello?" {
+				return twin.Usage{}, fmt.Errorf("the retried message is in the prompt twice")
+			}
+		}
+		return twin.Usage{}, emit("hi!")
+	}}
 }
 
 // A retry after a failed turn answers the kept message instead of storing it twice.
 func TestRetryAfterFailureIsNotDuplicated(t *testing.T) {
-	s, _ := newService(&flaky{}, prompt.DefaultBudget)
+	s, _ := newService(flaky(), prompt.DefaultBudget)
 	ctx := context.Background()
 	if _, err := s.Turn(ctx, Request{SessionID: sid, Message: "hello?"}, func(string) error { return nil }); twin.ErrorCode(err) != twin.CodeLLMUnavailable {
 		t.Fatalf("first turn: %v", err)

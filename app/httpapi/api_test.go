@@ -13,6 +13,7 @@ import (
 
 	"github.com/digitaltwin/twin/app/persona"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest"
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 )
@@ -90,8 +91,8 @@ func TestStreamDeltasEqualStoredReply(t *testing.T) {
 }
 
 func TestClientDisconnectStopsGeneration(t *testing.T) {
-	p := &slowProvider{canceled: make(chan struct{})}
-	e := newEnv(t, withProvider(p))
+	canceled := make(chan struct{})
+	e := newEnv(t, withProvider(twintest.Slow(5*time.Millisecond, canceled)))
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.srv.URL+"/api/chat/stream", strings.NewReader(chatBody("hi", sid, true)))
 	resp, err := e.srv.Client().Do(req)
@@ -105,7 +106,7 @@ func TestClientDisconnectStopsGeneration(t *testing.T) {
 	cancel()
 	resp.Body.Close()
 	select {
-	case <-p.canceled:
+	case <-canceled:
 	case <-time.After(5 * time.Second):
 		t.Fatal("generation went on after the client disconnected")
 	}
@@ -127,7 +128,7 @@ func TestClientDisconnectStopsGeneration(t *testing.T) {
 
 func TestProviderFailure(t *testing.T) {
 	t.Run("before first token", func(t *testing.T) {
-		e := newEnv(t, withProvider(failingProvider{}))
+		e := newEnv(t, withProvider(twintest.Failing(0)))
 		for _, path := range []string{"/api/chat", "/api/chat/stream"} {
 			resp := e.post(t, path, chatBody("hello there", sid, false))
 			body := decodeJSON[errorBody](t, resp.Body)
@@ -148,7 +149,7 @@ func TestProviderFailure(t *testing.T) {
 		}
 	})
 	t.Run("mid stream", func(t *testing.T) {
-		e := newEnv(t, withProvider(failingProvider{afterTokens: 2}))
+		e := newEnv(t, withProvider(twintest.Failing(2)))
 		resp := e.post(t, "/api/chat/stream", chatBody("hello there", sid, false))
 		evs := events(t, resp.Body)
 		last := evs[len(evs)-1]

@@ -1,27 +1,28 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/digitaltwin/twin/app/twintest"
 )
 
 // TestEveryFailureIsLoggedOnce: whatever fails, in a JSON answer or in a stream after its
 // headers, the one error path writes exactly one log line carrying the cause (server errors at
 // ERROR with a stack), and the client's body never carries it.
 func TestEveryFailureIsLoggedOnce(t *testing.T) {
-	const cause = "unexpected EOF" // failingProvider's error
+	cause := twintest.ErrModelDown.Error()
 	for _, tc := range []struct {
 		name, path, body string
-		provider         failingProvider
+		provider         *twintest.Provider
 		level, msg       string
 		status           int
 	}{
-		{"provider before first token", "/api/chat", chatBody("hello there", sid, false), failingProvider{}, "ERROR", "request failed", 503},
-		{"stream before first token", "/api/chat/stream", chatBody("hello there", sid, false), failingProvider{}, "ERROR", "request failed", 503},
-		{"stream mid reply", "/api/chat/stream", chatBody("hello there", sid, false), failingProvider{afterTokens: 2}, "ERROR", "request failed", 200},
-		{"bad input", "/api/chat", `{"message": 7}`, failingProvider{}, "INFO", "request rejected", 400},
+		{"provider before first token", "/api/chat", chatBody("hello there", sid, false), twintest.Failing(0), "ERROR", "request failed", 503},
+		{"stream before first token", "/api/chat/stream", chatBody("hello there", sid, false), twintest.Failing(0), "ERROR", "request failed", 503},
+		{"stream mid reply", "/api/chat/stream", chatBody("hello there", sid, false), twintest.Failing(2), "ERROR", "request failed", 200},
+		{"bad input", "/api/chat", `{"message": 7}`, twintest.Failing(0), "INFO", "request rejected", 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, withProvider(tc.provider))
@@ -35,11 +36,7 @@ func TestEveryFailureIsLoggedOnce(t *testing.T) {
 				t.Errorf("the cause reached the client: %s", body)
 			}
 			var lines []map[string]any
-			for _, raw := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
-				var l map[string]any
-				if err := json.Unmarshal([]byte(raw), &l); err != nil {
-					t.Fatalf("log line %q: %v", raw, err)
-				}
+			for _, l := range e.logs.Lines(t) {
 				if l["msg"] == "request failed" || l["msg"] == "request rejected" || l["level"] == "ERROR" {
 					lines = append(lines, l)
 				}

@@ -2,18 +2,13 @@ package httpapi
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/digitaltwin/twin/app/chat"
 	"github.com/digitaltwin/twin/app/llm/offline"
@@ -21,6 +16,7 @@ import (
 	"github.com/digitaltwin/twin/app/persona"
 	"github.com/digitaltwin/twin/app/prompt"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest"
 )
 
 // env is one twin behind an httptest server, on a file store in a temp dir.
@@ -30,7 +26,7 @@ type env struct {
 	dir      string       // MEMORY_DIR
 	store    twin.Store
 	provider twin.Provider
-	logs     *bytes.Buffer
+	logs     *twintest.Logs
 }
 
 type option func(*Deps)
@@ -51,8 +47,8 @@ func newEnv(t testing.TB, opts ...option) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &bytes.Buffer{}
-	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logs := &twintest.Logs{}
+	logger := logs.Logger()
 	src := persona.NewFileSource("../../me.txt", logger)
 	d := Deps{
 		Chat: &chat.Service{
@@ -73,17 +69,6 @@ func newEnv(t testing.TB, opts ...option) *env {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, handler: h, dir: dir, store: d.Chat.Store, provider: d.Chat.Provider, logs: logs}
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 const sid = "11111111-1111-4111-8111-111111111111"
@@ -221,40 +206,4 @@ func files(t testing.TB, dir string) []string {
 		t.Fatalf("unexpected entries next to the memory dir: %v", top)
 	}
 	return out
-}
-
-// slowProvider streams a long reply slowly and records whether it was cancelled.
-type slowProvider struct {
-	canceled chan struct{}
-}
-
-func (p *slowProvider) Name() string  { return "slow" }
-func (p *slowProvider) Model() string { return "slow-1" }
-func (p *slowProvider) Stream(ctx context.Context, _ twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
-	for i := 0; ; i++ {
-		if err := emit("word "); err != nil {
-			close(p.canceled)
-			return twin.Usage{}, err
-		}
-		select {
-		case <-ctx.Done():
-			close(p.canceled)
-			return twin.Usage{}, ctx.Err()
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
-}
-
-// failingProvider fails before or after its first token.
-type failingProvider struct{ afterTokens int }
-
-func (p failingProvider) Name() string  { return "failing" }
-func (p failingProvider) Model() string { return "failing-1" }
-func (p failingProvider) Stream(_ context.Context, _ twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
-	for range p.afterTokens {
-		if err := emit("partial "); err != nil {
-			return twin.Usage{}, err
-		}
-	}
-	return twin.Usage{}, io.ErrUnexpectedEOF
 }

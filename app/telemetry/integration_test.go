@@ -4,7 +4,6 @@ package telemetry_test
 // through an in-memory span recorder, the JSON log and the EMF record.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,80 +33,18 @@ import (
 	"github.com/digitaltwin/twin/app/prompt"
 	"github.com/digitaltwin/twin/app/telemetry"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest"
 )
 
 const personaText = "My name is Alice Example. I live in Lisbon and work as a data engineer. " +
 	"I love sailing on weekends. My favourite language is Go."
 
-// fakePersona is a persona source that can fail.
-type fakePersona struct{ err error }
-
-func (p fakePersona) Persona(context.Context) (twin.Persona, error) {
-	if p.err != nil {
-		return twin.Persona{}, p.err
-	}
-	return twin.Persona{Name: "Alice", Greeting: "Hi!", Text: personaText, Version: "v1"}, nil
-}
-
-// fakeStore is the in-memory store with injectable failures.
-type fakeStore struct {
-	twin.Store
-	getErr, appendErr error
-}
-
-func (s fakeStore) Get(ctx context.Context, id string) (twin.Session, error) {
-	if s.getErr != nil {
-		return twin.Session{}, s.getErr
-	}
-	return s.Store.Get(ctx, id)
-}
-
-func (s fakeStore) Append(ctx context.Context, base twin.Session, msgs []twin.Message, limit int) (twin.Session, error) {
-	if s.appendErr != nil {
-		return twin.Session{}, s.appendErr
-	}
-	return s.Store.Append(ctx, base, msgs, limit)
-}
-
-// failingProvider fails before its first token.
-type failingProvider struct{ err error }
-
-func (failingProvider) Name() string  { return "openai" }
-func (failingProvider) Model() string { return "gpt-4o-mini" }
-func (p failingProvider) Stream(context.Context, twin.GenerateRequest, func(string) error) (twin.Usage, error) {
-	return twin.Usage{}, p.err
-}
-
-var (
-	_ twin.PersonaSource = fakePersona{}
-	_ twin.Store         = fakeStore{}
-	_ twin.Provider      = failingProvider{}
-)
-
-// lockedBuffer is a goroutine-safe log sink.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) Bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]byte(nil), l.b.Bytes()...)
-}
-
 // stack is one twin under test with everything it emitted.
 type stack struct {
 	handler http.Handler
 	spans   *tracetest.SpanRecorder
-	logs    *lockedBuffer
-	metrics *lockedBuffer
+	logs    *twintest.Logs
+	metrics *twintest.Logs
 }
 
 type faults struct {
@@ -207,13 +144,21 @@ func newStack(t testing.TB, f faults) *stack {
 
 func buildStack(t testing.TB, f faults, sr *tracetest.SpanRecorder) *stack {
 	t.Helper()
-	s := &stack{spans: sr, logs: &lockedBuffer{}, metrics: &lockedBuffer{}}
+	s := &stack{spans: sr, logs: &twintest.Logs{}, metrics: &twintest.Logs{}}
 	logger := telemetry.NewLogger(s.logs, slog.LevelDebug, true)
 	var provider twin.Provider = offline.New(0)
 	if f.provider != nil {
-		provider = failingProvider{f.provider}
+		provider = &twintest.Provider{NameValue: "openai", ModelValue: "gpt-4o-mini",
+			StreamFunc: func(context.Context, twin.GenerateRequest, func(string) error) (twin.Usage, error) {
+				return twin.Usage{}, f.provider
+			}}
 	}
-	persona := fakePersona{f.persona}
+	persona := twintest.PersonaFunc(func(context.Context) (twin.Persona, error) {
+		if f.persona != nil {
+			return twin.Persona{}, f.persona
+		}
+		return twin.Persona{Name: "Alice", Greeting: "Hi!", Text: personaText, Version: "v1"}, nil
+	})
 	var inner twin.Store = memstore.New()
 	if f.fileStore != "" {
 		fs, err := filestore.New(f.fileStore)
@@ -222,7 +167,20 @@ func buildStack(t testing.TB, f faults, sr *tracetest.SpanRecorder) *stack {
 		}
 		inner = fs
 	}
-	store := fakeStore{Store: inner, getErr: f.get, appendErr: f.append}
+	store := &twintest.Store{
+		GetFunc: func(ctx context.Context, id string) (twin.Session, error) {
+			if f.get != nil {
+				return twin.Session{}, f.get
+			}
+			return inner.Get(ctx, id)
+		},
+		AppendFunc: func(ctx context.Context, base twin.Session, msgs []twin.Message, limit int) (twin.Session, error) {
+			if f.append != nil {
+				return twin.Session{}, f.append
+			}
+			return inner.Append(ctx, base, msgs, limit)
+		},
+	}
 	svc := &chat.Service{
 		Persona: persona, Store: store, Provider: provider, Budget: prompt.DefaultBudget,
 		MaxSessionMessages: 500, Logger: logger, Metrics: telemetry.NewMetrics(s.metrics, "staging"),

@@ -16,7 +16,6 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,6 +25,8 @@ import (
 
 	"github.com/digitaltwin/twin/app/awsclient/fakes3"
 	"github.com/digitaltwin/twin/app/llm/llmtest"
+
+	"github.com/digitaltwin/twin/app/twintest"
 )
 
 // The emulator's runtime API always listens here, so only one emulator can run at a time.
@@ -145,7 +146,7 @@ func invokeUnderRIE(t *testing.T, rie, bootstrap, persona, front string, event a
 	addr := ln.Addr().String()
 	ln.Close()
 
-	var logs syncBuf
+	var logs twintest.Logs
 	cmd := exec.Command(rie, "--log-level", "info", "--runtime-interface-emulator-address", addr, bootstrap)
 	cmd.Dir = t.TempDir()
 	cmd.Env = []string{
@@ -224,23 +225,6 @@ func waitListening(t *testing.T, addr string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestArtifactUnderEmulator runs the bootstrap inside build/lambda/bootstrap.zip — the arm64

@@ -1,34 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/digitaltwin/twin/app/twintest"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func freePort(t *testing.T) int {
 	t.Helper()
@@ -49,7 +32,7 @@ func TestRun(t *testing.T) {
 		"FRONTEND_DIR": t.TempDir(), "OFFLINE_TOKEN_DELAY_MS": "0",
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	var stdout, stderr twintest.Logs
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, func(k string) string { return env[k] }, &stdout, &stderr) }()
 
@@ -94,7 +77,7 @@ func TestRun(t *testing.T) {
 func TestRunRejectsBadConfig(t *testing.T) {
 	err := run(context.Background(), func(k string) string {
 		return map[string]string{"PORT": "http", "LLM_PROVIDER": "magic"}[k]
-	}, &syncBuffer{}, &syncBuffer{})
+	}, &twintest.Logs{}, &twintest.Logs{})
 	if err == nil || !strings.Contains(err.Error(), "PORT") || !strings.Contains(err.Error(), "LLM_PROVIDER") {
 		t.Fatalf("run with bad config: %v", err)
 	}
