@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/digitaltwin/twin/app/twintest"
 )
 
 // lanAddress returns an address of this machine that is not loopback, as another machine on the
@@ -40,9 +42,9 @@ func serve(t *testing.T, extra map[string]string) (port int, logs func() string)
 		env[k] = v
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout syncBuffer
+	var stdout twintest.Logs
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, func(k string) string { return env[k] }, &stdout, &syncBuffer{}) }()
+	go func() { done <- run(ctx, func(k string) string { return env[k] }, &stdout, &twintest.Logs{}) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
