@@ -54,9 +54,12 @@ type Config struct {
 	LLMProvider           string // bedrock | openai
 	BedrockModelID        string // model id or inference profile id
 	BedrockProfileRegions []string
-	OpenAIBaseURL         string
-	OpenAIModel           string
-	CustomerManagedKey    bool // encrypt the LLM secret with a customer-managed KMS key
+	// BedrockGlobalRouting grants what a global.* inference profile needs: it routes to any
+	// commercial region, so the grant names the region-less foundation-model ARN.
+	BedrockGlobalRouting bool
+	OpenAIBaseURL        string
+	OpenAIModel          string
+	CustomerManagedKey   bool // encrypt the LLM secret with a customer-managed KMS key
 
 	RateLimitPerMinute int
 	MaxMessageChars    int
@@ -141,8 +144,10 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		NoncurrentDays:   num("noncurrentVersionDays", 30),
 		LLMProvider:      str("llmProvider", "bedrock"),
 		BedrockModelID:   str("bedrockModelId", ""),
-		OpenAIBaseURL:    str("openaiBaseUrl", "https://api.openai.com/v1"),
-		OpenAIModel:      str("openaiModel", ""),
+		BedrockGlobalRouting: c.Get("bedrockGlobalRouting") != "" &&
+			c.GetBool("bedrockGlobalRouting"),
+		OpenAIBaseURL: str("openaiBaseUrl", "https://api.openai.com/v1"),
+		OpenAIModel:   str("openaiModel", ""),
 		CustomerManagedKey: c.Get("customerManagedKey") != "" &&
 			c.GetBool("customerManagedKey"),
 		RateLimitPerMinute:    num("rateLimitPerMinute", 60),
@@ -242,7 +247,13 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		if !modelIDRE.MatchString(cfg.BedrockModelID) {
 			fail("bedrockModelId", "is required when llmProvider is bedrock")
 		}
-		if isInferenceProfile(cfg.BedrockModelID) && len(cfg.BedrockProfileRegions) == 0 {
+		switch {
+		case isGlobalProfile(cfg.BedrockModelID) && !cfg.BedrockGlobalRouting:
+			fail("bedrockModelId", "%q is a global inference profile: it routes to any commercial region, which "+
+				"the per-region grant does not cover; set twin:bedrockGlobalRouting true to grant it (requests may "+
+				"leave %s's geography) or use a geographic profile such as eu.", cfg.BedrockModelID, cfg.Region)
+		case isGlobalProfile(cfg.BedrockModelID):
+		case isInferenceProfile(cfg.BedrockModelID) && len(cfg.BedrockProfileRegions) == 0:
 			fail("bedrockProfileRegions", "must list the regions inference profile %q routes to", cfg.BedrockModelID)
 		}
 	case "openai":
@@ -293,6 +304,10 @@ func isInferenceProfile(id string) bool {
 	}
 	return false
 }
+
+// isGlobalProfile tells a global cross-region inference profile (global.anthropic...), which
+// routes to every commercial region, from a geographic one.
+func isGlobalProfile(id string) bool { return strings.HasPrefix(id, "global.") }
 
 // ProjectPath resolves a config path (relative to the project root, where Pulumi.yaml lives).
 // The Go language host runs the program from infra/, and tests run from infra/stack, so the

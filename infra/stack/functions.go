@@ -211,7 +211,9 @@ func (c *Config) MemoryPrefixes() []string {
 }
 
 // BedrockModelArns are the exact ARNs bedrock:InvokeModel* is granted on: the foundation model,
-// or an inference profile plus the foundation model in each region the profile routes to.
+// or an inference profile plus the foundation model in each region the profile routes to. A
+// global profile (only with bedrockGlobalRouting) routes to any commercial region: AWS
+// authorizes that with the region-less foundation-model ARN next to the source region's.
 func (c *Config) BedrockModelArns(accountID string) []string {
 	id := c.BedrockModelID
 	if !isInferenceProfile(id) {
@@ -219,6 +221,10 @@ func (c *Config) BedrockModelArns(accountID string) []string {
 	}
 	model := id[strings.Index(id, ".")+1:]
 	arns := []string{fmt.Sprintf("arn:aws:bedrock:%s:%s:inference-profile/%s", c.Region, accountID, id)}
+	if isGlobalProfile(id) && c.BedrockGlobalRouting {
+		return append(arns, fmt.Sprintf("arn:aws:bedrock:%s::foundation-model/%s", c.Region, model),
+			"arn:aws:bedrock:::foundation-model/"+model)
+	}
 	for _, r := range c.BedrockProfileRegions {
 		arns = append(arns, fmt.Sprintf("arn:aws:bedrock:%s::foundation-model/%s", r, model))
 	}

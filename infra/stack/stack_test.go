@@ -287,7 +287,7 @@ func TestRuntimeIAM(t *testing.T) {
 				case "bedrock":
 					model := strings.TrimPrefix(cfg["twin:bedrockModelId"], "eu.")
 					want := []string{fmt.Sprintf("arn:aws:bedrock:%s:%s:inference-profile/%s", s.region, stacktest.AccountID, cfg["twin:bedrockModelId"])}
-					for _, r := range []string{"eu-central-1", "eu-north-1", "eu-west-1", "eu-west-3"} {
+					for _, r := range []string{"eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-3"} {
 						want = append(want, "arn:aws:bedrock:"+r+"::foundation-model/"+model)
 					}
 					if got := d["InvokeModel"]; !slices.Equal(got.Resource, want) ||
@@ -462,6 +462,11 @@ func TestConfigErrors(t *testing.T) {
 		"odd retention":      {func(c map[string]string) { c["twin:logRetentionDays"] = "0" }, "twin:logRetentionDays"},
 		"wildcard prefix":    {func(c map[string]string) { c["twin:ownerPrefixes"] = `["*"]` }, "twin:memoryPrefix"},
 		"profile no regions": {func(c map[string]string) { c["twin:llmProvider"] = "bedrock"; c["twin:bedrockModelId"] = "us.x.y" }, "twin:bedrockProfileRegions"},
+		"global profile without its grant": {func(c map[string]string) {
+			c["twin:llmProvider"] = "bedrock"
+			c["twin:bedrockModelId"] = "global.anthropic.claude-sonnet-4-6"
+			c["twin:bedrockProfileRegions"] = `["eu-west-1"]`
+		}, "twin:bedrockModelId"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := deploy(t, "staging", tc.edit)
