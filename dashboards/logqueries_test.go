@@ -37,7 +37,7 @@ func runApp(t *testing.T) appOutput {
 	data := t.TempDir()
 	cfg, err := config.Load(func(k string) string {
 		return map[string]string{
-			"MEMORY_DIR": filepath.Join(data, "sessions"), "PERSONA_FILE": "../me.txt", "LOG_LEVEL": "warn",
+			"DATA_DIR": data, "PERSONA_FILE": "../me.txt", "LOG_LEVEL": "warn",
 			"OFFLINE_TOKEN_DELAY_MS": "0", "OWNER_NOTIFY_WINDOW_SECONDS": "3600",
 		}[k]
 	})
@@ -79,8 +79,8 @@ func runApp(t *testing.T) appOutput {
 	chat(sid, "I'd like to get in touch with you", 200)     // 2, 3
 	chat(sid, "Sure: bob@example.com", 200)                 // 4, 5: a lead
 	chat(sid, "What is your favourite football team?", 200) // 6, 7: an unanswered question
-	post("/api/feedback", `{"session_id":"`+sid+`","message_index":1,"rating":"up"}`, 200)
-	post("/api/feedback", `{"session_id":"`+sid+`","message_index":7,"rating":"down","reason":"no answer"}`, 200)
+	post("/api/feedback", `{"session_id":"`+sid+`","message_index":1,"rating":"up"}`, http.StatusNoContent)
+	post("/api/feedback", `{"session_id":"`+sid+`","message_index":7,"rating":"down","reason":"no answer"}`, http.StatusNoContent)
 	// A damaged session file: the turn fails with an ERROR line, as a store outage would.
 	const broken = "33333333-3333-4333-8333-333333333333"
 	if err := os.WriteFile(filepath.Join(data, "sessions", broken+".json"), []byte("{"), 0o600); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +51,10 @@ type Config struct {
 	PersonaBucket string
 	PersonaKey    string
 
-	MemoryDir    string // used when MemoryBucket is empty
+	// DataDir holds everything the local server writes: sessions (unless MemoryDir says
+	// otherwise) and the owner's records (leads, questions, feedback).
+	DataDir      string
+	MemoryDir    string // used when MemoryBucket is empty; default DataDir/sessions
 	MemoryBucket string
 	MemoryPrefix string
 
@@ -73,6 +77,10 @@ type Config struct {
 	OwnerTopicARN      string
 	OwnerNotifyWindow  time.Duration
 	OwnerTokenSecretID string
+	// Flood limits: owner notifications per UTC day across every instance (past it, one digest
+	// the next day), and records (leads, questions, ratings) per client address per UTC day.
+	OwnerNotifyDailyCap      int
+	OwnerRecordsPerClientDay int
 
 	LogLevel    slog.Level
 	FrontendDir string
@@ -85,32 +93,35 @@ type Config struct {
 func Load(getenv func(string) string) (Config, error) {
 	p := parser{getenv: getenv}
 	c := Config{
-		Environment:        p.oneOf("ENVIRONMENT", EnvLocal, EnvLocal, EnvStaging, EnvProduction),
-		Port:               p.intRange("PORT", 8000, 0, 65535),
-		Host:               p.str("HOST", "127.0.0.1"),
-		PersonaFile:        p.str("PERSONA_FILE", "./me.txt"),
-		PersonaBucket:      p.str("S3_PERSONA_BUCKET", ""),
-		PersonaKey:         p.str("PERSONA_KEY", "me.txt"),
-		MemoryDir:          p.str("MEMORY_DIR", "./data/sessions"),
-		MemoryBucket:       p.str("S3_MEMORY_BUCKET", ""),
-		MemoryPrefix:       p.str("MEMORY_PREFIX", "sessions/"),
-		LLMProvider:        p.oneOf("LLM_PROVIDER", "offline", "offline", "openai", "bedrock"),
-		OpenAIBaseURL:      p.str("OPENAI_BASE_URL", "https://api.openai.com/v1"),
-		OpenAIModel:        p.str("OPENAI_MODEL", "gpt-4o-mini"),
-		OpenAIAPIKey:       Secret(p.str("OPENAI_API_KEY", "")),
-		LLMAPIKeySecretID:  p.str("LLM_API_KEY_SECRET_ID", ""),
-		BedrockModelID:     p.str("BEDROCK_MODEL_ID", ""),
-		OfflineTokenDelay:  time.Duration(p.intRange("OFFLINE_TOKEN_DELAY_MS", 15, 0, 10_000)) * time.Millisecond,
-		RateLimitPerMinute: p.intRange("RATE_LIMIT_PER_MINUTE", 60, 1, 1_000_000),
-		MaxMessageChars:    p.intRange("MAX_MESSAGE_CHARS", 4000, 1, 100_000),
-		MaxSessionMessages: p.intRange("MAX_SESSION_MESSAGES", 500, 2, 100_000),
-		OwnerTopicARN:      p.str("OWNER_TOPIC_ARN", ""),
-		OwnerNotifyWindow:  time.Duration(p.intRange("OWNER_NOTIFY_WINDOW_SECONDS", 60, 0, 3600)) * time.Second,
-		OwnerTokenSecretID: p.str("OWNER_TOKEN_SECRET_ID", ""),
-		FrontendDir:        p.str("FRONTEND_DIR", "frontend/out"),
-		LambdaFront:        p.oneOf("LAMBDA_FRONT", "", "", "http-api", "function-url"),
-		Version:            version,
+		Environment:              p.oneOf("ENVIRONMENT", EnvLocal, EnvLocal, EnvStaging, EnvProduction),
+		Port:                     p.intRange("PORT", 8000, 0, 65535),
+		Host:                     p.str("HOST", "127.0.0.1"),
+		PersonaFile:              p.str("PERSONA_FILE", "./me.txt"),
+		PersonaBucket:            p.str("S3_PERSONA_BUCKET", ""),
+		PersonaKey:               p.str("PERSONA_KEY", "me.txt"),
+		DataDir:                  p.str("DATA_DIR", "./data"),
+		MemoryBucket:             p.str("S3_MEMORY_BUCKET", ""),
+		MemoryPrefix:             p.str("MEMORY_PREFIX", "sessions/"),
+		LLMProvider:              p.oneOf("LLM_PROVIDER", "offline", "offline", "openai", "bedrock"),
+		OpenAIBaseURL:            p.str("OPENAI_BASE_URL", "https://api.openai.com/v1"),
+		OpenAIModel:              p.str("OPENAI_MODEL", "gpt-4o-mini"),
+		OpenAIAPIKey:             Secret(p.str("OPENAI_API_KEY", "")),
+		LLMAPIKeySecretID:        p.str("LLM_API_KEY_SECRET_ID", ""),
+		BedrockModelID:           p.str("BEDROCK_MODEL_ID", ""),
+		OfflineTokenDelay:        time.Duration(p.intRange("OFFLINE_TOKEN_DELAY_MS", 15, 0, 10_000)) * time.Millisecond,
+		RateLimitPerMinute:       p.intRange("RATE_LIMIT_PER_MINUTE", 60, 1, 1_000_000),
+		MaxMessageChars:          p.intRange("MAX_MESSAGE_CHARS", 4000, 1, 100_000),
+		MaxSessionMessages:       p.intRange("MAX_SESSION_MESSAGES", 500, 2, 100_000),
+		OwnerTopicARN:            p.str("OWNER_TOPIC_ARN", ""),
+		OwnerNotifyWindow:        time.Duration(p.intRange("OWNER_NOTIFY_WINDOW_SECONDS", 60, 0, 3600)) * time.Second,
+		OwnerTokenSecretID:       p.str("OWNER_TOKEN_SECRET_ID", ""),
+		OwnerNotifyDailyCap:      p.intRange("OWNER_NOTIFY_DAILY_CAP", 24, 1, 10_000),
+		OwnerRecordsPerClientDay: p.intRange("OWNER_RECORDS_PER_CLIENT_DAY", 30, 1, 100_000),
+		FrontendDir:              p.str("FRONTEND_DIR", "frontend/out"),
+		LambdaFront:              p.oneOf("LAMBDA_FRONT", "", "", "http-api", "function-url"),
+		Version:                  version,
 	}
+	c.MemoryDir = p.str("MEMORY_DIR", filepath.Join(c.DataDir, "sessions"))
 	c.LogLevel = p.level("LOG_LEVEL", defaultLevel(c.Environment))
 	c.CORSAllowedOrigins = p.origins("CORS_ALLOWED_ORIGINS", c.Environment)
 	p.check(c)
@@ -156,9 +167,6 @@ func (p *parser) check(c Config) {
 	}
 	if !validHost(c.Host) {
 		p.fail("HOST", "must be an IP address or a host name like localhost (got %q)", c.Host)
-	}
-	if c.MemoryBucket == "" && c.MemoryDir == "" {
-		p.fail("MEMORY_DIR", "must not be empty when S3_MEMORY_BUCKET is unset")
 	}
 	if c.PersonaBucket == "" && c.PersonaFile == "" {
 		p.fail("PERSONA_FILE", "must not be empty when S3_PERSONA_BUCKET is unset")
@@ -273,7 +281,7 @@ func (p *parser) origins(name, env string) []string {
 func (c Config) LogAttrs() []slog.Attr {
 	return []slog.Attr{
 		slog.String("environment", c.Environment), slog.String("host", c.Host), slog.Int("port", c.Port),
-		slog.String("persona", c.personaLocation()), slog.String("memory", c.memoryLocation()),
+		slog.String("persona", c.personaLocation()), slog.String("memory", c.memoryLocation()), slog.String("owner_records", c.ownerLocation()),
 		slog.String("llm_provider", c.LLMProvider), slog.String("openai_base_url", RedactURL(c.OpenAIBaseURL)),
 		slog.String("openai_model", c.OpenAIModel), slog.Any("openai_api_key", c.OpenAIAPIKey),
 		slog.String("llm_api_key_secret_id", c.LLMAPIKeySecretID), slog.String("bedrock_model_id", c.BedrockModelID),
@@ -281,7 +289,8 @@ func (c Config) LogAttrs() []slog.Attr {
 		slog.Any("cors_allowed_origins", c.CORSAllowedOrigins), slog.Int("rate_limit_per_minute", c.RateLimitPerMinute),
 		slog.Int("max_message_chars", c.MaxMessageChars), slog.Int("max_session_messages", c.MaxSessionMessages),
 		slog.String("owner_topic_arn", c.OwnerTopicARN), slog.Duration("owner_notify_window", c.OwnerNotifyWindow),
-		slog.String("owner_token_secret_id", c.OwnerTokenSecretID),
+		slog.String("owner_token_secret_id", c.OwnerTokenSecretID), slog.Int("owner_notify_daily_cap", c.OwnerNotifyDailyCap),
+		slog.Int("owner_records_per_client_day", c.OwnerRecordsPerClientDay),
 		slog.String("log_level", c.LogLevel.String()), slog.String("frontend_dir", c.FrontendDir),
 		slog.String("lambda_front", c.LambdaFront), slog.String("version", c.Version),
 	}
@@ -299,4 +308,13 @@ func (c Config) memoryLocation() string {
 		return "s3://" + c.MemoryBucket + "/" + c.MemoryPrefix
 	}
 	return c.MemoryDir
+}
+
+// ownerLocation is where the owner's records go: the memory bucket's leads/, questions/,
+// feedback/ and owner/ prefixes on AWS, DATA_DIR locally.
+func (c Config) ownerLocation() string {
+	if c.MemoryBucket != "" {
+		return "s3://" + c.MemoryBucket + "/"
+	}
+	return c.DataDir
 }

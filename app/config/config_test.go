@@ -17,10 +17,29 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := []any{c.Environment, c.Port, c.PersonaFile, c.MemoryDir, c.MemoryPrefix, c.LLMProvider, c.RateLimitPerMinute, c.MaxMessageChars, c.MaxSessionMessages, c.LogLevel, c.FrontendDir}
-	want := []any{"local", 8000, "./me.txt", "./data/sessions", "sessions/", "offline", 60, 4000, 500, slog.LevelDebug, "frontend/out"}
+	got := []any{c.Environment, c.Port, c.PersonaFile, c.DataDir, c.MemoryDir, c.MemoryPrefix, c.LLMProvider, c.RateLimitPerMinute, c.MaxMessageChars, c.MaxSessionMessages, c.LogLevel, c.FrontendDir}
+	want := []any{"local", 8000, "./me.txt", "./data", "data/sessions", "sessions/", "offline", 60, 4000, 500, slog.LevelDebug, "frontend/out"}
 	if diff := cmp.Diff(got, want); diff != "" {
 		t.Fatalf("defaults (-got +want):\n%s", diff)
+	}
+}
+
+func TestDataDirHoldsTheSessionsUnlessMemoryDirSays(t *testing.T) {
+	for name, tc := range map[string]struct {
+		env          map[string]string
+		data, memory string
+	}{
+		"data dir":         {map[string]string{"DATA_DIR": "/srv/twin"}, "/srv/twin", "/srv/twin/sessions"},
+		"memory dir alone": {map[string]string{"MEMORY_DIR": "/tmp/x"}, "./data", "/tmp/x"},
+		"both":             {map[string]string{"DATA_DIR": "/srv/twin", "MEMORY_DIR": "/tmp"}, "/srv/twin", "/tmp"},
+	} {
+		c, err := Load(env(tc.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.DataDir != tc.data || c.MemoryDir != tc.memory {
+			t.Errorf("%s: DATA_DIR %q MEMORY_DIR %q; want %q %q", name, c.DataDir, c.MemoryDir, tc.data, tc.memory)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/digitaltwin/twin/app/chat"
+	"github.com/digitaltwin/twin/app/owner"
 	"github.com/digitaltwin/twin/app/telemetry"
 	"github.com/digitaltwin/twin/app/twin"
 )
@@ -72,7 +73,7 @@ func handleChat(d Deps, sessions *sessionLimiter, shed *shedder, maxBody int64, 
 		} else {
 			turn.SessionID = asked
 		}
-		r = r.WithContext(telemetry.WithSessionID(r.Context(), turn.SessionID))
+		r = r.WithContext(owner.WithClient(telemetry.WithSessionID(r.Context(), turn.SessionID), client))
 		if !stream {
 			res, err := d.Chat.Turn(r.Context(), turn, func(string) error { return nil })
 			if err != nil {

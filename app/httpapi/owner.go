@@ -2,32 +2,27 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
+	"strconv"
 
 	"github.com/digitaltwin/twin/app/owner"
 	"github.com/digitaltwin/twin/app/telemetry"
 )
 
-// feedbackRequest is the body of POST /api/feedback.
+// feedbackRequest is the body of POST /api/feedback. MessageIndex is the older form of
+// MessageID, accepted until the chat page sends message ids.
 type feedbackRequest struct {
 	SessionID    *string `json:"session_id"`
+	MessageID    *string `json:"message_id"`
 	MessageIndex *int    `json:"message_index"`
 	Rating       *string `json:"rating"`
 	Reason       string  `json:"reason"`
 }
 
-type feedbackResponse struct {
-	SessionID    string       `json:"session_id"`
-	MessageIndex int          `json:"message_index"`
-	Rating       owner.Rating `json:"rating"`
-	Timestamp    time.Time    `json:"timestamp"`
-}
-
 // maxFeedbackBody caps a feedback body (a reason of 500 characters, escaped, and the rest).
 const maxFeedbackBody = 8 << 10
 
-// handleFeedback serves POST /api/feedback: a thumbs up or down on one of the twin's replies.
-// Rating the same reply again replaces the earlier rating.
+// handleFeedback serves POST /api/feedback: a thumbs up or down (or "none", withdrawing it) on
+// one of the twin's replies, with an optional reason. The latest rating of a reply counts.
 func handleFeedback(d Deps) http.Handler {
 	return serve(d.Logger, func(w http.ResponseWriter, r *http.Request) error {
 		if d.Owner == nil {
@@ -37,22 +32,27 @@ func handleFeedback(d Deps) http.Handler {
 		if err != nil {
 			return err
 		}
+		messageID := ""
 		switch {
 		case req.SessionID == nil:
 			return invalid("session_id", "is required")
-		case req.MessageIndex == nil:
-			return invalid("message_index", "is required")
-		case req.Rating == nil:
+		case req.MessageID != nil:
+			messageID = *req.MessageID
+		case req.MessageIndex != nil && *req.MessageIndex >= 0:
+			messageID = "index-" + strconv.Itoa(*req.MessageIndex)
+		default:
+			return invalid("message_id", "is required")
+		}
+		if req.Rating == nil {
 			return invalid("rating", "is required")
 		}
-		r = r.WithContext(telemetry.WithSessionID(r.Context(), *req.SessionID))
-		f, err := d.Owner.RecordFeedback(r.Context(), owner.Feedback{
-			SessionID: *req.SessionID, MessageIndex: *req.MessageIndex, Rating: owner.Rating(*req.Rating), Reason: req.Reason,
-		})
-		if err != nil {
+		r = r.WithContext(owner.WithClient(telemetry.WithSessionID(r.Context(), *req.SessionID), clientKey(r)))
+		if _, err := d.Owner.RecordFeedback(r.Context(), owner.Feedback{
+			SessionID: *req.SessionID, MessageID: messageID, Rating: owner.Rating(*req.Rating), Reason: req.Reason,
+		}); err != nil {
 			return err
 		}
-		encode(w, http.StatusOK, feedbackResponse{SessionID: f.SessionID, MessageIndex: f.MessageIndex, Rating: f.Rating, Timestamp: f.Timestamp})
+		w.WriteHeader(http.StatusNoContent)
 		return nil
 	})
 }
@@ -81,6 +81,18 @@ func ownerSummary(d Deps) apiFunc {
 			return err
 		}
 		encode(w, http.StatusOK, sum)
+		return nil
+	}
+}
+
+// dismissQuestion serves POST /api/owner/questions/{id}/dismiss (behind ownerOnly): the owner
+// takes an answered question off the unanswered list.
+func dismissQuestion(d Deps) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := d.Owner.DismissQuestion(r.Context(), r.PathValue("id")); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
 }

@@ -16,7 +16,7 @@ func (k token) Key(context.Context) (string, error) { return string(k), nil }
 // withOwner turns the owner endpoints on, with records in their own temp dir.
 func withOwner(t testing.TB, access owner.Access) option {
 	return func(d *Deps) {
-		d.Owner = &owner.Service{Blobs: owner.NewDirBlobs(t.TempDir()), Sessions: d.Chat.Store, Logger: d.Logger}
+		d.Owner = &owner.Service{Blobs: owner.NewDirBlobs(t.TempDir()), Sessions: d.Chat.Store, Logger: d.Logger, PerClientPerDay: 100}
 		d.OwnerAccess = access
 	}
 }
@@ -24,10 +24,19 @@ func withOwner(t testing.TB, access owner.Access) option {
 func TestFeedback(t *testing.T) {
 	e := newEnv(t, withOwner(t, owner.Access{Local: true}))
 	e.post(t, "/api/chat", chatBody("Where do you live?", sid, false))
-	resp := e.post(t, "/api/feedback", `{"session_id":"`+sid+`","message_index":1,"rating":"up"}`)
-	got := decodeJSON[feedbackResponse](t, resp.Body)
-	if resp.StatusCode != 200 || got.Rating != owner.RatingUp || got.MessageIndex != 1 || got.Timestamp.IsZero() {
-		t.Fatalf("feedback: %d %+v", resp.StatusCode, got)
+	for _, body := range []string{
+		`{"session_id":"` + sid + `","message_id":"m-1","rating":"down","reason":"too vague"}`,
+		`{"session_id":"` + sid + `","message_id":"m-1","rating":"none"}`, // withdrawn
+		`{"session_id":"` + sid + `","message_id":"m-1","rating":"up"}`,
+		`{"session_id":"` + sid + `","message_index":1,"rating":"down"}`, // the older page's form
+	} {
+		if resp := e.post(t, "/api/feedback", body); resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("feedback %s: %d, want 204", body, resp.StatusCode)
+		}
+	}
+	sum := decodeJSON[owner.Summary](t, e.get(t, "/api/owner/summary").Body)
+	if sum.ThumbsUp != 1 || sum.ThumbsDown != 1 || len(sum.RecentFeedback) != 2 || sum.RecentFeedback[1].MessageID != "m-1" {
+		t.Fatalf("summary after feedback: up %d down %d recent %+v", sum.ThumbsUp, sum.ThumbsDown, sum.RecentFeedback)
 	}
 	for name, tc := range map[string]struct {
 		body   string
@@ -35,7 +44,8 @@ func TestFeedback(t *testing.T) {
 		code   twin.Code
 	}{
 		"missing rating":  {`{"session_id":"` + sid + `","message_index":1}`, 400, twin.CodeInvalidRequest},
-		"missing index":   {`{"session_id":"` + sid + `","rating":"up"}`, 400, twin.CodeInvalidRequest},
+		"missing id":      {`{"session_id":"` + sid + `","rating":"up"}`, 400, twin.CodeInvalidRequest},
+		"path in id":      {`{"session_id":"` + sid + `","message_id":"../x","rating":"up"}`, 400, twin.CodeInvalidRequest},
 		"bad rating":      {`{"session_id":"` + sid + `","message_index":1,"rating":"5 stars"}`, 400, twin.CodeInvalidRequest},
 		"user message":    {`{"session_id":"` + sid + `","message_index":0,"rating":"up"}`, 400, twin.CodeInvalidRequest},
 		"unknown field":   {`{"session_id":"` + sid + `","message_index":1,"rating":"up","admin":1}`, 400, twin.CodeInvalidRequest},
@@ -76,6 +86,40 @@ func TestOwnerSummaryAccess(t *testing.T) {
 		if resp.StatusCode != tc.status {
 			t.Errorf("%s: %d, want %d", name, resp.StatusCode, tc.status)
 		}
+	}
+}
+
+func TestDismissQuestion(t *testing.T) {
+	var svc *owner.Service
+	e := newEnv(t, func(d *Deps) { withOwner(t, owner.Access{Token: token("t0k")})(d); svc = d.Owner })
+	q, err := svc.RecordQuestion(context.Background(), owner.Question{SessionID: sid, Question: "Do you have pets?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dismiss := func(id, auth string) int {
+		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/owner/questions/"+id+"/dismiss", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := e.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := dismiss(q.ID, ""); got != 404 {
+		t.Fatalf("dismiss without the owner token: %d, want 404", got)
+	}
+	if got := dismiss(q.ID, "Bearer t0k"); got != 204 {
+		t.Fatalf("dismiss: %d, want 204", got)
+	}
+	if got := dismiss(q.ID, "Bearer t0k"); got != 404 {
+		t.Fatalf("dismiss again: %d, want 404", got)
+	}
+	sum, err := svc.Summary(context.Background())
+	if err != nil || len(sum.Unanswered) != 0 || sum.UnansweredQuestions != 1 {
+		t.Fatalf("after dismissal: open %+v, total %d, %v", sum.Unanswered, sum.UnansweredQuestions, err)
 	}
 }
 

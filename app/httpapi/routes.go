@@ -12,6 +12,7 @@ func addRoutes(mux *http.ServeMux, d Deps, sessions *sessionLimiter, shed *shedd
 	mux.Handle("GET /api/health", handleHealth(d.Options.Version))
 	mux.Handle("POST /api/feedback", handleFeedback(d))
 	mux.Handle("GET /api/owner/summary", ownerOnly(d, ownerSummary(d)))
+	mux.Handle("POST /api/owner/questions/{id}/dismiss", ownerOnly(d, dismissQuestion(d)))
 	mux.Handle("/api/", handleAPINotFound(d))
 	mux.Handle("/", handleStatic(d.Options.FrontendDir))
 }

@@ -2,6 +2,8 @@ package owner
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,16 +11,22 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 )
 
-// DirBlobs stores records as files under a directory (the local store: data/leads/… next to
-// data/sessions). Keys are made by this package; any key that could leave the directory is refused.
-type DirBlobs struct{ dir string }
+// DirBlobs stores records as files under a directory (the local store: DATA_DIR/leads/… next
+// to DATA_DIR/sessions). Keys are made by this package; any key that could leave the directory
+// is refused. Conditional writes compare a hash of the content under a lock: one local server
+// owns the directory.
+type DirBlobs struct {
+	dir string
+	mu  *sync.Mutex
+}
 
 var _ Blobs = DirBlobs{}
 
 // NewDirBlobs returns a store rooted at dir.
-func NewDirBlobs(dir string) DirBlobs { return DirBlobs{dir: dir} }
+func NewDirBlobs(dir string) DirBlobs { return DirBlobs{dir: dir, mu: &sync.Mutex{}} }
 
 func (d DirBlobs) path(key string) (string, error) {
 	if key == "" || strings.Contains(key, "..") || strings.HasPrefix(key, "/") || strings.ContainsAny(key, "\\\x00") {
@@ -33,6 +41,34 @@ func (d DirBlobs) Put(_ context.Context, key string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return writeFile(p, data)
+}
+
+// PutIf writes key atomically if its content still hashes to version.
+func (d DirBlobs) PutIf(_ context.Context, key string, data []byte, version string) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cur, err := os.ReadFile(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if version != "" {
+			return fmt.Errorf("%s: %w", key, ErrConflict)
+		}
+	case err != nil:
+		return err
+	case contentVersion(cur) != version:
+		return fmt.Errorf("%s: %w", key, ErrConflict)
+	}
+	return writeFile(p, data)
+}
+
+func writeFile(p string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
 		return err
 	}
@@ -51,17 +87,25 @@ func (d DirBlobs) Put(_ context.Context, key string, data []byte) error {
 	return os.Rename(tmp.Name(), p)
 }
 
-// Get reads key.
-func (d DirBlobs) Get(_ context.Context, key string) ([]byte, error) {
+func contentVersion(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
+}
+
+// Get reads key and the hash of its content.
+func (d DirBlobs) Get(_ context.Context, key string) ([]byte, string, error) {
 	p, err := d.path(key)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	data, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", key, ErrNoBlob)
+		return nil, "", fmt.Errorf("%s: %w", key, ErrNoBlob)
 	}
-	return data, err
+	if err != nil {
+		return nil, "", err
+	}
+	return data, contentVersion(data), nil
 }
 
 // List returns the keys under prefix.

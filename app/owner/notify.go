@@ -4,13 +4,50 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
 
+// EventKind is what happened: its title heads the event in a notification.
+type EventKind string
+
+// The events the owner is told about.
+const (
+	EventLead     EventKind = "New contact request"
+	EventQuestion EventKind = "Unanswered question"
+)
+
+// Field is one named value of an event; values are visitor text.
+type Field struct{ Name, Value string }
+
+// Event is one thing to tell the owner.
+type Event struct {
+	Kind   EventKind
+	Fields []Field
+}
+
+// render lays an event out so visitor text can never pass for the template: the title alone
+// starts a line; every value sits on its own indented line, made single-line and quoted (Go
+// syntax: a quote or backslash inside is escaped), so a forged "New contact request" or
+// "SECURITY NOTICE" in a note stays visibly inside the note's quotes.
+func (e Event) render(sanitize func(string) string) string {
+	var b strings.Builder
+	b.WriteString(string(e.Kind))
+	for _, f := range e.Fields {
+		b.WriteString("\n    ")
+		b.WriteString(f.Name)
+		b.WriteString(": ")
+		b.WriteString(strconv.Quote(sanitize(SingleLine(f.Value))))
+	}
+	return b.String()
+}
+
 // Notifier batches notifications: the first event starts a window, everything that arrives in
 // it goes out as one message when it closes, so a chatty visitor produces one email, not ten.
+// With a daily cap, a deployment sends at most that many messages a day across all instances;
+// past it, events are only counted, and one digest of the counts follows the next day.
 // Add never blocks and never fails; publishing runs in the background with a timeout.
 type Notifier struct {
 	pub      Publisher
@@ -18,12 +55,14 @@ type Notifier struct {
 	timeout  time.Duration
 	logger   *slog.Logger
 	sanitize func(string) string
+	cap      *DailyCap // nil: no cap
 
 	now     func() time.Time
 	mu      sync.Mutex
-	pending []string
+	pending []Event
 	firstAt time.Time // when the oldest pending event arrived
-	dropped int
+	dropped tally     // past maxPending: counted, not listed
+	heldDay string    // a day this instance held events for the digest
 	timer   *time.Timer
 	wg      sync.WaitGroup
 }
@@ -32,26 +71,27 @@ type Notifier struct {
 const maxPending = 50
 
 // NewNotifier returns a notifier publishing through pub after window (0: at once). sanitize,
-// if not nil, cleans every line before it leaves (the output guard strips hidden instructions).
-func NewNotifier(pub Publisher, window, timeout time.Duration, logger *slog.Logger, sanitize func(string) string) *Notifier {
+// if not nil, cleans every value before it leaves (the output guard strips hidden instructions).
+// dailyCap, if not nil, shares a daily budget of messages across instances.
+func NewNotifier(pub Publisher, window, timeout time.Duration, logger *slog.Logger, sanitize func(string) string, dailyCap *DailyCap) *Notifier {
 	if sanitize == nil {
 		sanitize = func(s string) string { return s }
 	}
-	return &Notifier{pub: pub, window: window, timeout: timeout, logger: logger, sanitize: sanitize, now: time.Now}
+	return &Notifier{pub: pub, window: window, timeout: timeout, logger: logger, sanitize: sanitize, cap: dailyCap, now: time.Now}
 }
 
 // Add queues one event.
-func (n *Notifier) Add(line string) {
+func (n *Notifier) Add(e Event) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if len(n.pending) >= maxPending {
-		n.dropped++
+		n.dropped.add(e.Kind)
 		return
 	}
 	if len(n.pending) == 0 {
 		n.firstAt = n.now()
 	}
-	n.pending = append(n.pending, n.sanitize(line))
+	n.pending = append(n.pending, e)
 	if n.timer == nil {
 		n.wg.Add(1)
 		n.timer = time.AfterFunc(n.window, func() {
@@ -76,11 +116,13 @@ func (n *Notifier) Flush(ctx context.Context) {
 	n.wg.Wait()
 }
 
-// FlushDue publishes the pending batch if its window has passed. On Lambda, where a frozen
-// execution environment runs no timers, the bootstrap calls it as each invocation ends.
+// FlushDue publishes the pending batch if its window has passed, and a digest of a past day's
+// held events. On Lambda, where a frozen execution environment runs no timers, the bootstrap
+// calls it as each invocation ends.
 func (n *Notifier) FlushDue(ctx context.Context) {
 	n.mu.Lock()
-	due := len(n.pending) > 0 && n.now().Sub(n.firstAt) >= n.window
+	now := n.now()
+	due := len(n.pending) > 0 && now.Sub(n.firstAt) >= n.window || n.heldDay != "" && n.heldDay < day(now)
 	n.mu.Unlock()
 	if due {
 		n.Flush(ctx)
@@ -89,33 +131,87 @@ func (n *Notifier) FlushDue(ctx context.Context) {
 
 func (n *Notifier) send(ctx context.Context) {
 	n.mu.Lock()
-	lines, dropped := n.pending, n.dropped
-	n.pending, n.dropped, n.timer = nil, 0, nil
+	events, dropped, held := n.pending, n.dropped, n.heldDay
+	n.pending, n.dropped, n.timer = nil, tally{}, nil
+	today := day(n.now())
 	n.mu.Unlock()
-	if len(lines) == 0 {
+	if n.cap != nil && held != "" && held < today {
+		n.sendDigest(ctx, today)
+	}
+	if len(events) == 0 {
 		return
 	}
-	subject := "Your digital twin: " + summarize(lines)
-	body := strings.Join(lines, "\n\n")
-	if dropped > 0 {
-		body += fmt.Sprintf("\n\n(and %d more, not listed)", dropped)
+	all := dropped
+	for _, e := range events {
+		all.add(e.Kind)
 	}
-	if err := n.pub.Publish(ctx, subject, body); err != nil {
-		n.logger.WarnContext(ctx, "owner notification failed", "error", err.Error(), "events", len(lines))
-		return
-	}
-	n.logger.InfoContext(ctx, "owner notified", "events", len(lines)+dropped)
-}
-
-func summarize(lines []string) string {
-	leads, questions := 0, 0
-	for _, l := range lines {
-		if strings.HasPrefix(l, "New contact request") {
-			leads++
-		} else {
-			questions++
+	leads, questions := all.leads, all.questions
+	if n.cap != nil {
+		ok, err := n.cap.take(ctx, today, leads, questions)
+		switch {
+		case err != nil:
+			// The cap is a flood guard, not a gate: without its state the owner is still told.
+			n.logger.WarnContext(ctx, "owner notification cap unavailable", "error", err.Error())
+		case !ok:
+			n.mu.Lock()
+			n.heldDay = today
+			n.mu.Unlock()
+			n.logger.InfoContext(ctx, "owner notification held for the daily digest", "events", leads+questions)
+			return
 		}
 	}
+	lines := make([]string, len(events))
+	for i, e := range events {
+		lines[i] = e.render(n.sanitize)
+	}
+	body := strings.Join(lines, "\n\n")
+	if n := dropped.leads + dropped.questions; n > 0 {
+		body += fmt.Sprintf("\n\n(and %d more, not listed)", n)
+	}
+	n.publish(ctx, "Your digital twin: "+summarize(leads, questions), body, leads+questions)
+}
+
+func (n *Notifier) sendDigest(ctx context.Context, today string) {
+	days, err := n.cap.digest(ctx, today)
+	if err != nil {
+		n.logger.WarnContext(ctx, "owner digest unavailable", "error", err.Error())
+		return
+	}
+	n.mu.Lock()
+	n.heldDay = ""
+	n.mu.Unlock()
+	if len(days) == 0 {
+		return // another instance sent it
+	}
+	var b strings.Builder
+	for _, d := range days {
+		fmt.Fprintf(&b, "%s: the daily limit of %d notifications was reached; %s more were recorded.\n",
+			d.Day, n.cap.limit, summarize(d.HeldLeads, d.HeldQuestions))
+	}
+	b.WriteString("They are all in the owner view.")
+	n.publish(ctx, "Your digital twin: daily digest", b.String(), 0)
+}
+
+func (n *Notifier) publish(ctx context.Context, subject, body string, events int) {
+	if err := n.pub.Publish(ctx, subject, body); err != nil {
+		n.logger.WarnContext(ctx, "owner notification failed", "error", err.Error(), "events", events)
+		return
+	}
+	n.logger.InfoContext(ctx, "owner notified", "events", events)
+}
+
+// tally counts events by kind.
+type tally struct{ leads, questions int }
+
+func (t *tally) add(k EventKind) {
+	if k == EventLead {
+		t.leads++
+	} else {
+		t.questions++
+	}
+}
+
+func summarize(leads, questions int) string {
 	var parts []string
 	if leads > 0 {
 		parts = append(parts, plural(leads, "new contact request"))

@@ -10,11 +10,7 @@ package owner
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/mail"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/digitaltwin/twin/app/twin"
 )
@@ -28,104 +24,38 @@ type Lead struct {
 	Timestamp time.Time `json:"timestamp"`
 }
 
-// Question is a visitor question the twin could not answer from the persona.
+// Question is a visitor question the twin could not answer from the persona. The owner
+// dismisses it once the persona answers it.
 type Question struct {
+	ID        string    `json:"id"`
 	SessionID string    `json:"session_id"`
 	Question  string    `json:"question"`
 	Timestamp time.Time `json:"timestamp"`
+	Dismissed bool      `json:"dismissed,omitempty"`
 }
 
-// Rating is a thumbs up or down.
+// Rating is a thumbs up or down, or none (a withdrawn rating).
 type Rating string
 
-// The two ratings.
+// The ratings.
 const (
 	RatingUp   Rating = "up"
 	RatingDown Rating = "down"
+	RatingNone Rating = "none"
 )
 
-// Feedback is a visitor's rating of one reply.
+// Feedback is a visitor's rating of one reply, named by the reply's message id. The latest
+// rating of a reply is the one that counts.
 type Feedback struct {
-	SessionID    string    `json:"session_id"`
-	MessageIndex int       `json:"message_index"`
-	Rating       Rating    `json:"rating"`
-	Reason       string    `json:"reason,omitempty"`
-	Timestamp    time.Time `json:"timestamp"`
+	SessionID string    `json:"session_id"`
+	MessageID string    `json:"message_id"`
+	Rating    Rating    `json:"rating"`
+	Reason    string    `json:"reason"`
+	Timestamp time.Time `json:"timestamp"`
 }
-
-// Limits on what a visitor (or a model's tool call) can make the twin record.
-const (
-	MaxEmailLen      = 254
-	MaxNameChars     = 100
-	MaxNoteChars     = 500
-	MaxQuestionChars = 1000
-	MaxReasonChars   = 500
-)
 
 // ErrInvalid marks validation failures (wrapped in a *twin.Error with CodeInvalidRequest).
 var ErrInvalid = errors.New("invalid owner record")
-
-func invalid(field, problem string) error {
-	return &twin.Error{Code: twin.CodeInvalidRequest, Message: field + " " + problem,
-		Fields: map[string]string{field: problem}, Err: ErrInvalid}
-}
-
-// NormalizeEmail validates a bare email address (no display name, no comments, a dotted domain,
-// at most 254 bytes) and returns it with the domain lower-cased.
-func NormalizeEmail(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" || len(s) > MaxEmailLen || strings.ContainsAny(s, " \t\r\n<>()[],;:\\\"") {
-		return "", invalid("email", "must be a plain email address")
-	}
-	addr, err := mail.ParseAddress(s)
-	if err != nil || addr.Name != "" || addr.Address != s {
-		return "", invalid("email", "must be a plain email address")
-	}
-	local, domain, ok := strings.Cut(s, "@")
-	if !ok || local == "" || strings.Count(s, "@") != 1 || !validDomain(domain) {
-		return "", invalid("email", "must be a plain email address")
-	}
-	return local + "@" + strings.ToLower(domain), nil
-}
-
-func validDomain(d string) bool {
-	labels := strings.Split(d, ".")
-	if len(labels) < 2 || len(d) > 253 {
-		return false
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for _, r := range l {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-				return false
-			}
-		}
-	}
-	tld := labels[len(labels)-1]
-	return len(tld) >= 2 && strings.IndexFunc(tld, func(r rune) bool { return r >= '0' && r <= '9' }) < 0
-}
-
-// cleanText trims s, rejects NUL and control characters other than newlines and tabs, and
-// enforces a length in characters.
-func cleanText(field, s string, maxChars int, required bool) (string, error) {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "" && required:
-		return "", invalid(field, "must not be empty")
-	case !utf8.ValidString(s):
-		return "", invalid(field, "must be UTF-8 text")
-	case utf8.RuneCountInString(s) > maxChars:
-		return "", invalid(field, fmt.Sprintf("must be at most %d characters", maxChars))
-	}
-	for _, r := range s {
-		if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f {
-			return "", invalid(field, "must not contain control characters")
-		}
-	}
-	return s, nil
-}
 
 // validateLead checks a lead as it arrives from a visitor or a model's tool call.
 func validateLead(l Lead) (Lead, error) {
@@ -145,27 +75,48 @@ func validateLead(l Lead) (Lead, error) {
 	return l, nil
 }
 
-// ParseRating accepts "up" or "down".
+// ParseRating accepts "up", "down" or "none".
 func ParseRating(s string) (Rating, error) {
 	switch Rating(s) {
-	case RatingUp, RatingDown:
+	case RatingUp, RatingDown, RatingNone:
 		return Rating(s), nil
 	}
-	return "", invalid("rating", `must be "up" or "down"`)
+	return "", invalid("rating", `must be "up", "down" or "none"`)
+}
+
+// ValidMessageID reports whether id is a sane message id: 1 to 128 of [A-Za-z0-9._-] starting
+// with a letter or digit, the form the stream's messageId and the history's ids take. Such an id
+// is safe as one segment of a record key.
+func ValidMessageID(id string) bool {
+	if id == "" || len(id) > 128 || !isASCIIAlnum(id[0]) {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !isASCIIAlnum(c) && c != '.' && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // Blobs is the small object store records live in (a directory locally, the memory bucket on AWS).
 type Blobs interface {
 	// Put writes data at key, replacing what was there.
 	Put(ctx context.Context, key string, data []byte) error
-	// Get reads key; a missing key is an error wrapping ErrNoBlob.
-	Get(ctx context.Context, key string) ([]byte, error)
+	// PutIf writes data at key only if the stored version is still version ("": only if the
+	// key does not exist yet); otherwise it returns an error wrapping ErrConflict.
+	PutIf(ctx context.Context, key string, data []byte, version string) error
+	// Get reads key and its version; a missing key is an error wrapping ErrNoBlob.
+	Get(ctx context.Context, key string) (data []byte, version string, err error)
 	// List returns the keys under prefix, in lexical order.
 	List(ctx context.Context, prefix string) ([]string, error)
 }
 
 // ErrNoBlob is returned (wrapped) by Blobs.Get for a missing key.
 var ErrNoBlob = errors.New("no such record")
+
+// ErrConflict is returned (wrapped) by Blobs.PutIf when the key changed since it was read.
+var ErrConflict = errors.New("record changed concurrently")
 
 // Publisher delivers one notification to the owner (the stack's SNS topic on AWS).
 type Publisher interface {

@@ -50,9 +50,9 @@ func newService(t *testing.T, pub Publisher) (*Service, *filestore.Store) {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &Service{Blobs: NewDirBlobs(dir), Sessions: store, Logger: logger}
+	s := &Service{Blobs: NewDirBlobs(dir), Sessions: store, Recent: store, Logger: logger}
 	if pub != nil {
-		s.Notifier = NewNotifier(pub, time.Hour, time.Second, logger, nil)
+		s.Notifier = NewNotifier(pub, time.Hour, time.Second, logger, nil, nil)
 	}
 	return s, store
 }
@@ -71,6 +71,11 @@ func TestNormalizeEmail(t *testing.T) {
 		"ada@example.com, eve@example.com", "ada@exa mple.com", "ada@-example.com", "ada@example.c",
 		"ada@example.123", "ada(comment)@example.com", "\"ada\"@example.com", "ada@example.com\nBcc: eve@example.com",
 		strings.Repeat("a", 250) + "@example.com", "ada@exam_ple.com",
+		// The review's payloads: query strings that turn a mailto: reply into extra headers.
+		"x?bcc=attacker@evil.example", "a?subject=Invoice&body=Pay%20here@evil.example",
+		"a%40b@example.com", "a/b@example.com", "a&b@example.com", "a=b@example.com",
+		"ada@example.com?cc=eve@example.com", ".ada@example.com", "ada.@example.com", "a..b@example.com",
+		"ada@example.co1", "ada@localhost", "ada@[127.0.0.1]", "ada@example..com",
 	} {
 		if got, err := NormalizeEmail(in); err == nil {
 			t.Errorf("NormalizeEmail(%q) = %q, want an error", in, got)
@@ -86,7 +91,7 @@ func FuzzNormalizeEmail(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if strings.ContainsAny(got, " \r\n,;<>") || strings.Count(got, "@") != 1 || len(got) > MaxEmailLen {
+		if strings.ContainsAny(got, " \r\n,;<>?&=%/") || strings.Count(got, "@") != 1 || len(got) > MaxEmailLen {
 			t.Fatalf("NormalizeEmail(%q) accepted %q", s, got)
 		}
 	})
@@ -131,7 +136,6 @@ func TestLeadValidation(t *testing.T) {
 	for name, l := range map[string]Lead{
 		"bad email":      {SessionID: sid, Email: "not-an-email"},
 		"bad session":    {SessionID: "../x", Email: "a@example.com"},
-		"control chars":  {SessionID: sid, Email: "a@example.com", Note: "hi\x1b[31m"},
 		"long name":      {SessionID: sid, Email: "a@example.com", Name: strings.Repeat("n", MaxNameChars+1)},
 		"injected email": {SessionID: sid, Email: "a@example.com\r\nBcc: all@example.com"},
 	} {
@@ -161,15 +165,14 @@ func TestQuestionsAndSummary(t *testing.T) {
 	if _, err := s.RecordLead(ctx, Lead{SessionID: sid, Email: "ada@example.com", Name: "Ada"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RecordFeedback(ctx, Feedback{SessionID: sid, MessageIndex: 1, Rating: RatingUp}); err != nil {
-		t.Fatal(err)
-	}
-	// Rating the same reply again replaces the first rating.
-	if _, err := s.RecordFeedback(ctx, Feedback{SessionID: sid, MessageIndex: 1, Rating: RatingDown, Reason: "vague"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.RecordFeedback(ctx, Feedback{SessionID: sid, MessageIndex: 3, Rating: RatingUp}); err != nil {
-		t.Fatal(err)
+	for _, f := range []Feedback{
+		{SessionID: sid, MessageID: "index-1", Rating: RatingUp},
+		{SessionID: sid, MessageID: "index-1", Rating: RatingDown, Reason: "vague"}, // replaces the first
+		{SessionID: sid, MessageID: "index-3", Rating: RatingUp},
+	} {
+		if _, err := s.RecordFeedback(ctx, f); err != nil {
+			t.Fatal(err)
+		}
 	}
 	s.ObserveTurn(sid, 0.002)
 	s.ObserveTurn(sid, 0.001)
@@ -186,8 +189,15 @@ func TestQuestionsAndSummary(t *testing.T) {
 	if len(sum.TopQuestions) != 1 || sum.TopQuestions[0].Count != 2 {
 		t.Errorf("top questions: %+v", sum.TopQuestions)
 	}
+	if len(sum.Unanswered) != 2 || sum.Unanswered[0].ID == "" || sum.Unanswered[0].Question != "do you have PETS" {
+		t.Errorf("unanswered, newest first: %+v", sum.Unanswered)
+	}
 	if sum.ThumbsUp != 1 || sum.ThumbsDown != 1 || sum.ThumbsDownRate != 0.5 {
 		t.Errorf("feedback: up %d down %d rate %v", sum.ThumbsUp, sum.ThumbsDown, sum.ThumbsDownRate)
+	}
+	if len(sum.RecentFeedback) != 2 || sum.RecentFeedback[0].MessageID != "index-3" ||
+		sum.RecentFeedback[1] != (Feedback{SessionID: sid, MessageID: "index-1", Rating: RatingDown, Reason: "vague", Timestamp: sum.RecentFeedback[1].Timestamp}) {
+		t.Errorf("recent feedback, latest per reply, newest first: %+v", sum.RecentFeedback)
 	}
 	if sum.Conversations != 1 || sum.CostPerConversation < 0.0029 || sum.CostPerConversation > 0.0031 {
 		t.Errorf("cost: %d conversations, %v per conversation", sum.Conversations, sum.CostPerConversation)
@@ -206,13 +216,15 @@ func TestFeedbackValidation(t *testing.T) {
 		f    Feedback
 		code twin.Code
 	}{
-		"user message":  {Feedback{SessionID: sid, MessageIndex: 0, Rating: RatingUp}, twin.CodeInvalidRequest},
-		"out of range":  {Feedback{SessionID: sid, MessageIndex: 2, Rating: RatingUp}, twin.CodeInvalidRequest},
-		"negative":      {Feedback{SessionID: sid, MessageIndex: -1, Rating: RatingUp}, twin.CodeInvalidRequest},
-		"bad rating":    {Feedback{SessionID: sid, MessageIndex: 1, Rating: "meh"}, twin.CodeInvalidRequest},
-		"no session":    {Feedback{SessionID: "22222222-2222-4222-8222-222222222222", MessageIndex: 1, Rating: RatingUp}, twin.CodeSessionNotFound},
-		"bad session":   {Feedback{SessionID: "x", MessageIndex: 1, Rating: RatingUp}, twin.CodeInvalidSessionID},
-		"reason w/ NUL": {Feedback{SessionID: sid, MessageIndex: 1, Rating: RatingUp, Reason: "a\x00b"}, twin.CodeInvalidRequest},
+		"user message": {Feedback{SessionID: sid, MessageID: "index-0", Rating: RatingUp}, twin.CodeInvalidRequest},
+		"out of range": {Feedback{SessionID: sid, MessageID: "index-2", Rating: RatingUp}, twin.CodeInvalidRequest},
+		"negative":     {Feedback{SessionID: sid, MessageID: "index--1", Rating: RatingUp}, twin.CodeInvalidRequest},
+		"no id":        {Feedback{SessionID: sid, Rating: RatingUp}, twin.CodeInvalidRequest},
+		"path id":      {Feedback{SessionID: sid, MessageID: "../../index", Rating: RatingUp}, twin.CodeInvalidRequest},
+		"bad rating":   {Feedback{SessionID: sid, MessageID: "index-1", Rating: "meh"}, twin.CodeInvalidRequest},
+		"no session":   {Feedback{SessionID: "22222222-2222-4222-8222-222222222222", MessageID: "index-1", Rating: RatingUp}, twin.CodeSessionNotFound},
+		"bad session":  {Feedback{SessionID: "x", MessageID: "index-1", Rating: RatingUp}, twin.CodeInvalidSessionID},
+		"long reason":  {Feedback{SessionID: sid, MessageID: "index-1", Rating: RatingDown, Reason: strings.Repeat("r", MaxReasonChars+1)}, twin.CodeInvalidRequest},
 	} {
 		if _, err := s.RecordFeedback(ctx, tc.f); twin.ErrorCode(err) != tc.code {
 			t.Errorf("%s: err %v, want %s", name, err, tc.code)
@@ -223,9 +235,9 @@ func TestFeedbackValidation(t *testing.T) {
 func TestNotifierBatchesAndNeverBlocks(t *testing.T) {
 	pub := &fakePublisher{}
 	n := NewNotifier(pub, 50*time.Millisecond, time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)),
-		func(s string) string { return strings.ReplaceAll(s, "SECRET-RULES", "[withheld]") })
+		func(s string) string { return strings.ReplaceAll(s, "SECRET-RULES", "[withheld]") }, nil)
 	for i := range 10 {
-		n.Add(fmt.Sprintf("Unanswered question %d SECRET-RULES", i))
+		n.Add(question(fmt.Sprintf("%d SECRET-RULES", i)))
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for pub.count() == 0 && time.Now().Before(deadline) {
@@ -236,22 +248,22 @@ func TestNotifierBatchesAndNeverBlocks(t *testing.T) {
 	}
 	// A failing publisher is logged, not propagated.
 	pub.err = errors.New("sns down")
-	n.Add("New contact request")
+	n.Add(Event{Kind: EventLead})
 	n.Flush(context.Background())
 }
 
 func TestNotifierFlushDue(t *testing.T) {
 	pub := &fakePublisher{}
-	n := NewNotifier(pub, time.Hour, time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	n := NewNotifier(pub, time.Hour, time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, nil)
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	n.now = func() time.Time { return clock }
-	n.Add("Unanswered question 1")
+	n.Add(question("question 1"))
 	n.FlushDue(context.Background())
 	if pub.count() != 0 {
 		t.Fatal("published before the window passed")
 	}
 	clock = clock.Add(time.Hour)
-	n.Add("Unanswered question 2")
+	n.Add(question("question 2"))
 	n.FlushDue(context.Background())
 	if pub.count() != 1 || !strings.Contains(pub.bodies[0], "question 2") {
 		t.Fatalf("publishes %v: want one batch of both once the window passed", pub.bodies)
@@ -269,4 +281,8 @@ func TestQuestionsNeverKeepAddressesAndSummaryKeepsBrackets(t *testing.T) {
 	if err != nil || sum.TopUnanswered[0].Text != "sure, [email]" {
 		t.Fatalf("top unanswered %+v, %v", sum.TopUnanswered, err)
 	}
+}
+
+func question(text string) Event {
+	return Event{Kind: EventQuestion, Fields: []Field{{"question", text}, {"session", sid}}}
 }

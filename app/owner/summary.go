@@ -2,21 +2,25 @@ package owner
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/digitaltwin/twin/app/twin"
 )
 
-// SessionLister is implemented by stores that can enumerate sessions (the file store), so the
-// local owner view can count what visitors ask most.
+// SessionLister lists the ids of the most recently updated sessions, newest first (both
+// conversation stores: a directory listing locally, a bucket listing on S3).
 type SessionLister interface {
-	ListSessions(ctx context.Context) ([]string, error)
+	RecentSessions(ctx context.Context, limit int) ([]string, error)
 }
+
+// askedSessions bounds the conversations "what visitors ask most" reads: the most recent ones,
+// so the summary's cost does not grow with the deployment's age.
+const askedSessions = 100
 
 // usage accumulates cost per conversation since the process started (the cloud view gets the
 // same from the per-turn metrics and log lines).
@@ -56,10 +60,12 @@ type Summary struct {
 	RecentLeads         []Lead     `json:"recent_leads"`
 	UnansweredQuestions int        `json:"unanswered_questions"`
 	TopUnanswered       []Count    `json:"top_unanswered"`
+	Unanswered          []Question `json:"unanswered"` // not dismissed, newest first
 	TopQuestions        []Count    `json:"top_questions"`
 	ThumbsUp            int        `json:"thumbs_up"`
 	ThumbsDown          int        `json:"thumbs_down"`
 	ThumbsDownRate      float64    `json:"thumbs_down_rate"`
+	RecentFeedback      []Feedback `json:"recent_feedback"` // newest first
 	Conversations       int        `json:"conversations"`
 	CostUSD             float64    `json:"cost_usd"`
 	CostPerConversation float64    `json:"cost_per_conversation_usd"`
@@ -69,56 +75,33 @@ type Summary struct {
 // topN is how many entries the top lists keep.
 const topN = 10
 
-// Summary aggregates every record, and the visitors' questions when the store can list sessions.
+// Summary reads the running totals (one object, rebuilt from the records if missing) and the
+// questions of the most recent conversations.
 func (s *Service) Summary(ctx context.Context) (Summary, error) {
-	var sum Summary
-	leads, err := readAll[Lead](ctx, s.Blobs, PrefixLeads)
+	ix, version, err := s.loadIndex(ctx)
 	if err != nil {
-		return sum, err
+		return Summary{}, err
 	}
-	perDay := map[string]int{}
-	for _, l := range leads {
-		perDay[l.Timestamp.UTC().Format(time.DateOnly)]++
+	if version == "" {
+		s.keepRebuilt(ctx, ix)
 	}
-	sort.Slice(leads, func(i, j int) bool { return leads[i].Timestamp.After(leads[j].Timestamp) })
-	sum.Leads = len(leads)
-	sum.RecentLeads = leads[:min(len(leads), topN)]
-	sum.LeadsPerDay = days(perDay)
-
-	questions, err := readAll[Question](ctx, s.Blobs, PrefixQuestions)
-	if err != nil {
-		return sum, err
-	}
-	unanswered := map[string]int{}
-	for _, q := range questions {
-		unanswered[normalize(q.Question)]++
-	}
-	sum.UnansweredQuestions = len(questions)
-	sum.TopUnanswered = top(unanswered)
-
-	feedback, err := readAll[Feedback](ctx, s.Blobs, PrefixFeedback)
-	if err != nil {
-		return sum, err
-	}
-	for _, f := range feedback {
-		if f.Rating == RatingDown {
-			sum.ThumbsDown++
-		} else {
-			sum.ThumbsUp++
-		}
+	sum := Summary{
+		Leads: ix.Leads, LeadsPerDay: days(ix.LeadsPerDay), RecentLeads: nonNil(ix.RecentLeads),
+		UnansweredQuestions: ix.Questions, TopUnanswered: top(ix.QuestionTexts),
+		Unanswered: nonNil(ix.Open[:min(len(ix.Open), maxRecent)]),
+		ThumbsUp:   ix.ThumbsUp, ThumbsDown: ix.ThumbsDown, RecentFeedback: nonNil(ix.RecentFeedback),
+		TopQuestions: []Count{},
 	}
 	if n := sum.ThumbsUp + sum.ThumbsDown; n > 0 {
 		sum.ThumbsDownRate = float64(sum.ThumbsDown) / float64(n)
 	}
-
-	if lister, ok := s.Sessions.(SessionLister); ok {
-		asked, err := s.askedQuestions(ctx, lister)
+	if s.Recent != nil {
+		asked, err := s.askedQuestions(ctx)
 		if err != nil {
 			return sum, err
 		}
 		sum.TopQuestions = top(asked)
 	}
-
 	s.mu.Lock()
 	sum.Conversations, sum.CostUSD = len(s.usage.sessions), s.usage.costUSD
 	if !s.usage.since.IsZero() {
@@ -132,45 +115,71 @@ func (s *Service) Summary(ctx context.Context) (Summary, error) {
 	return sum, nil
 }
 
-// askedQuestions counts every visitor message across sessions, normalized.
-func (s *Service) askedQuestions(ctx context.Context, lister SessionLister) (map[string]int, error) {
-	ids, err := lister.ListSessions(ctx)
+// keepRebuilt stores an index just rebuilt from the records, so the next summary is one read.
+// Losing the race to a record write is fine: that write stored an index too.
+func (s *Service) keepRebuilt(ctx context.Context, ix *index) {
+	if err := updateObject(ctx, s.Blobs, indexKey, func(context.Context) (*index, string, error) { return ix, "", nil },
+		func(*index) error { return nil }); err != nil {
+		s.Logger.WarnContext(ctx, "owner index not stored", "error", err.Error())
+	}
+}
+
+// askedQuestions counts the questions (not statements) visitors asked in the most recent
+// conversations, normalized.
+func (s *Service) askedQuestions(ctx context.Context) (map[string]int, error) {
+	ids, err := s.Recent.RecentSessions(ctx, askedSessions)
 	if err != nil {
-		return nil, fmt.Errorf("list sessions: %w", err)
+		return nil, fmt.Errorf("list recent sessions: %w", err)
 	}
-	counts := map[string]int{}
+	var (
+		mu     sync.Mutex
+		wg     sync.WaitGroup
+		counts = map[string]int{}
+		sem    = make(chan struct{}, 8)
+	)
 	for _, id := range ids {
-		sess, err := s.Sessions.Get(ctx, id)
-		if err != nil {
-			continue // a session being written or unreadable does not spoil the summary
-		}
-		for _, m := range sess.Messages {
-			if m.Role == twin.RoleUser {
-				counts[normalize(m.Content)]++
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			sess, err := s.Sessions.Get(ctx, id)
+			if err != nil {
+				return // a session being written, deleted or unreadable does not spoil the summary
 			}
-		}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, m := range sess.Messages {
+				if m.Role == twin.RoleUser && IsQuestion(m.Content) {
+					counts[normalize(m.Content)]++
+				}
+			}
+		})
 	}
+	wg.Wait()
 	return counts, nil
 }
 
-func readAll[T any](ctx context.Context, b Blobs, prefix string) ([]T, error) {
-	keys, err := b.List(ctx, prefix)
-	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", prefix, err)
+// interrogatives open a question even without a question mark ("tell me about your work").
+var interrogatives = map[string]bool{
+	"what": true, "what's": true, "who": true, "who's": true, "where": true, "when": true, "why": true,
+	"how": true, "how's": true, "which": true, "whose": true, "whom": true,
+	"do": true, "does": true, "did": true, "is": true, "are": true, "was": true, "were": true,
+	"can": true, "could": true, "would": true, "will": true, "should": true, "have": true, "has": true,
+	"tell": true, "describe": true, "explain": true,
+}
+
+// IsQuestion reports whether a visitor message asks something, as opposed to a statement or a
+// request to pass something on ("please pass on my email …"): it ends with a question mark
+// or opens with an interrogative, and carries no email address.
+func IsQuestion(s string) bool {
+	s = strings.TrimSpace(s)
+	if s == "" || emailLike.MatchString(s) {
+		return false
 	}
-	out := make([]T, 0, len(keys))
-	for _, k := range keys {
-		data, err := b.Get(ctx, k)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", k, err)
-		}
-		var v T
-		if err := json.Unmarshal(data, &v); err != nil {
-			continue // a foreign or damaged object is skipped, not fatal
-		}
-		out = append(out, v)
+	if strings.HasSuffix(strings.TrimRight(s, " .!\"')"), "?") {
+		return true
 	}
-	return out, nil
+	first, _, _ := strings.Cut(strings.ToLower(s), " ")
+	return interrogatives[strings.Trim(first, ",.!:;\"'")]
 }
 
 // emailLike finds addresses, which the question lists never show (leads list them once).
@@ -178,8 +187,8 @@ var emailLike = regexp.MustCompile(`[^\s@]+@[^\s@]+\.[^\s@]+`)
 
 // normalize folds case, spacing and trailing punctuation so the same question counts once.
 func normalize(s string) string {
-	s = emailLike.ReplaceAllString(s, "[email]")
-	s = strings.ToLower(strings.Join(strings.Fields(s), " "))
+	s = emailLike.ReplaceAllString(SingleLine(s), "[email]")
+	s = strings.ToLower(s)
 	s = strings.TrimRight(s, " ?!.,;:")
 	if len([]rune(s)) > 200 {
 		s = string([]rune(s)[:200]) + "…"
@@ -210,4 +219,12 @@ func days(m map[string]int) []DayCount {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Day < out[j].Day })
 	return out
+}
+
+// nonNil makes empty lists encode as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

@@ -33,7 +33,7 @@ func TestTwinExportsOTLP(t *testing.T) {
 
 	cmd := exec.Command(bin)
 	cmd.Env = []string{
-		"PORT=0", "HOST=127.0.0.1", "PERSONA_FILE=" + persona, "MEMORY_DIR=" + t.TempDir(),
+		"PORT=0", "HOST=127.0.0.1", "PERSONA_FILE=" + persona, "DATA_DIR=" + t.TempDir(),
 		"FRONTEND_DIR=" + t.TempDir(), "OFFLINE_TOKEN_DELAY_MS=0", "LOG_LEVEL=info",
 		"OTEL_TRACES_EXPORTER=otlp", "OTEL_EXPORTER_OTLP_ENDPOINT=" + rc.URL, "OTEL_SERVICE_NAME=twin-e2e",
 	}

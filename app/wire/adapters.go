@@ -17,6 +17,7 @@ import (
 	"github.com/digitaltwin/twin/app/llm/openai"
 	"github.com/digitaltwin/twin/app/memory/filestore"
 	"github.com/digitaltwin/twin/app/memory/s3store"
+	"github.com/digitaltwin/twin/app/owner"
 	"github.com/digitaltwin/twin/app/persona"
 	"github.com/digitaltwin/twin/app/persona/s3source"
 	"github.com/digitaltwin/twin/app/secrets"
@@ -24,8 +25,15 @@ import (
 	"github.com/digitaltwin/twin/app/twin"
 )
 
+// sessionStore is a conversation store that can also list its most recent sessions (for the
+// owner view's "what visitors ask most"): both real stores can.
+type sessionStore interface {
+	twin.Store
+	owner.SessionLister
+}
+
 // newStore returns the conversation store: S3 when S3_MEMORY_BUCKET is set, else files.
-func newStore(ctx context.Context, cfg config.Config, _ *App) (twin.Store, error) {
+func newStore(ctx context.Context, cfg config.Config, _ *App) (sessionStore, error) {
 	if cfg.MemoryBucket != "" {
 		awsCfg, err := loadAWS(ctx)
 		if err != nil {

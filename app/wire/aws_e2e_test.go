@@ -137,7 +137,7 @@ func TestOpenAIWithSecretsManagerEndToEnd(t *testing.T) {
 	}
 	env := map[string]string{
 		"LLM_PROVIDER": "openai", "OPENAI_BASE_URL": model.URL + "/v1", "OPENAI_MODEL": "test-model",
-		"LLM_API_KEY_SECRET_ID": "twin/llm-api-key", "MEMORY_DIR": t.TempDir(), "PERSONA_FILE": "../../me.txt",
+		"LLM_API_KEY_SECRET_ID": "twin/llm-api-key", "DATA_DIR": t.TempDir(), "PERSONA_FILE": "../../me.txt",
 		"FRONTEND_DIR": t.TempDir(),
 	}
 	_, api := wire.ServeForTest(t, env)
@@ -196,7 +196,7 @@ func TestBedrockEndToEnd(t *testing.T) {
 	}
 	env := map[string]string{
 		"LLM_PROVIDER": "bedrock", "BEDROCK_MODEL_ID": "us.anthropic.claude-test-v1:0",
-		"MEMORY_DIR": t.TempDir(), "PERSONA_FILE": "../../me.txt", "FRONTEND_DIR": t.TempDir(),
+		"DATA_DIR": t.TempDir(), "PERSONA_FILE": "../../me.txt", "FRONTEND_DIR": t.TempDir(),
 	}
 	_, api := wire.ServeForTest(t, env)
 	resp, err := http.Post(api.URL+"/api/chat/stream", "application/json", strings.NewReader(`{"message":"Where do you live?"}`))

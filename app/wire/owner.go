@@ -3,7 +3,6 @@ package wire
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -14,17 +13,19 @@ import (
 	"github.com/digitaltwin/twin/app/owner/s3blobs"
 	"github.com/digitaltwin/twin/app/owner/snspub"
 	"github.com/digitaltwin/twin/app/secrets"
-	"github.com/digitaltwin/twin/app/twin"
 )
 
 // notifyTimeout bounds one owner notification.
 const notifyTimeout = 5 * time.Second
 
-// newOwner builds the owner features: records in the memory bucket (or next to MEMORY_DIR:
-// data/leads, data/questions, data/feedback), notifications to OWNER_TOPIC_ARN (or the log), and
-// access to the owner view (open locally, else the OWNER_TOKEN_SECRET_ID bearer token).
-func newOwner(ctx context.Context, cfg config.Config, store twin.Store, logger *slog.Logger, a *App) (*owner.Service, owner.Access, error) {
-	s := &owner.Service{Sessions: store, Logger: logger}
+// newOwner builds the owner features: records in the memory bucket (or in DATA_DIR: leads/,
+// questions/, feedback/, owner/), notifications to OWNER_TOPIC_ARN (or the log) under a daily
+// cap, and access to the owner view (open locally, else the OWNER_TOKEN_SECRET_ID bearer token).
+func newOwner(ctx context.Context, cfg config.Config, store sessionStore, logger *slog.Logger, a *App) (*owner.Service, owner.Access, error) {
+	s := &owner.Service{
+		Sessions: store, Recent: store, Logger: logger, PerClientPerDay: cfg.OwnerRecordsPerClientDay,
+		LogText: cfg.Environment == config.EnvLocal && cfg.LogLevel <= slog.LevelDebug,
+	}
 	access := owner.Access{Local: cfg.Environment == config.EnvLocal}
 	var pub owner.Publisher = owner.LogPublisher{Logger: logger}
 
@@ -45,9 +46,10 @@ func newOwner(ctx context.Context, cfg config.Config, store twin.Store, logger *
 		}
 	}
 	if s.Blobs == nil {
-		s.Blobs = owner.NewDirBlobs(filepath.Dir(filepath.Clean(cfg.MemoryDir)))
+		s.Blobs = owner.NewDirBlobs(cfg.DataDir)
 	}
-	s.Notifier = owner.NewNotifier(pub, cfg.OwnerNotifyWindow, notifyTimeout, logger, nil)
+	s.Notifier = owner.NewNotifier(pub, cfg.OwnerNotifyWindow, notifyTimeout, logger, nil,
+		owner.NewDailyCap(s.Blobs, cfg.OwnerNotifyDailyCap))
 	a.closers = append(a.closers, func() {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyTimeout)
 		defer cancel()

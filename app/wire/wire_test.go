@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -57,7 +58,7 @@ func TestOwnerFeaturesEndToEnd(t *testing.T) {
 
 	data := t.TempDir()
 	app, srv := ServeForTest(t, map[string]string{
-		"MEMORY_DIR": filepath.Join(data, "sessions"), "PERSONA_FILE": "../../me.txt",
+		"DATA_DIR": data, "PERSONA_FILE": "../../me.txt",
 		"OWNER_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:twin-owner", "OWNER_NOTIFY_WINDOW_SECONDS": "3600",
 		"OFFLINE_TOKEN_DELAY_MS": "0",
 	})
@@ -98,7 +99,7 @@ func TestOwnerFeaturesEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 {
+	if resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("feedback: %d", resp.StatusCode)
 	}
 
@@ -117,11 +118,70 @@ func TestOwnerFeaturesEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(raw, &sum); err != nil {
 		t.Fatal(err)
 	}
-	if sum["leads"] != 1.0 || sum["unanswered_questions"] != 1.0 || sum["thumbs_down"] != 1.0 || len(sum["top_questions"].([]any)) != 3 {
+	// Of the three visitor messages only the football one is a question; the other two are
+	// statements ("Sure: bob@example.com") and are not counted among what visitors ask.
+	if sum["leads"] != 1.0 || sum["unanswered_questions"] != 1.0 || sum["thumbs_down"] != 1.0 || len(sum["top_questions"].([]any)) != 1 {
 		t.Fatalf("summary %s", raw)
 	}
 	if strings.Contains(fmt.Sprint(sum["top_questions"]), "bob@example.com") {
 		t.Fatalf("an email address in the top questions: %s", raw)
+	}
+}
+
+// TestLocalWritesStayInDataDir: with DATA_DIR and MEMORY_DIR set apart, everything the local
+// twin writes — sessions, leads, questions, feedback, the owner's running totals — lands in one
+// of the two (records used to go to the parent of MEMORY_DIR: MEMORY_DIR=/tmp wrote /leads).
+func TestLocalWritesStayInDataDir(t *testing.T) {
+	root := t.TempDir()
+	data, memory := filepath.Join(root, "data"), filepath.Join(root, "elsewhere", "x")
+	_, hadLocalData := os.Stat("data")
+	_, srv := ServeForTest(t, map[string]string{
+		"DATA_DIR": data, "MEMORY_DIR": memory, "PERSONA_FILE": "../../me.txt", "OFFLINE_TOKEN_DELAY_MS": "0",
+	})
+	const sid = "22222222-2222-4222-8222-222222222222"
+	for _, msg := range []string{"I'd like to get in touch with you", "Sure: bob@example.com", "What is your favourite football team?"} {
+		body, _ := json.Marshal(map[string]any{"message": msg, "session_id": sid})
+		resp, err := http.Post(srv.URL+"/api/chat", "application/json", strings.NewReader(string(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	for _, req := range []struct{ method, path, body string }{
+		{"POST", "/api/feedback", `{"session_id":"` + sid + `","message_index":1,"rating":"up"}`},
+		{"GET", "/api/owner/summary", ""},
+	} {
+		r, _ := http.NewRequest(req.method, srv.URL+req.path, strings.NewReader(req.body))
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d", req.method, req.path, resp.StatusCode)
+		}
+	}
+	var files []string
+	_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+			if !strings.HasPrefix(p, data+string(filepath.Separator)) && !strings.HasPrefix(p, memory+string(filepath.Separator)) {
+				t.Errorf("written outside DATA_DIR and MEMORY_DIR: %s", p)
+			}
+		}
+		return nil
+	})
+	for _, want := range []string{"sessions", "leads", "questions", "feedback", "owner"} {
+		dir := filepath.Join(data, want)
+		if want == "sessions" {
+			dir = memory
+		}
+		if !slices.ContainsFunc(files, func(f string) bool { return strings.HasPrefix(f, dir+string(filepath.Separator)) }) {
+			t.Errorf("nothing in %s; files: %v", dir, files)
+		}
+	}
+	if _, err := os.Stat("data"); hadLocalData != nil && err == nil {
+		t.Errorf("the working folder gained a data/ folder")
 	}
 }
 
@@ -165,7 +225,7 @@ func TestOpenAIToolCallRecordsOneLead(t *testing.T) {
 
 	data := t.TempDir()
 	app, srv := ServeForTest(t, map[string]string{
-		"MEMORY_DIR": filepath.Join(data, "sessions"), "PERSONA_FILE": "../../me.txt",
+		"DATA_DIR": data, "PERSONA_FILE": "../../me.txt",
 		"LLM_PROVIDER": "openai", "OPENAI_BASE_URL": modelSrv.URL + "/v1", "OPENAI_MODEL": "gpt-test", "OPENAI_API_KEY": "sk-test",
 		"OWNER_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:twin-owner",
 	})

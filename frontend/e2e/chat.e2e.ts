@@ -104,7 +104,7 @@ describe("chat page on the Go server", () => {
     const up = chat.lastReply().getByRole("button", { name: "Good reply" });
     const recorded = chat.page.waitForResponse((r) => r.url().endsWith("/api/feedback"));
     await up.click();
-    expect((await recorded).status()).toBe(200);
+    expect((await recorded).status()).toBe(204);
     expect(await up.getAttribute("aria-pressed")).toBe("true");
     expect(await summary()).toBe(before + 1);
     await chat.page.context().close();

@@ -53,8 +53,8 @@ export async function startTwin({ bin, env = {}, name = "twin" }) {
   const out = join(FRONTEND_DIR, "out", "index.html");
   if (!existsSync(out)) throw new Error(`${out} is missing: run \`npm run build\` first`);
   const port = await freePort();
-  // Sessions in <root>/sessions; the owner records (leads/, questions/, feedback/) go next to
-  // MEMORY_DIR, so each server gets a private root and no two runs share records.
+  // DATA_DIR=<root>: sessions in <root>/sessions, the owner records (leads/, questions/,
+  // feedback/, owner/) beside them, so each server gets a private root and no two runs share records.
   const root = mkdtempSync(join(tmpdir(), `${name}-`));
   const memoryDir = join(root, "sessions");
   mkdirSync(memoryDir);
@@ -66,7 +66,7 @@ export async function startTwin({ bin, env = {}, name = "twin" }) {
       HOME: process.env.HOME ?? "/tmp",
       ENVIRONMENT: "local",
       PORT: String(port),
-      MEMORY_DIR: memoryDir,
+      DATA_DIR: root,
       FRONTEND_DIR: join(FRONTEND_DIR, "out"),
       PERSONA_FILE: join(REPO_DIR, "me.txt"),
       LLM_PROVIDER: "offline",

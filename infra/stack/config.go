@@ -167,7 +167,7 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		cfg.ProtectData = c.GetBool("protectData")
 	}
 	cfg.OwnerEmail = str("ownerEmail", cfg.AlarmEmail)
-	cfg.OwnerPrefixes = list("ownerPrefixes", []string{"leads/", "questions/", "feedback/"})
+	cfg.OwnerPrefixes = list("ownerPrefixes", []string{"leads/", "questions/", "feedback/", "owner/"})
 	cfg.BedrockProfileRegions = list("bedrockProfileRegions", nil)
 	defLevel := "info"
 	if cfg.Environment == "production" {

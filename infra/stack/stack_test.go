@@ -266,7 +266,7 @@ func TestRuntimeIAM(t *testing.T) {
 					t.Errorf("%s trust %+v", fn, trust)
 				}
 				d := parseDoc(t, one(t, res, policy.TypeRolePolicy, fn+"-policy").Inputs["policy"]).bySid()
-				wantObjects := []string{memory + "/sessions/*", memory + "/leads/*", memory + "/questions/*", memory + "/feedback/*"}
+				wantObjects := []string{memory + "/sessions/*", memory + "/leads/*", memory + "/questions/*", memory + "/feedback/*", memory + "/owner/*"}
 				if got := d["MemoryReadWrite"]; !slices.Equal(got.Resource, wantObjects) || !slices.Equal(got.Action, []string{"s3:GetObject", "s3:PutObject"}) {
 					t.Errorf("%s MemoryReadWrite %+v, want %v", fn, got, wantObjects)
 				}

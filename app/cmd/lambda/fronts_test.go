@@ -147,7 +147,7 @@ func TestFunctionURLEcho(t *testing.T) {
 func newApp(t testing.TB) http.Handler {
 	t.Helper()
 	env := map[string]string{
-		"MEMORY_DIR": t.TempDir(), "PERSONA_FILE": "../../../me.txt", "FRONTEND_DIR": t.TempDir(),
+		"DATA_DIR": t.TempDir(), "PERSONA_FILE": "../../../me.txt", "FRONTEND_DIR": t.TempDir(),
 		"OFFLINE_TOKEN_DELAY_MS": "0", "LOG_LEVEL": "error",
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })

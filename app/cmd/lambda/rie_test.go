@@ -150,7 +150,7 @@ func invokeUnderRIE(t *testing.T, rie, bootstrap, persona, front string, event a
 	cmd := exec.Command(rie, "--log-level", "info", "--runtime-interface-emulator-address", addr, bootstrap)
 	cmd.Dir = t.TempDir()
 	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir, "LAMBDA_FRONT=" + front, "MEMORY_DIR=" + filepath.Join(cmd.Dir, "sessions"),
+		"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir, "LAMBDA_FRONT=" + front, "DATA_DIR=" + cmd.Dir,
 		"PERSONA_FILE=" + persona, "FRONTEND_DIR=" + cmd.Dir, "OFFLINE_TOKEN_DELAY_MS=0", "LOG_LEVEL=info",
 		"OTEL_TRACES_EXPORTER=none",
 	}

@@ -22,7 +22,7 @@ func startShort(t *testing.T, extra map[string]string) string {
 	timeouts = httpapi.Timeouts{ReadHeader: 300 * time.Millisecond, Read: 800 * time.Millisecond, Idle: 2 * time.Second}
 	port := freePort(t)
 	env := map[string]string{
-		"PORT": fmt.Sprint(port), "HOST": "127.0.0.1", "MEMORY_DIR": t.TempDir(), "PERSONA_FILE": "../../../me.txt",
+		"PORT": fmt.Sprint(port), "HOST": "127.0.0.1", "DATA_DIR": t.TempDir(), "PERSONA_FILE": "../../../me.txt",
 		"FRONTEND_DIR": t.TempDir(), "OFFLINE_TOKEN_DELAY_MS": "0", "LOG_LEVEL": "error",
 	}
 	for k, v := range extra {

@@ -28,7 +28,7 @@ func freePort(t *testing.T) int {
 func TestRun(t *testing.T) {
 	port := freePort(t)
 	env := map[string]string{
-		"PORT": fmt.Sprint(port), "HOST": "127.0.0.1", "MEMORY_DIR": t.TempDir(), "PERSONA_FILE": "../../../me.txt",
+		"PORT": fmt.Sprint(port), "HOST": "127.0.0.1", "DATA_DIR": t.TempDir(), "PERSONA_FILE": "../../../me.txt",
 		"FRONTEND_DIR": t.TempDir(), "OFFLINE_TOKEN_DELAY_MS": "0",
 	}
 	ctx, cancel := context.WithCancel(context.Background())

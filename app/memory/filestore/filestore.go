@@ -55,19 +55,23 @@ func (s *Store) Get(_ context.Context, id string) (twin.Session, error) {
 	return read(path)
 }
 
-// ListSessions returns the ids of every stored session (for the local owner view).
-func (s *Store) ListSessions(_ context.Context) ([]string, error) {
+// RecentSessions returns the ids of the limit most recently written sessions, newest first.
+func (s *Store) RecentSessions(_ context.Context, limit int) ([]string, error) {
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {
 		return nil, fmt.Errorf("list sessions in %q: %w", s.dir, err)
 	}
-	var ids []string
+	var all []memory.Listed
 	for _, e := range entries {
-		if id, ok := strings.CutSuffix(e.Name(), ".json"); ok && twin.ValidSessionID(id) {
-			ids = append(ids, id)
+		id, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok || !twin.ValidSessionID(id) {
+			continue
+		}
+		if info, err := e.Info(); err == nil {
+			all = append(all, memory.Listed{ID: id, Modified: info.ModTime()})
 		}
 	}
-	return ids, nil
+	return memory.Newest(all, limit), nil
 }
 
 func read(path string) (twin.Session, error) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/digitaltwin/twin/app/memory/storetest"
 	"github.com/digitaltwin/twin/app/twin"
@@ -60,7 +61,7 @@ func TestCorruptFileIsNeverOverwritten(t *testing.T) {
 	}
 }
 
-func TestListSessions(t *testing.T) {
+func TestRecentSessions(t *testing.T) {
 	s, err := New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -71,8 +72,15 @@ func TestListSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.ListSessions(context.Background())
-	if err != nil || len(got) != 2 || got[0] != ids[0] || got[1] != ids[1] {
-		t.Fatalf("ListSessions() = %v, %v", got, err)
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(filepath.Join(s.dir, ids[0]+".json"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.RecentSessions(context.Background(), 5)
+	if err != nil || len(got) != 2 || got[0] != ids[1] || got[1] != ids[0] {
+		t.Fatalf("RecentSessions() = %v, %v; want newest first", got, err)
+	}
+	if got, _ := s.RecentSessions(context.Background(), 1); len(got) != 1 || got[0] != ids[1] {
+		t.Fatalf("RecentSessions(1) = %v", got)
 	}
 }

@@ -12,18 +12,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/digitaltwin/twin/app/awsclient"
 	"github.com/digitaltwin/twin/app/memory"
@@ -34,6 +30,7 @@ import (
 type API interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 }
 
 // Defaults.
@@ -75,7 +72,7 @@ func (s *Store) Get(ctx context.Context, id string) (twin.Session, error) {
 	key := s.Key(id)
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key})
 	if err != nil {
-		if isNotFound(err) {
+		if awsclient.IsS3NotFound(err) {
 			return twin.Session{}, twin.Wrap(twin.CodeSessionNotFound, err, "session not found")
 		}
 		return twin.Session{}, fmt.Errorf("s3store: get s3://%s/%s: %w", s.bucket, key, err)
@@ -107,6 +104,26 @@ func (s *Store) Get(ctx context.Context, id string) (twin.Session, error) {
 	return sess, nil
 }
 
+// RecentSessions returns the ids of the limit most recently written sessions, newest first:
+// a listing of the prefix (1,000 keys a request) sorted by LastModified, no object read.
+func (s *Store) RecentSessions(ctx context.Context, limit int) ([]string, error) {
+	var all []memory.Listed
+	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &s.prefix})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("s3store: list s3://%s/%s: %w", s.bucket, s.prefix, err)
+		}
+		for _, o := range page.Contents {
+			name := strings.TrimPrefix(aws.ToString(o.Key), s.prefix)
+			if id, ok := strings.CutSuffix(name, ".json"); ok && twin.ValidSessionID(id) {
+				all = append(all, memory.Listed{ID: id, Modified: aws.ToTime(o.LastModified)})
+			}
+		}
+	}
+	return memory.Newest(all, limit), nil
+}
+
 // Append writes base plus msgs with a conditional PUT. On a conflict it re-reads the stored
 // session (a failed read ends the Append: nothing is written) and re-applies msgs, at most
 // MaxConflicts times. The limit is checked against every copy it writes on top of.
@@ -124,7 +141,7 @@ func (s *Store) Append(ctx context.Context, base twin.Session, msgs []twin.Messa
 		if err == nil {
 			return next, nil
 		}
-		if !isConflict(err) {
+		if !awsclient.IsS3Conflict(err) {
 			return twin.Session{}, err
 		}
 		if conflicts >= maxConflicts {
@@ -237,38 +254,4 @@ func sleepJitter(ctx context.Context, n int) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// isNotFound reports a missing object (NoSuchKey, or a bare 404 as some S3-compatible servers send).
-func isNotFound(err error) bool {
-	var nsk *types.NoSuchKey
-	if errors.As(err, &nsk) {
-		return true
-	}
-	return httpStatus(err) == http.StatusNotFound
-}
-
-// isConflict reports a lost optimistic write: 412 PreconditionFailed (the ETag moved, or the
-// object now exists) or 409 ConditionalRequestConflict (a concurrent conditional write).
-func isConflict(err error) bool {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		switch ae.ErrorCode() {
-		case "PreconditionFailed", "ConditionalRequestConflict":
-			return true
-		}
-	}
-	switch httpStatus(err) {
-	case http.StatusPreconditionFailed, http.StatusConflict:
-		return true
-	}
-	return false
-}
-
-func httpStatus(err error) int {
-	var re *smithyhttp.ResponseError
-	if errors.As(err, &re) && re.Response != nil {
-		return re.Response.StatusCode
-	}
-	return 0
 }

@@ -37,11 +37,24 @@ func TestAgainstFakeS3(t *testing.T) {
 	if err != nil || len(keys) != 2 || keys[0] != "leads/s1/a.json" {
 		t.Fatalf("List = %v, %v", keys, err)
 	}
-	data, err := b.Get(ctx, "questions/s1/a.json")
-	if err != nil || string(data) != `{"k":"questions/s1/a.json"}` {
-		t.Fatalf("Get = %q, %v", data, err)
+	data, version, err := b.Get(ctx, "questions/s1/a.json")
+	if err != nil || string(data) != `{"k":"questions/s1/a.json"}` || version == "" {
+		t.Fatalf("Get = %q, %q, %v", data, version, err)
 	}
-	if _, err := b.Get(ctx, "leads/none.json"); !errors.Is(err, owner.ErrNoBlob) {
+	// Conditional writes: If-Match on the version read, If-None-Match for a new key.
+	if err := b.PutIf(ctx, "questions/s1/a.json", []byte(`{}`), version); err != nil {
+		t.Fatalf("PutIf(current version) = %v", err)
+	}
+	if err := b.PutIf(ctx, "questions/s1/a.json", []byte(`{"lost":1}`), version); !errors.Is(err, owner.ErrConflict) {
+		t.Fatalf("PutIf(stale version) = %v, want ErrConflict", err)
+	}
+	if err := b.PutIf(ctx, "questions/s1/a.json", []byte(`{"lost":1}`), ""); !errors.Is(err, owner.ErrConflict) {
+		t.Fatalf("PutIf(create over existing) = %v, want ErrConflict", err)
+	}
+	if err := b.PutIf(ctx, "owner/new.json", []byte(`{}`), ""); err != nil {
+		t.Fatalf("PutIf(create) = %v", err)
+	}
+	if _, _, err := b.Get(ctx, "leads/none.json"); !errors.Is(err, owner.ErrNoBlob) {
 		t.Fatalf("Get(missing) = %v, want ErrNoBlob", err)
 	}
 }
