@@ -35,7 +35,7 @@ func serve(t *testing.T, extra map[string]string) (port int, logs func() string)
 	t.Helper()
 	port = freePort(t)
 	env := map[string]string{
-		"PORT": fmt.Sprint(port), "MEMORY_DIR": t.TempDir() + "/sessions", "PERSONA_FILE": "../../../me.txt",
+		"PORT": fmt.Sprint(port), "DATA_DIR": t.TempDir(), "PERSONA_FILE": "../../../me.txt",
 		"FRONTEND_DIR": t.TempDir(), "OFFLINE_TOKEN_DELAY_MS": "0",
 	}
 	for k, v := range extra {
