@@ -23,11 +23,12 @@ func withOwner(t testing.TB, access owner.Access) option {
 
 func TestFeedback(t *testing.T) {
 	e := newEnv(t, withOwner(t, owner.Access{Local: true}))
-	e.post(t, "/api/chat", chatBody("Where do you live?", sid, false))
+	reply := decodeJSON[chatResponse](t, e.post(t, "/api/chat", chatBody("Where do you live?", sid, false)).Body)
+	mid := reply.MessageID
 	for _, body := range []string{
-		`{"session_id":"` + sid + `","message_id":"m-1","rating":"down","reason":"too vague"}`,
-		`{"session_id":"` + sid + `","message_id":"m-1","rating":"none"}`, // withdrawn
-		`{"session_id":"` + sid + `","message_id":"m-1","rating":"up"}`,
+		`{"session_id":"` + sid + `","message_id":"` + mid + `","rating":"down","reason":"too vague"}`,
+		`{"session_id":"` + sid + `","message_id":"` + mid + `","rating":"none"}`, // withdrawn
+		`{"session_id":"` + sid + `","message_id":"` + mid + `","rating":"up"}`,
 		`{"session_id":"` + sid + `","message_index":1,"rating":"down"}`, // the older page's form
 	} {
 		if resp := e.post(t, "/api/feedback", body); resp.StatusCode != http.StatusNoContent {
@@ -35,7 +36,7 @@ func TestFeedback(t *testing.T) {
 		}
 	}
 	sum := decodeJSON[owner.Summary](t, e.get(t, "/api/owner/summary").Body)
-	if sum.ThumbsUp != 1 || sum.ThumbsDown != 1 || len(sum.RecentFeedback) != 2 || sum.RecentFeedback[1].MessageID != "m-1" {
+	if sum.ThumbsUp != 1 || sum.ThumbsDown != 1 || len(sum.RecentFeedback) != 2 || sum.RecentFeedback[1].MessageID != mid {
 		t.Fatalf("summary after feedback: up %d down %d recent %+v", sum.ThumbsUp, sum.ThumbsDown, sum.RecentFeedback)
 	}
 	for name, tc := range map[string]struct {
@@ -46,6 +47,7 @@ func TestFeedback(t *testing.T) {
 		"missing rating":  {`{"session_id":"` + sid + `","message_index":1}`, 400, twin.CodeInvalidRequest},
 		"missing id":      {`{"session_id":"` + sid + `","rating":"up"}`, 400, twin.CodeInvalidRequest},
 		"path in id":      {`{"session_id":"` + sid + `","message_id":"../x","rating":"up"}`, 400, twin.CodeInvalidRequest},
+		"not a reply id":  {`{"session_id":"` + sid + `","message_id":"msg-unknown","rating":"up"}`, 400, twin.CodeInvalidRequest},
 		"bad rating":      {`{"session_id":"` + sid + `","message_index":1,"rating":"5 stars"}`, 400, twin.CodeInvalidRequest},
 		"user message":    {`{"session_id":"` + sid + `","message_index":0,"rating":"up"}`, 400, twin.CodeInvalidRequest},
 		"unknown field":   {`{"session_id":"` + sid + `","message_index":1,"rating":"up","admin":1}`, 400, twin.CodeInvalidRequest},

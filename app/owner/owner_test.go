@@ -208,9 +208,12 @@ func TestFeedbackValidation(t *testing.T) {
 	s, store := newService(t, nil)
 	ctx := context.Background()
 	if _, err := store.Append(ctx, twin.Session{ID: sid}, []twin.Message{
-		{Role: twin.RoleUser, Content: "hi"}, {Role: twin.RoleAssistant, Content: "hello"},
+		{Role: twin.RoleUser, Content: "hi", ID: "msg-u"}, {Role: twin.RoleAssistant, Content: "hello", ID: "msg-a"},
 	}, 100); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := s.RecordFeedback(ctx, Feedback{SessionID: sid, MessageID: "msg-a", Rating: RatingUp}); err != nil {
+		t.Fatalf("rating the reply by its id: %v", err)
 	}
 	for name, tc := range map[string]struct {
 		f    Feedback
@@ -220,6 +223,8 @@ func TestFeedbackValidation(t *testing.T) {
 		"out of range": {Feedback{SessionID: sid, MessageID: "index-2", Rating: RatingUp}, twin.CodeInvalidRequest},
 		"negative":     {Feedback{SessionID: sid, MessageID: "index--1", Rating: RatingUp}, twin.CodeInvalidRequest},
 		"no id":        {Feedback{SessionID: sid, Rating: RatingUp}, twin.CodeInvalidRequest},
+		"visitor's id": {Feedback{SessionID: sid, MessageID: "msg-u", Rating: RatingUp}, twin.CodeInvalidRequest},
+		"unknown id":   {Feedback{SessionID: sid, MessageID: "msg-z", Rating: RatingUp}, twin.CodeInvalidRequest},
 		"path id":      {Feedback{SessionID: sid, MessageID: "../../index", Rating: RatingUp}, twin.CodeInvalidRequest},
 		"bad rating":   {Feedback{SessionID: sid, MessageID: "index-1", Rating: "meh"}, twin.CodeInvalidRequest},
 		"no session":   {Feedback{SessionID: "22222222-2222-4222-8222-222222222222", MessageID: "index-1", Rating: RatingUp}, twin.CodeSessionNotFound},

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -249,7 +250,7 @@ func isReply(sess twin.Session, id string) bool {
 		i, err := strconv.Atoi(n)
 		return err == nil && i >= 0 && i < len(sess.Messages) && sess.Messages[i].Role == twin.RoleAssistant
 	}
-	return true // stored messages carry no ids yet: the session's existence is what can be checked
+	return slices.ContainsFunc(sess.Messages, func(m twin.Message) bool { return m.Role == twin.RoleAssistant && m.ID == id })
 }
 
 func (s *Service) underCap(ctx context.Context, prefix string, limit int) error {
