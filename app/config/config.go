@@ -13,9 +13,6 @@ import (
 	"time"
 )
 
-// version is set at build time: -ldflags "-X github.com/digitaltwin/twin/app/config.version=v1.2.3".
-var version = "dev"
-
 // Environments.
 const (
 	EnvLocal      = "local"
@@ -119,7 +116,7 @@ func Load(getenv func(string) string) (Config, error) {
 		OwnerRecordsPerClientDay: p.intRange("OWNER_RECORDS_PER_CLIENT_DAY", 30, 1, 100_000),
 		FrontendDir:              p.str("FRONTEND_DIR", "frontend/out"),
 		LambdaFront:              p.oneOf("LAMBDA_FRONT", "", "", "http-api", "function-url"),
-		Version:                  version,
+		Version:                  BuildInfo().Version,
 	}
 	c.MemoryDir = p.str("MEMORY_DIR", filepath.Join(c.DataDir, "sessions"))
 	c.LogLevel = p.level("LOG_LEVEL", defaultLevel(c.Environment))

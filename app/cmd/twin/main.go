@@ -24,14 +24,24 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && (os.Args[1] == "-version" || os.Args[1] == "--version") {
+		fmt.Println(config.BuildInfo())
+		return
+	}
+	// A .env file in the working folder is read first; the real environment wins over it.
+	getenv, err := config.DotEnv(".env", os.LookupEnv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if len(os.Args) > 1 && os.Args[1] == "eval" {
-		code := runEval(ctx, os.Args[2:], os.Getenv, os.Stdout, os.Stderr)
+		code := runEval(ctx, os.Args[2:], getenv, os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)
 	}
-	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
