@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"text/template"
+	"time"
 )
 
 //go:embed templates/*.tmpl
@@ -46,10 +47,18 @@ type Names struct {
 	MemoryBucket                 string // S3 memory bucket name
 	DistributionID               string // CloudFront distribution id (optional: "")
 
+	// Timeouts of the two functions: each duration alarm fires at DurationAlarmAt of its own.
+	HTTPTimeout, StreamTimeout time.Duration
+
 	// Log groups of the two functions, for the Logs Insights widgets. Optional: default
 	// "/aws/lambda/<function name>".
 	HTTPLogGroup, StreamLogGroup string
 }
+
+// DurationAlarmAt is the duration at which a function's alarm fires: five sixths of its
+// timeout (25 s of the buffered function's 30, 100 s of the streaming function's 120), close
+// enough to the limit that a slow model is about to be cut off, early enough to be noticed.
+func DurationAlarmAt(timeout time.Duration) time.Duration { return timeout * 5 / 6 }
 
 // withDefaults fills the optional names.
 func (n Names) withDefaults() Names {
@@ -71,6 +80,12 @@ func (n Names) validate() error {
 		if f.v == "" {
 			missing = append(missing, f.name)
 		}
+	}
+	if n.HTTPTimeout <= 0 {
+		missing = append(missing, "HTTPTimeout")
+	}
+	if n.StreamTimeout <= 0 {
+		missing = append(missing, "StreamTimeout")
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("dashboards: missing names %v", missing)
@@ -118,8 +133,8 @@ func Dashboard(n Names) (string, error) {
 	return compact.String(), nil
 }
 
-// Alarms returns the alarm definitions for n (DESIGN §9): Lambda error rate > 5 % and duration
-// > 25 s per function, Lambda throttles, API 5xx > 1 %, S3 5xx errors on the memory bucket, and
+// Alarms returns the alarm definitions for n: Lambda error rate > 5 % and duration past
+// DurationAlarmAt of its own timeout per function, Lambda throttles, API 5xx > 1 %, S3 5xx errors on the memory bucket, and
 // the app's own llm_unavailable turns. Names are prefixed "twin-<environment>-". It returns nil
 // when n lacks a required name (Dashboard reports which).
 func Alarms(n Names) []Alarm {
@@ -168,7 +183,11 @@ func (a Alarm) check() error {
 	return nil
 }
 
-type kv struct{ Key, Value string }
+// function is one Lambda front as the alarm template ranges over them.
+type function struct {
+	Key, Value string // front ("http", "stream") and function name
+	Timeout    time.Duration
+}
 
 func render(name string, n Names) ([]byte, error) {
 	n = n.withDefaults()
@@ -186,8 +205,11 @@ func render(name string, n Names) ([]byte, error) {
 		"s3filter":     func() string { return S3MetricsFilterID },
 		"notInPersona": func() string { return NotInPersona },
 		"ratingDown":   func() string { return RatingDown },
-		"pair":         func(k, v string) kv { return kv{k, v} },
-		"list":         func(vs ...kv) []kv { return vs },
+		"function":     func(k, v string, timeout time.Duration) function { return function{k, v, timeout} },
+		"functions":    func(fs ...function) []function { return fs },
+		"alarmAt":      DurationAlarmAt,
+		"ms":           func(d time.Duration) int64 { return d.Milliseconds() },
+		"secs":         func(d time.Duration) float64 { return d.Seconds() },
 	}).ParseFS(templates, "templates/"+name)
 	if err != nil {
 		return nil, fmt.Errorf("dashboards: parse %s: %w", name, err)

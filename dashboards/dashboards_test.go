@@ -20,6 +20,7 @@ var names = dashboards.Names{
 	Region: "eu-west-1", Environment: "production",
 	HTTPFunction: "twin-prod-http", StreamFunction: "twin-prod-stream",
 	APIID: "a1b2c3d4e5", MemoryBucket: "twin-prod-memory-123", DistributionID: "E2EXAMPLE",
+	HTTPTimeout: 30 * time.Second, StreamTimeout: 120 * time.Second,
 }
 
 // metricKey is one CloudWatch metric identity: namespace, name and the sorted dimension names.
@@ -420,10 +421,11 @@ func TestAlarms(t *testing.T) {
 			}
 		}
 	}
-	// DESIGN §9: Lambda error rate > 5 %, API 5xx > 1 %, duration > 25 s, S3 errors, throttles.
+	// Lambda error rate > 5 %, API 5xx > 1 %, duration near each function's own timeout (30 s
+	// buffered, 120 s streaming), S3 errors, throttles.
 	for name, threshold := range map[string]float64{
 		"lambda-http-error-rate": 5, "lambda-stream-error-rate": 5, "api-5xx-rate": 1,
-		"lambda-http-duration": 25000, "lambda-stream-duration": 25000, "s3-memory-errors": 0,
+		"lambda-http-duration": 25000, "lambda-stream-duration": 100000, "s3-memory-errors": 0,
 		"lambda-throttles": 0, "llm-unavailable": 3,
 	} {
 		i := slices.IndexFunc(alarms, func(a dashboards.Alarm) bool { return a.Name == "twin-production-"+name })
@@ -462,7 +464,7 @@ func TestCustomLogGroups(t *testing.T) {
 // declare the resources, then again with the real ones; the set and order must not change.
 func TestAlarmShapeIndependentOfNames(t *testing.T) {
 	other := dashboards.Names{Region: "us-east-1", Environment: names.Environment, HTTPFunction: "a", StreamFunction: "b",
-		APIID: "c", MemoryBucket: "d"}
+		APIID: "c", MemoryBucket: "d", HTTPTimeout: time.Second, StreamTimeout: 900 * time.Second}
 	a, b := dashboards.Alarms(names), dashboards.Alarms(other)
 	if len(a) != len(b) {
 		t.Fatalf("%d alarms vs %d", len(a), len(b))
@@ -471,5 +473,33 @@ func TestAlarmShapeIndependentOfNames(t *testing.T) {
 		if a[i].Name != b[i].Name || len(a[i].Metrics) != len(b[i].Metrics) {
 			t.Errorf("alarm %d: %q (%d queries) vs %q (%d)", i, a[i].Name, len(a[i].Metrics), b[i].Name, len(b[i].Metrics))
 		}
+	}
+}
+
+// TestDurationAlarmPerFunction: each function's duration alarm follows its own timeout, so a
+// streaming function with a long timeout does not alarm on every ordinary stream, and a short
+// buffered one alarms before API Gateway gives up.
+func TestDurationAlarmPerFunction(t *testing.T) {
+	n := names
+	n.HTTPTimeout, n.StreamTimeout = 12*time.Second, 300*time.Second
+	got := map[string]float64{}
+	for _, a := range dashboards.Alarms(n) {
+		got[a.Name] = a.Threshold
+	}
+	if got["twin-production-lambda-http-duration"] != 10000 || got["twin-production-lambda-stream-duration"] != 250000 {
+		t.Errorf("duration thresholds %v, want 10000 (http, 12 s timeout) and 250000 (stream, 300 s)", got)
+	}
+	body, err := dashboards.Dashboard(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"value":10000`, `"value":250000`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the duration widget has no %s annotation", want)
+		}
+	}
+	n.StreamTimeout = 0
+	if _, err := dashboards.Dashboard(n); err == nil || !strings.Contains(err.Error(), "StreamTimeout") {
+		t.Errorf("no stream timeout: err = %v, want one naming StreamTimeout", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/digitaltwin/twin/dashboards"
 	"github.com/digitaltwin/twin/infra/policy"
@@ -197,7 +198,7 @@ func TestObservability(t *testing.T) {
 			arn := one(t, res, "aws:sns/topic:Topic", s.prefix+"-alarms").State["arn"]
 			alarms := res.Find(policy.TypeMetricAlarm)
 			want := dashboards.Alarms(dashboards.Names{Region: s.region, Environment: s.env, HTTPFunction: s.prefix + "-http",
-				StreamFunction: s.prefix + "-stream", APIID: "x", MemoryBucket: "y"})
+				StreamFunction: s.prefix + "-stream", APIID: "x", MemoryBucket: "y", HTTPTimeout: time.Second, StreamTimeout: time.Second})
 			if len(alarms) == 0 || len(alarms) != len(want) {
 				t.Fatalf("%d alarms, want %d", len(alarms), len(want))
 			}

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
@@ -58,7 +59,9 @@ func NewObservability(ctx *pulumi.Context, cfg *Config, d observabilityDeps, opt
 		return dashboards.Names{
 			Region: cfg.Region, Environment: cfg.Environment,
 			HTTPFunction: d.fns.HTTP.Name, StreamFunction: d.fns.Stream.Name,
-			HTTPLogGroup: "/aws/lambda/" + d.fns.HTTP.Name, StreamLogGroup: "/aws/lambda/" + d.fns.Stream.Name,
+			HTTPTimeout:   time.Duration(cfg.ChatTimeout) * time.Second,
+			StreamTimeout: time.Duration(cfg.StreamTimeout) * time.Second,
+			HTTPLogGroup:  "/aws/lambda/" + d.fns.HTTP.Name, StreamLogGroup: "/aws/lambda/" + d.fns.Stream.Name,
 			APIID: apiID, MemoryBucket: bucket, DistributionID: dist,
 		}
 	}

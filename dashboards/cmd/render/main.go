@@ -35,6 +35,8 @@ func run(args []string, stdout io.Writer) error {
 	fs.StringVar(&n.APIID, "api", "", "API Gateway HTTP API id")
 	fs.StringVar(&n.MemoryBucket, "bucket", "", "S3 memory bucket")
 	fs.StringVar(&n.DistributionID, "distribution", "", "CloudFront distribution id (optional)")
+	fs.DurationVar(&n.HTTPTimeout, "http-timeout", 0, "timeout of the http-api function, e.g. 30s")
+	fs.DurationVar(&n.StreamTimeout, "stream-timeout", 0, "timeout of the function-url function, e.g. 120s")
 	alarms := fs.Bool("alarms", false, "print the alarm definitions instead of the dashboard")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-var args = []string{"-region", "eu-west-1", "-env", "staging", "-http", "h", "-stream", "s", "-api", "a", "-bucket", "b"}
+var args = []string{"-region", "eu-west-1", "-env", "staging", "-http", "h", "-stream", "s", "-api", "a", "-bucket", "b",
+	"-http-timeout", "30s", "-stream-timeout", "120s"}
 
 func TestRenderDashboard(t *testing.T) {
 	var out bytes.Buffer
