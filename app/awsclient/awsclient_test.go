@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/digitaltwin/twin/app/awsclient"
-	"github.com/digitaltwin/twin/app/awsclient/fakes3"
 	"github.com/digitaltwin/twin/app/telemetry"
+	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 )
 
 func TestBackoffIsBoundedFullJitter(t *testing.T) {
@@ -28,10 +28,10 @@ func TestBackoffIsBoundedFullJitter(t *testing.T) {
 }
 
 func TestRetriesAreCounted(t *testing.T) {
-	srv := fakes3.New(t, "b")
+	srv := fakeaws.NewS3(t, "b")
 	client := srv.Client(t)
 	ctx := awsclient.WithRetryCounter(telemetry.WithRequest(context.Background(), "GET", "/x"))
-	srv.Inject(fakes3.Times(2, fakes3.SlowDown(http.MethodPut))...)
+	srv.Inject(fakeaws.Times(2, fakeaws.SlowDown(http.MethodPut))...)
 	if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("b"), Key: aws.String("k")}); err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/digitaltwin/twin/app/memory/s3store"
 	"github.com/digitaltwin/twin/app/secrets"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 )
 
 // Under 20 % injected S3 faults, concurrent appends to shared sessions never lose a message, and
@@ -41,15 +42,20 @@ func TestS3FaultsLoseNothing(t *testing.T) {
 	} {
 		modes := tc.modes
 		t.Run(fmt.Sprint(modes), func(t *testing.T) {
-			fake, err := faults.NewFakeS3(faults.S3Config{Rate: 0.2, Modes: modes, Latency: 20 * time.Millisecond, Seed: 7}, "mem")
+			var injector *faults.S3
+			fake, err := fakeaws.StartS3(func(h http.Handler) http.Handler {
+				injector = faults.NewS3(h, faults.S3Config{Rate: 0.2, Modes: modes, Latency: 20 * time.Millisecond, Seed: 7})
+				return injector
+			}, "mem")
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer fake.Close()
-			client, err := fake.Client(context.Background(), time.Millisecond)
+			cfg, err := fakeaws.LoadConfig(context.Background(), time.Millisecond, 20*time.Millisecond)
 			if err != nil {
 				t.Fatal(err)
 			}
+			client := fakeaws.Client(cfg, fake.URL)
 			store := s3store.New(client, "mem", "sessions/")
 			const sessions, writers, appends = 6, 3, 8
 			type result struct {
@@ -122,7 +128,7 @@ func TestS3FaultsLoseNothing(t *testing.T) {
 					}
 				}
 			}
-			t.Logf("%s; %d appends failed after retries", fake.Faults.Summary(), failed)
+			t.Logf("%s; %d appends failed after retries", injector.Summary(), failed)
 			// Ambiguous writes (applied, reply lost) included: s3store recognises its own write on
 			// the re-read, so nothing is duplicated.
 			if lost != 0 || dup != 0 {
@@ -136,8 +142,8 @@ func TestS3FaultsLoseNothing(t *testing.T) {
 // bounded number of calls (the retryer's attempts), the visitor's message is kept, nothing about
 // the secret reaches the client, the model is never called without a key, and the server stays up.
 func TestSecretsManagerOutage(t *testing.T) {
-	outage := faults.NewSecretsOutage()
-	defer outage.Close()
+	outage := fakeaws.NewSecretsManager(t, "twin/llm-api-key", "sk-unreachable")
+	outage.Down(true)
 	model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t.Errorf("the model was called without a key: %s", r.URL)
 	}))

@@ -1,8 +1,9 @@
 // Package faults injects the failures a twin meets in production, for load runs and tests on
-// loopback: an S3 front (an http.Handler wrapping any S3 server, such as gofakes3) that answers
-// 503 SlowDown or 500, adds latency, or drops connections before or after the request took
-// effect; a provider wrapper that fails before or during the stream; and a Secrets Manager that
-// is down. Every injector is seeded, so a run can be repeated, and counts what it injected.
+// loopback: an S3 front (an http.Handler wrapping any S3 server, such as twintest/fakeaws's)
+// that answers 503 SlowDown or 500, adds latency, or drops connections before or after the
+// request took effect, and a provider wrapper that fails before or during the stream. Every
+// injector is seeded, so a run can be repeated, and counts what it injected. (A Secrets Manager
+// outage is twintest/fakeaws.SecretsManager.Down.)
 package faults
 
 import (

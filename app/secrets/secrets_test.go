@@ -9,17 +9,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/digitaltwin/twin/app/awsclient/fakes3"
-	"github.com/digitaltwin/twin/app/llm/llmtest"
 	"github.com/digitaltwin/twin/app/secrets"
+	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 )
 
 const secretID = "twin/llm-api-key"
 
-func newSource(t *testing.T, value string) (*llmtest.SecretsManager, *secrets.Source, *time.Time) {
+func newSource(t *testing.T, value string) (*fakeaws.SecretsManager, *secrets.Source, *time.Time) {
 	t.Helper()
-	sm := llmtest.NewSecretsManager(t, secretID, value)
-	client := secretsmanager.NewFromConfig(fakes3.Config(t), func(o *secretsmanager.Options) {
+	sm := fakeaws.NewSecretsManager(t, secretID, value)
+	client := secretsmanager.NewFromConfig(fakeaws.Config(t), func(o *secretsmanager.Options) {
 		o.BaseEndpoint = aws.String(sm.URL)
 	})
 	now := time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)

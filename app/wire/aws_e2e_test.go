@@ -15,16 +15,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/digitaltwin/twin/app/awsclient/fakes3"
 	"github.com/digitaltwin/twin/app/config"
 	"github.com/digitaltwin/twin/app/llm/llmtest"
+	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 	"github.com/digitaltwin/twin/app/wire"
 )
 
 // TestS3EndToEnd runs the twin's HTTP handler with memory and persona in S3 — an S3-compatible
 // endpoint given the standard way, AWS_ENDPOINT_URL_S3 — and counts the S3 requests of a turn.
 func TestS3EndToEnd(t *testing.T) {
-	srv := fakes3.New(t, "twin-memory", "twin-persona")
+	srv := fakeaws.NewS3(t, "twin-memory", "twin-persona")
 	me, err := os.ReadFile("../../me.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +107,7 @@ func TestS3EndToEnd(t *testing.T) {
 // SSE fake, the key read from a Secrets Manager fake at start: a reply, a throttled model
 // (503 llm_unavailable with the model's Retry-After), and an unreadable secret failing the start.
 func TestOpenAIWithSecretsManagerEndToEnd(t *testing.T) {
-	sm := llmtest.NewSecretsManager(t, "twin/llm-api-key", "sk-e2e")
+	sm := fakeaws.NewSecretsManager(t, "twin/llm-api-key", "sk-e2e")
 	var throttled atomic.Bool
 	model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer sk-e2e" {
@@ -219,7 +219,7 @@ func TestS3EndToEndVersity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test")
 	}
-	client := fakes3.StartVersity(t, "twin-memory", "twin-persona")
+	client := fakeaws.StartVersity(t, "twin-memory", "twin-persona")
 	me, err := os.ReadFile("../../me.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +231,7 @@ func TestS3EndToEndVersity(t *testing.T) {
 	}
 	for k, v := range map[string]string{
 		"AWS_ENDPOINT_URL_S3": aws.ToString(client.Options().BaseEndpoint), "AWS_REGION": "us-east-1",
-		"AWS_ACCESS_KEY_ID": fakes3.VersityAccess, "AWS_SECRET_ACCESS_KEY": fakes3.VersitySecret,
+		"AWS_ACCESS_KEY_ID": fakeaws.VersityAccess, "AWS_SECRET_ACCESS_KEY": fakeaws.VersitySecret,
 		"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull, "AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
 	} {
 		t.Setenv(k, v)

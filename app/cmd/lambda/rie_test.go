@@ -23,8 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	s3api "github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/digitaltwin/twin/app/awsclient/fakes3"
-	"github.com/digitaltwin/twin/app/llm/llmtest"
+	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 
 	"github.com/digitaltwin/twin/app/twintest"
 )
@@ -44,7 +43,7 @@ func TestUnderEmulator(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the emulator runs linux binaries")
 	}
-	rie := fakes3.FindTool("AWS_LAMBDA_RIE", "aws-lambda-rie")
+	rie := fakeaws.FindTool("AWS_LAMBDA_RIE", "aws-lambda-rie")
 	if rie == "" {
 		t.Skip("aws-lambda-rie not installed: run `make tools-aws`")
 	}
@@ -77,7 +76,7 @@ func TestUnderEmulator(t *testing.T) {
 	t.Run("function-url-on-aws-fakes", func(t *testing.T) {
 		// The real binary wired to S3 (memory and persona), Secrets Manager and an OpenAI-compatible
 		// model, all fakes on loopback found through the SDK's standard endpoint variables.
-		s3 := fakes3.New(t, "twin-memory", "twin-persona")
+		s3 := fakeaws.NewS3(t, "twin-memory", "twin-persona")
 		me, err := os.ReadFile(persona)
 		if err != nil {
 			t.Fatal(err)
@@ -87,7 +86,7 @@ func TestUnderEmulator(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		sm := llmtest.NewSecretsManager(t, "twin/llm", "sk-rie")
+		sm := fakeaws.NewSecretsManager(t, "twin/llm", "sk-rie")
 		model := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("Authorization") != "Bearer sk-rie" {
 				w.WriteHeader(http.StatusUnauthorized)
@@ -242,7 +241,7 @@ func TestArtifactUnderEmulator(t *testing.T) {
 	if _, err := os.Stat(zipPath); err != nil {
 		t.Skip("no bootstrap.zip: run `make lambda`")
 	}
-	rie := fakes3.FindTool("AWS_LAMBDA_RIE", "aws-lambda-rie")
+	rie := fakeaws.FindTool("AWS_LAMBDA_RIE", "aws-lambda-rie")
 	if rie == "" {
 		t.Skip("aws-lambda-rie not installed: run `make tools-aws`")
 	}

@@ -85,7 +85,7 @@ func report(o options, res loadResult, v verdict, tw *localTwin) summary {
 	}
 	if tw != nil {
 		if tw.s3 != nil {
-			s.faults = tw.s3.Faults.Summary()
+			s.faults = tw.s3faults.Summary()
 		}
 		if tw.provider != nil {
 			calls, before, during := tw.provider.Counts()

@@ -21,6 +21,7 @@ import (
 	"github.com/digitaltwin/twin/app/persona"
 	"github.com/digitaltwin/twin/app/prompt"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 )
 
 // localTwin is the twin served in-process on a loopback port, with the store and injectors the
@@ -29,7 +30,8 @@ type localTwin struct {
 	URL      string
 	srv      *http.Server
 	dir      string
-	s3       *faults.FakeS3
+	s3       *fakeaws.S3
+	s3faults *faults.S3
 	provider *faults.Provider
 	logs     *levelCounter
 }
@@ -87,16 +89,20 @@ func newLocalTwin(ctx context.Context, o twinOptions) (*localTwin, error) {
 				return nil, fmt.Errorf("-s3-fault-modes: unknown fault %q", m)
 			}
 		}
-		fake, err := faults.NewFakeS3(o.s3, "twin-memory")
+		fake, err := fakeaws.StartS3(func(h http.Handler) http.Handler {
+			t.s3faults = faults.NewS3(h, o.s3)
+			return t.s3faults
+		}, "twin-memory")
 		if err != nil {
 			return nil, err
 		}
 		t.s3 = fake
 		// Production retry budget (4 attempts), backoffs scaled down 10× to keep runs short.
-		client, err := fake.Client(ctx, 10*time.Millisecond)
+		cfg, err := fakeaws.LoadConfig(ctx, 10*time.Millisecond, 200*time.Millisecond)
 		if err != nil {
 			return nil, err
 		}
+		client := fakeaws.Client(cfg, fake.URL)
 		store = s3store.New(client, "twin-memory", "sessions/")
 	}
 	var provider twin.Provider = offline.New(o.tokenDelay)

@@ -13,10 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 
-	"github.com/digitaltwin/twin/app/awsclient/fakes3"
 	"github.com/digitaltwin/twin/app/llm/bedrock"
 	"github.com/digitaltwin/twin/app/llm/llmtest"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 )
 
 const modelID = "anthropic.claude-test-v1:0"
@@ -31,7 +31,7 @@ type fakeBedrock struct {
 func (f *fakeBedrock) start(t *testing.T) *bedrock.Provider {
 	t.Helper()
 	f.fake = llmtest.NewBedrock(t, f.handle)
-	client := bedrockruntime.NewFromConfig(fakes3.Config(t), func(o *bedrockruntime.Options) {
+	client := bedrockruntime.NewFromConfig(fakeaws.Config(t), func(o *bedrockruntime.Options) {
 		o.BaseEndpoint = aws.String(f.fake.URL)
 	}, bedrock.BufferRequests)
 	model := f.model

@@ -1,3 +1,6 @@
+// Package llmtest holds a fake Bedrock runtime that speaks the real ConverseStream event stream,
+// so the Bedrock provider's tests run the real SDK code path. (OpenAI's SSE fake is in the openai
+// tests; the AWS fakes the whole twin uses are in twintest/fakeaws.)
 package llmtest
 
 import (

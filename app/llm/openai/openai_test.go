@@ -17,11 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/digitaltwin/twin/app/awsclient/fakes3"
-	"github.com/digitaltwin/twin/app/llm/llmtest"
 	"github.com/digitaltwin/twin/app/llm/openai"
 	"github.com/digitaltwin/twin/app/secrets"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 )
 
 // fakeOpenAI speaks the chat completions streaming protocol (SSE) as OpenAI and Ollama do.
@@ -206,8 +205,8 @@ func TestErrorMidStream(t *testing.T) {
 }
 
 func TestUnauthorizedRefreshesKeyOnce(t *testing.T) {
-	sm := llmtest.NewSecretsManager(t, "llm-key", "sk-old")
-	smClient := secretsmanager.NewFromConfig(fakes3.Config(t), func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(sm.URL) })
+	sm := fakeaws.NewSecretsManager(t, "llm-key", "sk-old")
+	smClient := secretsmanager.NewFromConfig(fakeaws.Config(t), func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(sm.URL) })
 	keys := secrets.New(smClient, "llm-key")
 	if _, err := keys.Key(context.Background()); err != nil { // cached before the rotation
 		t.Fatal(err)
@@ -246,9 +245,9 @@ func TestUnauthorizedRefreshesKeyOnce(t *testing.T) {
 }
 
 func TestUnreadableSecretIsUnavailable(t *testing.T) {
-	sm := llmtest.NewSecretsManager(t, "llm-key", "sk")
+	sm := fakeaws.NewSecretsManager(t, "llm-key", "sk")
 	sm.FailNext(1)
-	smClient := secretsmanager.NewFromConfig(fakes3.Config(t), func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(sm.URL) })
+	smClient := secretsmanager.NewFromConfig(fakeaws.Config(t), func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(sm.URL) })
 	f := &fakeOpenAI{handle: func(w http.ResponseWriter, _ *http.Request, _ int) { t.Error("model called without a key") }}
 	p := newProvider(t, f.start(t), secrets.New(smClient, "llm-key"), nil)
 	_, _, err := collect(t, p, context.Background())

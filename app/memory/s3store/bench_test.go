@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/digitaltwin/twin/app/awsclient/fakes3"
 	"github.com/digitaltwin/twin/app/memory/s3store"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 )
 
 // BenchmarkTurn is one chat turn's storage work on S3 (the core's Get, the Append of the
@@ -18,7 +18,7 @@ import (
 func BenchmarkTurn(b *testing.B) {
 	for _, history := range []int{10, 400} {
 		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) {
-			srv := fakes3.New(b, bucket)
+			srv := fakeaws.NewS3(b, bucket)
 			st := s3store.New(srv.Client(b), bucket, prefix)
 			ctx := context.Background()
 			var msgs []twin.Message

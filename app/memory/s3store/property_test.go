@@ -9,9 +9,9 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/digitaltwin/twin/app/awsclient/fakes3"
 	"github.com/digitaltwin/twin/app/memory/s3store"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 )
 
 // TestPropertyFaultsNeverLoseOrDuplicate drives turns through random S3 faults (throttling,
@@ -20,14 +20,14 @@ import (
 // history only ever grows (the previous copy is a prefix of the next), a turn whose Append
 // succeeded is stored exactly once, and a turn whose Append failed is stored at most once.
 func TestPropertyFaultsNeverLoseOrDuplicate(t *testing.T) {
-	srv := fakes3.New(t, bucket)
+	srv := fakeaws.NewS3(t, bucket)
 	st := s3store.New(srv.Client(t), bucket, prefix)
 	ctx := context.Background()
-	faultKinds := map[string]func(method string) fakes3.Fault{
-		"slowdown":    fakes3.SlowDown,
-		"internal":    func(m string) fakes3.Fault { return fakes3.Error(m, http.StatusInternalServerError, "InternalError") },
-		"drop_before": fakes3.DropBefore,
-		"drop_after":  fakes3.DropAfter,
+	faultKinds := map[string]func(method string) fakeaws.Fault{
+		"slowdown":    fakeaws.SlowDown,
+		"internal":    func(m string) fakeaws.Fault { return fakeaws.Error(m, http.StatusInternalServerError, "InternalError") },
+		"drop_before": fakeaws.DropBefore,
+		"drop_after":  fakeaws.DropAfter,
 	}
 	kinds := []string{"slowdown", "internal", "drop_before", "drop_after"}
 	run := 0
@@ -39,7 +39,7 @@ func TestPropertyFaultsNeverLoseOrDuplicate(t *testing.T) {
 		okTurns := map[string]bool{}
 		turns := rapid.IntRange(1, 6).Draw(rt, "turns")
 		for i := range turns {
-			var faults []fakes3.Fault
+			var faults []fakeaws.Fault
 			for _, k := range rapid.SliceOfN(rapid.SampledFrom(kinds), 0, 5).Draw(rt, "faults") {
 				method := rapid.SampledFrom([]string{http.MethodGet, http.MethodPut, ""}).Draw(rt, "method")
 				faults = append(faults, faultKinds[k](method))

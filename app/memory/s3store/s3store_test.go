@@ -15,11 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/digitaltwin/twin/app/awsclient"
-	"github.com/digitaltwin/twin/app/awsclient/fakes3"
 	"github.com/digitaltwin/twin/app/memory/s3store"
 	"github.com/digitaltwin/twin/app/memory/storetest"
 	"github.com/digitaltwin/twin/app/telemetry"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 )
 
 const (
@@ -28,9 +28,9 @@ const (
 	sid    = "0b9f3c1e-7d2a-4e5b-9c8d-1a2b3c4d5e6f"
 )
 
-func newFake(t *testing.T) (*fakes3.Server, *s3.Client, *s3store.Store) {
+func newFake(t *testing.T) (*fakeaws.S3, *s3.Client, *s3store.Store) {
 	t.Helper()
-	srv := fakes3.New(t, bucket)
+	srv := fakeaws.NewS3(t, bucket)
 	client := srv.Client(t)
 	return srv, client, s3store.New(client, bucket, prefix)
 }
@@ -231,7 +231,7 @@ func TestThrottlingIsRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Inject(fakes3.Times(3, fakes3.SlowDown(http.MethodPut))...)
+	srv.Inject(fakeaws.Times(3, fakeaws.SlowDown(http.MethodPut))...)
 	got, err := st.Append(ctx, base, turn(1), 100)
 	if err != nil {
 		t.Fatalf("Append after 3 SlowDowns: %v", err)
@@ -251,7 +251,7 @@ func TestPersistentThrottlingFailsClearlyWithoutLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Inject(fakes3.Times(awsclient.DefaultMaxAttempts, fakes3.SlowDown(http.MethodPut))...)
+	srv.Inject(fakeaws.Times(awsclient.DefaultMaxAttempts, fakeaws.SlowDown(http.MethodPut))...)
 	if _, err := st.Append(ctx, base, turn(1), 100); err == nil {
 		t.Fatal("Append succeeded through persistent SlowDown")
 	} else {
@@ -274,7 +274,7 @@ func TestReadFailureNeverWrites(t *testing.T) {
 	}
 
 	// A failing Get is an error, not "not found" (the core would start an empty session).
-	srv.Inject(fakes3.Times(awsclient.DefaultMaxAttempts, fakes3.Error(http.MethodGet, http.StatusInternalServerError, "InternalError"))...)
+	srv.Inject(fakeaws.Times(awsclient.DefaultMaxAttempts, fakeaws.Error(http.MethodGet, http.StatusInternalServerError, "InternalError"))...)
 	if _, err := st.Get(ctx, sid); err == nil || twin.ErrorCode(err) == twin.CodeSessionNotFound {
 		t.Fatalf("Get during an outage = %v, want a non-404 error", err)
 	}
@@ -284,7 +284,7 @@ func TestReadFailureNeverWrites(t *testing.T) {
 
 	// A conflict whose re-read fails ends the turn: exactly one PUT (the conflicting one).
 	srv.ResetCounts()
-	srv.Inject(fakes3.Times(awsclient.DefaultMaxAttempts, fakes3.Error(http.MethodGet, http.StatusInternalServerError, "InternalError"))...)
+	srv.Inject(fakeaws.Times(awsclient.DefaultMaxAttempts, fakeaws.Error(http.MethodGet, http.StatusInternalServerError, "InternalError"))...)
 	if _, err := st.Append(ctx, stale, turn(2), 100); err == nil {
 		t.Fatal("Append succeeded although its re-read failed")
 	}
@@ -325,7 +325,7 @@ func TestLostResponseIsNotAppliedTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Inject(fakes3.AfterForward(http.MethodPut, func(w http.ResponseWriter) { panic(http.ErrAbortHandler) }))
+	srv.Inject(fakeaws.AfterForward(http.MethodPut, func(w http.ResponseWriter) { panic(http.ErrAbortHandler) }))
 	got, err := st.Append(ctx, base, turn(1), 100)
 	if err != nil {
 		t.Fatalf("Append: %v", err)
@@ -349,7 +349,7 @@ func TestLostResponseThenAnotherTurn(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := s3store.New(srv.Client(t), bucket, prefix)
-	srv.Inject(fakes3.AfterForward(http.MethodPut, func(w http.ResponseWriter) {
+	srv.Inject(fakeaws.AfterForward(http.MethodPut, func(w http.ResponseWriter) {
 		// Before the SDK retries, another turn reads and appends.
 		b, err := other.Get(ctx, sid)
 		if err != nil {

@@ -4,10 +4,10 @@ import (
 	"context"
 	"testing"
 
-	"github.com/digitaltwin/twin/app/awsclient/fakes3"
 	"github.com/digitaltwin/twin/app/memory/s3store"
 	"github.com/digitaltwin/twin/app/memory/storetest"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 )
 
 // TestVersity runs the store contract against versitygw, a real S3 gateway: SigV4 is checked,
@@ -16,7 +16,7 @@ func TestVersity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test")
 	}
-	client := fakes3.StartVersity(t, bucket)
+	client := fakeaws.StartVersity(t, bucket)
 	n := 0
 	storetest.Run(t, func(t *testing.T) twin.Store {
 		n++ // every sub-test gets its own prefix, so they do not see each other's sessions
@@ -24,7 +24,7 @@ func TestVersity(t *testing.T) {
 	})
 
 	t.Run("SigV4Checked", func(t *testing.T) {
-		bad := s3store.New(fakes3.WrongSecretClient(t, client), bucket, prefix)
+		bad := s3store.New(fakeaws.WrongSecretClient(t, client), bucket, prefix)
 		_, err := bad.Get(context.Background(), sid)
 		if err == nil || twin.ErrorCode(err) == twin.CodeSessionNotFound {
 			t.Fatalf("Get with a wrong secret = %v, want a signature error", err)

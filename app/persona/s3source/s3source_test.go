@@ -11,9 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/digitaltwin/twin/app/awsclient"
-	"github.com/digitaltwin/twin/app/awsclient/fakes3"
 	"github.com/digitaltwin/twin/app/persona/s3source"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 )
 
 const bucket, key = "persona", "me.txt"
@@ -30,8 +30,8 @@ func put(t *testing.T, c *s3.Client, body string) {
 	}
 }
 
-func setup(t *testing.T) (*fakes3.Server, *s3.Client, *s3source.Source, *clock) {
-	srv := fakes3.New(t, bucket)
+func setup(t *testing.T) (*fakeaws.S3, *s3.Client, *s3source.Source, *clock) {
+	srv := fakeaws.NewS3(t, bucket)
 	c := srv.Client(t)
 	clk := &clock{t: time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)}
 	src := s3source.New(c, bucket, key, nil)
@@ -86,7 +86,7 @@ func TestOutageServesCachedCopy(t *testing.T) {
 	put(t, c, "I am Ada.")
 	mustPersona(t, src)
 	clk.t = clk.t.Add(2 * time.Minute)
-	srv.Inject(fakes3.Times(awsclient.DefaultMaxAttempts, fakes3.Error(http.MethodGet, http.StatusInternalServerError, "InternalError"))...)
+	srv.Inject(fakeaws.Times(awsclient.DefaultMaxAttempts, fakeaws.Error(http.MethodGet, http.StatusInternalServerError, "InternalError"))...)
 	if p := mustPersona(t, src); p.Text != "I am Ada." {
 		t.Fatalf("during an outage: %+v", p)
 	}
@@ -116,7 +116,7 @@ func TestVersity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test")
 	}
-	c := fakes3.StartVersity(t, bucket)
+	c := fakeaws.StartVersity(t, bucket)
 	put(t, c, "---\nname: Ada\n---\nI build compilers.")
 	clk := &clock{t: time.Now()}
 	src := s3source.New(c, bucket, key, nil)

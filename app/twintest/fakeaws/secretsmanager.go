@@ -1,7 +1,4 @@
-// Package llmtest holds fake servers that speak the real wire protocols the LLM adapters use —
-// Secrets Manager's JSON protocol here, OpenAI's SSE and Bedrock's event stream in the provider
-// tests — so tests run the real SDK code paths.
-package llmtest
+package fakeaws
 
 import (
 	"encoding/json"
@@ -13,7 +10,8 @@ import (
 	"testing"
 )
 
-// SecretsManager is a fake Secrets Manager serving GetSecretValue for one secret.
+// SecretsManager is a fake Secrets Manager serving GetSecretValue for one secret, in the
+// service's JSON protocol.
 type SecretsManager struct {
 	URL string
 
@@ -21,7 +19,8 @@ type SecretsManager struct {
 	id    string
 	value string
 	calls int
-	fail  int // answer the next fail calls with an error
+	fail  int  // answer the next fail calls with AccessDeniedException
+	down  bool // answer every call with 500 InternalServiceError (an outage)
 }
 
 // NewSecretsManager starts a fake holding secret id = value; it stops when t ends.
@@ -54,6 +53,14 @@ func (sm *SecretsManager) FailNext(n int) {
 	sm.fail = n
 }
 
+// Down makes every call answer 500 InternalServiceError (an outage, which the SDK retries), or
+// ends the outage.
+func (sm *SecretsManager) Down(down bool) {
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	sm.down = down
+}
+
 func (sm *SecretsManager) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	if got := r.Header.Get("X-Amz-Target"); got != "secretsmanager.GetSecretValue" {
@@ -79,9 +86,13 @@ func (sm *SecretsManager) serve(w http.ResponseWriter, r *http.Request) {
 	if fail {
 		sm.fail--
 	}
-	id, value := sm.id, sm.value
+	id, value, down := sm.id, sm.value, sm.down
 	sm.mu.Unlock()
 	switch {
+	case down:
+		w.Header().Set("X-Amzn-ErrorType", "InternalServiceError")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprint(w, `{"__type":"InternalServiceError","message":"injected outage"}`)
 	case fail:
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprint(w, `{"__type":"AccessDeniedException","message":"not authorized to perform secretsmanager:GetSecretValue"}`)

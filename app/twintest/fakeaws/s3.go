@@ -1,7 +1,8 @@
-// Package fakes3 runs gofakes3 in-process behind an httptest server for tests, with a request
-// counter and fault injection in front of it, and builds real aws-sdk-go-v2 S3 clients for it, so
-// tests exercise the SDK's real wire protocol, signing and retry path.
-package fakes3
+// Package fakeaws holds in-process fakes of the AWS services the twin uses, speaking their real
+// wire protocols so tests run the real aws-sdk-go-v2 code paths (signing, retries, errors): S3
+// (gofakes3 with a request counter, scripted faults and an optional fault-injecting front, and
+// versitygw for a real gateway) and Secrets Manager (a secret that rotates, is refused or is down).
+package fakeaws
 
 import (
 	"context"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -49,9 +51,9 @@ func (d discardWriter) Header() http.Header         { return d.h }
 func (d discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (d discardWriter) WriteHeader(int)             {}
 
-// Server is an in-process S3.
-type Server struct {
-	URL     string
+// S3 is an in-process S3.
+type S3 struct {
+	*httptest.Server
 	Backend *s3mem.Backend
 
 	mu     sync.Mutex
@@ -59,18 +61,29 @@ type Server struct {
 	faults []Fault
 }
 
-// New starts a fake S3 with the given buckets; it stops when t ends.
-func New(t testing.TB, buckets ...string) *Server {
+// NewS3 starts a fake S3 with the given buckets; it stops when t ends.
+func NewS3(t testing.TB, buckets ...string) *S3 {
 	t.Helper()
+	s, err := StartS3(nil, buckets...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// StartS3 starts a fake S3 with the given buckets, behind front when it is not nil (a fault
+// injector such as faults.NewS3 wrapping the fake); Close stops it.
+func StartS3(front func(http.Handler) http.Handler, buckets ...string) (*S3, error) {
 	backend := s3mem.New()
 	for _, b := range buckets {
 		if err := backend.CreateBucket(b); err != nil {
-			t.Fatalf("create bucket %s: %v", b, err)
+			return nil, fmt.Errorf("create bucket %s: %w", b, err)
 		}
 	}
 	faker := gofakes3.New(backend, gofakes3.WithTimeSkewLimit(0)).Server()
-	s := &Server{Backend: backend, counts: map[string]int{}}
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := &S3{Backend: backend, counts: map[string]int{}}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.counts[r.Method]++
 		var fault Fault
@@ -82,15 +95,17 @@ func New(t testing.TB, buckets ...string) *Server {
 			return
 		}
 		faker.ServeHTTP(w, r)
-	}))
-	t.Cleanup(ts.Close)
-	s.URL = ts.URL
-	return s
+	})
+	if front != nil {
+		h = front(h)
+	}
+	s.Server = httptest.NewServer(h)
+	return s, nil
 }
 
 // apply runs fault, already taken off the queue (so requests the fault itself makes pass
 // through), and puts it back when it let the request through.
-func (s *Server) apply(fault Fault, w http.ResponseWriter, r *http.Request) (answered bool) {
+func (s *S3) apply(fault Fault, w http.ResponseWriter, r *http.Request) (answered bool) {
 	answered = true // a panic (http.ErrAbortHandler) answers too
 	defer func() {
 		if !answered {
@@ -104,35 +119,35 @@ func (s *Server) apply(fault Fault, w http.ResponseWriter, r *http.Request) (ans
 }
 
 // Count returns how many requests with method reached the server (faulted ones included).
-func (s *Server) Count(method string) int {
+func (s *S3) Count(method string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.counts[method]
 }
 
 // ResetCounts zeroes the request counters.
-func (s *Server) ResetCounts() {
+func (s *S3) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts = map[string]int{}
 }
 
 // Inject queues faults; each one is consumed by the first request it answers.
-func (s *Server) Inject(faults ...Fault) {
+func (s *S3) Inject(faults ...Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, faults...)
 }
 
 // Clear drops the faults still queued.
-func (s *Server) Clear() {
+func (s *S3) Clear() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = nil
 }
 
 // Pending returns how many injected faults are still queued.
-func (s *Server) Pending() int {
+func (s *S3) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.faults)
@@ -180,22 +195,31 @@ func Times(n int, f Fault) []Fault {
 	return out
 }
 
-// Config returns an aws.Config for the fake: static credentials, us-east-1, and the twin's
+// Config returns an aws.Config for the fakes: static credentials, us-east-1, and the twin's
 // retryer with millisecond backoffs so fault tests run fast.
 func Config(t testing.TB) aws.Config {
 	t.Helper()
-	cfg, err := awsclient.Load(context.Background(), awsclient.Options{
-		BaseDelay:  time.Millisecond,
-		MaxBackoff: 5 * time.Millisecond,
-		LoadOptions: []func(*config.LoadOptions) error{
-			config.WithRegion("us-east-1"),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDFAKE", "fake-secret", "")),
-		},
-	})
+	cfg, err := LoadConfig(context.Background(), time.Millisecond, 5*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// LoadConfig returns an aws.Config for the fakes with the twin's retryer (app/awsclient: bounded
+// attempts, full-jitter backoff) scaled to baseDelay and maxBackoff, and room for many connections.
+func LoadConfig(ctx context.Context, baseDelay, maxBackoff time.Duration) (aws.Config, error) {
+	return awsclient.Load(ctx, awsclient.Options{
+		BaseDelay:  baseDelay,
+		MaxBackoff: maxBackoff,
+		LoadOptions: []func(*config.LoadOptions) error{
+			config.WithRegion("us-east-1"),
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDFAKE", "fake-secret", "")),
+			config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+				tr.MaxIdleConnsPerHost = 256
+			})),
+		},
+	})
 }
 
 // Client returns a real S3 client for endpoint (path-style, as S3-compatible servers need).
@@ -207,7 +231,7 @@ func Client(cfg aws.Config, endpoint string) *s3.Client {
 }
 
 // Client returns a real S3 client for this server.
-func (s *Server) Client(t testing.TB) *s3.Client {
+func (s *S3) Client(t testing.TB) *s3.Client {
 	t.Helper()
 	return Client(Config(t), s.URL)
 }
