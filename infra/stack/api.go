@@ -8,22 +8,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Route is one HTTP API route and whether the model may run behind it (full chat timeout)
-// or it is a quick read (short timeout).
-type Route struct {
-	Key  string
-	Chat bool
-}
-
-// Routes are the HTTP API's routes (DESIGN §4). POST /api/chat/stream is not here: HTTP APIs
-// cannot stream, CloudFront sends it to the function URL.
-var Routes = []Route{
-	{"POST /api/chat", true},
-	{"GET /api/chat/history/{session_id}", false},
-	{"GET /api/persona", false},
-	{"GET /api/health", false},
-}
-
 // API is the HTTP API in front of the buffered (http-api) function.
 type API struct {
 	pulumi.ResourceState
@@ -50,7 +34,7 @@ func NewAPI(ctx *pulumi.Context, cfg *Config, fn *Function, opts ...pulumi.Resou
 		Description:  pulumi.String("Digital twin API (" + cfg.Environment + ")"),
 		CorsConfiguration: &apigatewayv2.ApiCorsConfigurationArgs{
 			AllowOrigins:  pulumi.StringArray{pulumi.String(cfg.SiteOrigin())},
-			AllowMethods:  pulumi.ToStringArray([]string{"GET", "POST", "OPTIONS"}),
+			AllowMethods:  pulumi.ToStringArray(apiMethods()),
 			AllowHeaders:  pulumi.ToStringArray([]string{"content-type", "accept", "authorization", "x-correlation-id"}),
 			ExposeHeaders: pulumi.ToStringArray([]string{"x-correlation-id", "x-session-id", "retry-after"}),
 			MaxAge:        pulumi.Int(600),
@@ -105,26 +89,36 @@ func NewAPI(ctx *pulumi.Context, cfg *Config, fn *Function, opts ...pulumi.Resou
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range Routes {
+	// The app's buffered routes (routes.go), each with its timeout, and $default for every other
+	// request, so the app answers unknown paths and wrong methods with its own JSON 404 and 405.
+	route := func(key string, target *apigatewayv2.Integration) error {
+		_, err := apigatewayv2.NewRoute(ctx, name+"-route-"+slug(key), &apigatewayv2.RouteArgs{
+			ApiId:    a.API.ID(),
+			RouteKey: pulumi.String(key),
+			Target:   pulumi.Sprintf("integrations/%s", target.ID()),
+		}, ap)
+		return err
+	}
+	for _, r := range apiRoutes() {
 		target := quick
-		if r.Chat {
+		if r.Model {
 			target = chat
 		}
-		if _, err := apigatewayv2.NewRoute(ctx, name+"-route-"+slug(r.Key), &apigatewayv2.RouteArgs{
-			ApiId:    a.API.ID(),
-			RouteKey: pulumi.String(r.Key),
-			Target:   pulumi.Sprintf("integrations/%s", target.ID()),
-		}, ap); err != nil {
+		if err := route(routeKey(r), target); err != nil {
 			return nil, err
 		}
 	}
-	// API Gateway may invoke only the live alias, and only from this API's routes.
+	if err := route("$default", quick); err != nil {
+		return nil, err
+	}
+	// API Gateway may invoke only the live alias, and only from this API's routes ($default's
+	// source ARN ends in /$default, not in the request path).
 	if _, err := lambda.NewPermission(ctx, name+"-invoke", &lambda.PermissionArgs{
 		Action:    pulumi.String("lambda:InvokeFunction"),
 		Function:  fn.Function.Name,
 		Qualifier: fn.Alias.Name,
 		Principal: pulumi.String("apigateway.amazonaws.com"),
-		SourceArn: pulumi.Sprintf("%s/*/*/api/*", a.API.ExecutionArn),
+		SourceArn: pulumi.Sprintf("%s/*", a.API.ExecutionArn),
 	}, ap); err != nil {
 		return nil, err
 	}

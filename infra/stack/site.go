@@ -235,6 +235,15 @@ func NewSite(ctx *pulumi.Context, cfg *Config, d siteDeps, opts ...pulumi.Resour
 			Compress:                pulumi.Bool(false), // do not buffer the token stream
 		}
 	}
+	var behaviours cloudfront.DistributionOrderedCacheBehaviorArray
+	for _, b := range routeBehaviours() {
+		cache := api.ID()
+		if b.Origin == urlOID {
+			// The function URL signs with OAC, which overwrites Authorization: no cache key at all.
+			cache = pulumi.ID(managedCachingDisabled).ToIDOutput()
+		}
+		behaviours = append(behaviours, dynamic(b.Pattern, b.Origin, cache))
+	}
 	var webACLArn pulumi.StringPtrInput
 	if s.WebACL != nil {
 		webACLArn = s.WebACL.Arn
@@ -271,22 +280,18 @@ func NewSite(ctx *pulumi.Context, cfg *Config, d siteDeps, opts ...pulumi.Resour
 				},
 			},
 		},
-		// Order matters: CloudFront takes the first matching pattern.
-		OrderedCacheBehaviors: cloudfront.DistributionOrderedCacheBehaviorArray{
-			// The function URL signs with OAC, which overwrites Authorization: no cache key at all.
-			dynamic("/api/chat/stream", urlOID, pulumi.String(managedCachingDisabled)),
-			dynamic("/api/*", apiOriginID, api.ID()),
-			&cloudfront.DistributionOrderedCacheBehaviorArgs{
-				PathPattern:             pulumi.String("/_next/static/*"),
-				TargetOriginId:          pulumi.String(siteOriginID),
-				ViewerProtocolPolicy:    pulumi.String("redirect-to-https"),
-				AllowedMethods:          pulumi.ToStringArray([]string{"GET", "HEAD"}),
-				CachedMethods:           pulumi.ToStringArray([]string{"GET", "HEAD"}),
-				CachePolicyId:           static.ID(),
-				ResponseHeadersPolicyId: headers.ID(),
-				Compress:                pulumi.Bool(true),
-			},
-		},
+		// Order matters: CloudFront takes the first matching pattern. The API's behaviours come
+		// from the app's route table (routes.go), then the hashed assets.
+		OrderedCacheBehaviors: append(behaviours, &cloudfront.DistributionOrderedCacheBehaviorArgs{
+			PathPattern:             pulumi.String("/_next/static/*"),
+			TargetOriginId:          pulumi.String(siteOriginID),
+			ViewerProtocolPolicy:    pulumi.String("redirect-to-https"),
+			AllowedMethods:          pulumi.ToStringArray([]string{"GET", "HEAD"}),
+			CachedMethods:           pulumi.ToStringArray([]string{"GET", "HEAD"}),
+			CachePolicyId:           static.ID(),
+			ResponseHeadersPolicyId: headers.ID(),
+			Compress:                pulumi.Bool(true),
+		}),
 		// S3 behind OAC answers a missing key with 403 (no ListBucket): show the export's 404
 		// page. Only 403: a 404 from the API is JSON and must reach the client unchanged.
 		CustomErrorResponses: cloudfront.DistributionCustomErrorResponseArray{
@@ -438,20 +443,4 @@ func hostOf(u string) (string, error) {
 		return "", err
 	}
 	return parsed.Host, nil
-}
-
-// slug turns "GET /api/chat/history/{session_id}" into "get-api-chat-history-session-id".
-func slug(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	return strings.TrimSuffix(b.String(), "-")
 }

@@ -70,14 +70,8 @@ func one(t *testing.T, res *stacktest.Result, typ, name string) stacktest.Resour
 	return *r
 }
 
-func get(m map[string]any, path ...string) any {
-	var v any = m
-	for _, k := range path {
-		mm, _ := v.(map[string]any)
-		v = mm[k]
-	}
-	return v
-}
+// get follows path through nested maps of plain values.
+var get = stacktest.Dig
 
 func strs(v any) []string {
 	var out []string
