@@ -18,6 +18,10 @@ type API struct {
 	Host pulumi.StringOutput
 	// Endpoint is the public base URL: the custom domain when configured, else execute-api.
 	Endpoint pulumi.StringOutput
+	// DomainTarget and DomainZoneID are where apiDomain's DNS record must point (the regional
+	// endpoint's name and Route 53 zone): "" without apiDomain. With hostedZoneId the stack
+	// creates the alias record itself; otherwise the owner creates a CNAME to DomainTarget.
+	DomainTarget, DomainZoneID pulumi.StringOutput
 }
 
 // NewAPI creates the HTTP API, its stage, integrations, routes and optional custom domain.
@@ -125,6 +129,8 @@ func NewAPI(ctx *pulumi.Context, cfg *Config, fn *Function, opts ...pulumi.Resou
 
 	a.Host = a.API.ApiEndpoint.ApplyT(hostOf).(pulumi.StringOutput)
 	a.Endpoint = a.API.ApiEndpoint
+	a.DomainTarget = pulumi.String("").ToStringOutput()
+	a.DomainZoneID = a.DomainTarget
 	if cfg.APIDomain != "" {
 		if a.Endpoint, err = apiDomain(ctx, cfg, a, ap); err != nil {
 			return nil, err
@@ -164,9 +170,10 @@ func apiDomain(ctx *pulumi.Context, cfg *Config, a *API, p pulumi.ResourceOption
 	}, p); err != nil {
 		return pulumi.StringOutput{}, err
 	}
+	target := dn.DomainNameConfiguration.TargetDomainName().Elem()
+	zone := dn.DomainNameConfiguration.HostedZoneId().Elem()
+	a.DomainTarget, a.DomainZoneID = target, zone
 	if cfg.HostedZoneID != "" {
-		target := dn.DomainNameConfiguration.TargetDomainName().Elem()
-		zone := dn.DomainNameConfiguration.HostedZoneId().Elem()
 		if _, err := route53.NewRecord(ctx, cfg.Prefix+"-api-a", &route53.RecordArgs{
 			ZoneId: pulumi.String(cfg.HostedZoneID),
 			Name:   pulumi.String(cfg.APIDomain),

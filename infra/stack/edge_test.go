@@ -243,7 +243,7 @@ func TestOutputsAndDeployRole(t *testing.T) {
 	for _, s := range stacks {
 		t.Run(s.name, func(t *testing.T) {
 			res := mustDeploy(t, s.name, nil)
-			want := []string{"alarmTopicArn", "alias", "apiEndpoint", "cdnDomain", "dashboardName", "deployRoleArn", "distributionId",
+			want := []string{"alarmTopicArn", "alias", "apiDomainTarget", "apiDomainZoneId", "apiEndpoint", "cdnDomain", "dashboardName", "deployRoleArn", "distributionId",
 				"httpFunction", "llmSecretId", "memoryBucket", "ownerTokenSecretId", "ownerTopicArn", "siteBucket", "siteUrl",
 				"streamFunction", "streamFunctionUrl"}
 			if got := slices.Sorted(maps.Keys(res.Outputs)); !slices.Equal(got, want) {

@@ -17,6 +17,8 @@ type Outputs struct {
 	DistributionID    pulumi.StringOutput
 	CDNDomain         pulumi.StringOutput // CNAME target when DNS is not in Route 53
 	APIEndpoint       pulumi.StringOutput
+	APIDomainTarget   pulumi.StringOutput // CNAME target of apiDomain ("" without it)
+	APIDomainZoneID   pulumi.StringOutput // its Route 53 zone, for an alias record
 	HTTPFunction      pulumi.StringOutput
 	StreamFunction    pulumi.StringOutput
 	StreamFunctionURL pulumi.StringOutput
@@ -34,7 +36,7 @@ type Outputs struct {
 func (o *Outputs) Map() map[string]pulumi.StringOutput {
 	return map[string]pulumi.StringOutput{
 		"siteUrl": o.SiteURL, "siteBucket": o.SiteBucket, "distributionId": o.DistributionID, "cdnDomain": o.CDNDomain,
-		"apiEndpoint": o.APIEndpoint, "httpFunction": o.HTTPFunction, "streamFunction": o.StreamFunction,
+		"apiEndpoint": o.APIEndpoint, "apiDomainTarget": o.APIDomainTarget, "apiDomainZoneId": o.APIDomainZoneID, "httpFunction": o.HTTPFunction, "streamFunction": o.StreamFunction,
 		"streamFunctionUrl": o.StreamFunctionURL, "alias": o.Alias, "memoryBucket": o.MemoryBucket,
 		"llmSecretId":        o.LLMSecretID,
 		"ownerTokenSecretId": o.OwnerTokenSecret, "ownerTopicArn": o.OwnerTopicArn, "alarmTopicArn": o.AlarmTopicArn, "dashboardName": o.DashboardName,
@@ -97,6 +99,8 @@ func Deploy(ctx *pulumi.Context) (*Outputs, error) {
 		DistributionID:    site.Distribution.ID().ToStringOutput(),
 		CDNDomain:         site.Distribution.DomainName,
 		APIEndpoint:       api.Endpoint,
+		APIDomainTarget:   api.DomainTarget,
+		APIDomainZoneID:   api.DomainZoneID,
 		HTTPFunction:      fns.HTTP.Function.Name,
 		StreamFunction:    fns.Stream.Function.Name,
 		StreamFunctionURL: fns.URL.FunctionUrl,
