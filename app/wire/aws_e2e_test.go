@@ -18,6 +18,7 @@ import (
 	"github.com/digitaltwin/twin/app/config"
 	"github.com/digitaltwin/twin/app/llm/llmtest"
 	"github.com/digitaltwin/twin/app/twintest/fakeaws"
+	"github.com/digitaltwin/twin/app/twintest/served"
 	"github.com/digitaltwin/twin/app/wire"
 )
 
@@ -45,7 +46,7 @@ func TestS3EndToEnd(t *testing.T) {
 		"S3_MEMORY_BUCKET": "twin-memory", "S3_PERSONA_BUCKET": "twin-persona", "OFFLINE_TOKEN_DELAY_MS": "0",
 		"FRONTEND_DIR": t.TempDir(),
 	}
-	_, api := wire.ServeForTest(t, env)
+	_, api := served.Serve(t, env)
 
 	if resp, err := http.Get(api.URL + "/api/persona"); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("persona: %v %v", resp, err)
@@ -140,7 +141,7 @@ func TestOpenAIWithSecretsManagerEndToEnd(t *testing.T) {
 		"LLM_API_KEY_SECRET_ID": "twin/llm-api-key", "DATA_DIR": t.TempDir(), "PERSONA_FILE": "../../me.txt",
 		"FRONTEND_DIR": t.TempDir(),
 	}
-	_, api := wire.ServeForTest(t, env)
+	_, api := served.Serve(t, env)
 
 	post := func() *http.Response {
 		t.Helper()
@@ -198,7 +199,7 @@ func TestBedrockEndToEnd(t *testing.T) {
 		"LLM_PROVIDER": "bedrock", "BEDROCK_MODEL_ID": "us.anthropic.claude-test-v1:0",
 		"DATA_DIR": t.TempDir(), "PERSONA_FILE": "../../me.txt", "FRONTEND_DIR": t.TempDir(),
 	}
-	_, api := wire.ServeForTest(t, env)
+	_, api := served.Serve(t, env)
 	resp, err := http.Post(api.URL+"/api/chat/stream", "application/json", strings.NewReader(`{"message":"Where do you live?"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +241,7 @@ func TestS3EndToEndVersity(t *testing.T) {
 		"S3_MEMORY_BUCKET": "twin-memory", "S3_PERSONA_BUCKET": "twin-persona", "OFFLINE_TOKEN_DELAY_MS": "0",
 		"FRONTEND_DIR": t.TempDir(),
 	}
-	_, api := wire.ServeForTest(t, env)
+	_, api := served.Serve(t, env)
 	var sid string
 	for i, msg := range []string{"Where do you live?", "What do you do?"} {
 		body := `{"message":"` + msg + `"}`

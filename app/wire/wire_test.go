@@ -1,9 +1,10 @@
-package wire
+package wire_test
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/digitaltwin/twin/app/twintest/served"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -57,7 +58,7 @@ func TestOwnerFeaturesEndToEnd(t *testing.T) {
 	sns := newSNSFake(t)
 
 	data := t.TempDir()
-	app, srv := ServeForTest(t, map[string]string{
+	app, srv := served.Serve(t, map[string]string{
 		"DATA_DIR": data, "PERSONA_FILE": "../../me.txt",
 		"OWNER_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:twin-owner", "OWNER_NOTIFY_WINDOW_SECONDS": "3600",
 		"OFFLINE_TOKEN_DELAY_MS": "0",
@@ -135,7 +136,7 @@ func TestLocalWritesStayInDataDir(t *testing.T) {
 	root := t.TempDir()
 	data, memory := filepath.Join(root, "data"), filepath.Join(root, "elsewhere", "x")
 	_, hadLocalData := os.Stat("data")
-	_, srv := ServeForTest(t, map[string]string{
+	_, srv := served.Serve(t, map[string]string{
 		"DATA_DIR": data, "MEMORY_DIR": memory, "PERSONA_FILE": "../../me.txt", "OFFLINE_TOKEN_DELAY_MS": "0",
 	})
 	const sid = "22222222-2222-4222-8222-222222222222"
@@ -224,7 +225,7 @@ func TestOpenAIToolCallRecordsOneLead(t *testing.T) {
 	defer modelSrv.Close()
 
 	data := t.TempDir()
-	app, srv := ServeForTest(t, map[string]string{
+	app, srv := served.Serve(t, map[string]string{
 		"DATA_DIR": data, "PERSONA_FILE": "../../me.txt",
 		"LLM_PROVIDER": "openai", "OPENAI_BASE_URL": modelSrv.URL + "/v1", "OPENAI_MODEL": "gpt-test", "OPENAI_API_KEY": "sk-test",
 		"OWNER_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:twin-owner",

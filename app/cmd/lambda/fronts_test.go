@@ -8,15 +8,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/digitaltwin/twin/app/config"
-	"github.com/digitaltwin/twin/app/wire"
+	"github.com/digitaltwin/twin/app/twintest/served"
 )
 
 // echo reports what the handler saw.
@@ -150,16 +148,7 @@ func newApp(t testing.TB) http.Handler {
 		"DATA_DIR": t.TempDir(), "PERSONA_FILE": "../../../me.txt", "FRONTEND_DIR": t.TempDir(),
 		"OFFLINE_TOKEN_DELAY_MS": "0", "LOG_LEVEL": "error",
 	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := wire.New(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(app.Close)
-	return app.Handler
+	return served.Build(t, env).Handler
 }
 
 // TestFunctionURLStreamsTheTwin runs a real chat turn through the streaming front: the UI message
