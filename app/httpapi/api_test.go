@@ -342,6 +342,28 @@ func TestUnknownRoutes(t *testing.T) {
 	if resp := e.get(t, "/api/chat"); resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" {
 		t.Errorf("GET /api/chat: %d Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
 	}
+	if resp := e.get(t, "/api/chat/history/"); resp.StatusCode != 404 {
+		t.Errorf("GET /api/chat/history/ (no id): %d", resp.StatusCode)
+	}
+}
+
+// TestWrongMethodAnswersFromTheRouteTable: every route of the table, asked with a method it does
+// not serve, answers 405 with an Allow header naming the route's method.
+func TestWrongMethodAnswersFromTheRouteTable(t *testing.T) {
+	e := newEnv(t)
+	for _, rt := range Routes {
+		path := strings.NewReplacer("{session_id}", sid, "{id}", "q-1").Replace(rt.Path)
+		method := http.MethodPut
+		req, _ := http.NewRequest(method, e.srv.URL+path, nil)
+		resp, err := e.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := decodeJSON[errorBody](t, resp.Body)
+		if resp.StatusCode != 405 || body.Error.Code != twin.CodeMethodNotAllowed || !strings.Contains(resp.Header.Get("Allow"), rt.Method) {
+			t.Errorf("%s %s: %d %+v Allow %q", method, path, resp.StatusCode, body, resp.Header.Get("Allow"))
+		}
+	}
 }
 
 func TestConcurrentTurnsOneSession(t *testing.T) {

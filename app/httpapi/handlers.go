@@ -224,21 +224,11 @@ func handleHealth(version string) http.Handler {
 	})
 }
 
-// apiRoutes are the API's paths, for telling 405 from 404.
-var apiRoutes = map[string]string{
-	"/api/chat": "POST", "/api/chat/stream": "POST", "/api/persona": "GET", "/api/health": "GET",
-	"/api/feedback": "POST", "/api/owner/summary": "GET",
-}
-
 func handleAPINotFound(d Deps) http.Handler {
 	return serve(d.Logger, func(w http.ResponseWriter, r *http.Request) error {
-		method, known := apiRoutes[r.URL.Path]
-		if !known && strings.HasPrefix(r.URL.Path, "/api/chat/history/") {
-			method, known = "GET", true
-		}
-		if known {
-			w.Header().Set("Allow", method)
-			return twin.Errorf(twin.CodeMethodNotAllowed, "%s is not allowed here; use %s", r.Method, method)
+		if methods := allowedMethods(r.URL.Path); len(methods) > 0 {
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+			return twin.Errorf(twin.CodeMethodNotAllowed, "%s is not allowed here; use %s", r.Method, strings.Join(methods, " or "))
 		}
 		return errNoEndpoint
 	})

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 )
 
 // Route is one endpoint of the API, as data. The mux registers exactly these routes, and the AWS
@@ -35,6 +37,37 @@ var Routes = []Route{
 	{Method: http.MethodPost, Path: "/api/feedback"},
 	{Method: http.MethodGet, Path: "/api/owner/summary"},
 	{Method: http.MethodPost, Path: "/api/owner/questions/{id}/dismiss"},
+}
+
+// allowedMethods returns the methods Routes serves at path, in table order: none means no such
+// endpoint, some means a request with another method gets 405 naming them.
+func allowedMethods(path string) []string {
+	var out []string
+	for _, rt := range Routes {
+		if matchPath(rt.Path, path) && !slices.Contains(out, rt.Method) {
+			out = append(out, rt.Method)
+		}
+	}
+	return out
+}
+
+// matchPath reports whether path matches a route's path, a {name} wildcard matching one
+// non-empty segment.
+func matchPath(pattern, path string) bool {
+	want, got := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(want) != len(got) {
+		return false
+	}
+	for i, w := range want {
+		if strings.HasPrefix(w, "{") && strings.HasSuffix(w, "}") {
+			if got[i] == "" {
+				return false
+			}
+		} else if w != got[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // addRoutes registers every route of Routes with its handler. A route without a handler, or a
