@@ -185,7 +185,7 @@ func (n *Notifier) sendDigest(ctx context.Context, today string) {
 	}
 	var b strings.Builder
 	for _, d := range days {
-		fmt.Fprintf(&b, "%s: the daily limit of %d notifications was reached; %s more were recorded.\n",
+		fmt.Fprintf(&b, "%s: the daily limit of %d notifications was reached; %s were recorded after it.\n",
 			d.Day, n.cap.limit, summarize(d.HeldLeads, d.HeldQuestions))
 	}
 	b.WriteString("They are all in the owner view.")

@@ -291,3 +291,21 @@ func TestQuestionsNeverKeepAddressesAndSummaryKeepsBrackets(t *testing.T) {
 func question(text string) Event {
 	return Event{Kind: EventQuestion, Fields: []Field{{"question", text}, {"session", sid}}}
 }
+
+// TestQuestionTextStaysOutOfTheLog: the question is stored for the owner, but its text reaches
+// the log only on a local debug run (LogText).
+func TestQuestionTextStaysOutOfTheLog(t *testing.T) {
+	for _, logText := range []bool{false, true} {
+		s, _ := newService(t, nil)
+		var logs strings.Builder
+		s.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		s.LogText = logText
+		q, err := s.RecordQuestion(context.Background(), Question{SessionID: sid, Question: "Is your IBAN still DE89370400440532013000?"})
+		if err != nil || !strings.Contains(q.Question, "DE89") {
+			t.Fatalf("RecordQuestion = %+v, %v", q, err)
+		}
+		if got := strings.Contains(logs.String(), "IBAN"); got != logText {
+			t.Errorf("LogText=%v: question text in the log = %v:\n%s", logText, got, logs.String())
+		}
+	}
+}
