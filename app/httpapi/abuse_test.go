@@ -158,6 +158,7 @@ var secretStore = &twintest.Store{
 	AppendFunc: func(context.Context, twin.Session, []twin.Message, int) (twin.Session, error) {
 		return twin.Session{}, errors.New(secretCause)
 	},
+	DeleteFunc: func(context.Context, string) error { return errors.New(secretCause) },
 }
 
 // secretProvider fails after some deltas with an error carrying a key and a path.
@@ -216,11 +217,11 @@ func TestNoLeaksInErrorBodies(t *testing.T) {
 			e := newEnv(t, opts...)
 			h := e.srv.Config.Handler
 			for _, body := range corpus {
-				for _, path := range []string{"/api/chat", "/api/chat/stream", "/api/chat/history/" + sid} {
-					method := http.MethodPost
-					if strings.Contains(path, "history") {
-						method = http.MethodGet
-					}
+				for _, r := range []struct{ method, path string }{
+					{http.MethodPost, "/api/chat"}, {http.MethodPost, "/api/chat/stream"},
+					{http.MethodGet, "/api/chat/history/" + sid}, {http.MethodDelete, "/api/chat/history/" + sid},
+				} {
+					method, path := r.method, r.path
 					req := httptest.NewRequest(method, path, strings.NewReader(body))
 					rec := httptest.NewRecorder()
 					h.ServeHTTP(rec, req)

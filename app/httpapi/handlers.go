@@ -183,11 +183,10 @@ type historyResponse struct {
 
 func handleHistory(d Deps) http.Handler {
 	return serve(d.Logger, func(w http.ResponseWriter, r *http.Request) error {
-		id := r.PathValue("session_id")
-		if !twin.ValidSessionID(id) {
-			return twin.Errorf(twin.CodeInvalidSessionID, "session_id must be a lowercase UUID")
+		id, r, err := pathSession(r)
+		if err != nil {
+			return err
 		}
-		r = r.WithContext(telemetry.WithSessionID(r.Context(), id))
 		sess, err := d.Store.Get(r.Context(), id)
 		if err != nil {
 			return err
@@ -198,6 +197,33 @@ func handleHistory(d Deps) http.Handler {
 		encode(w, http.StatusOK, historyResponse{SessionID: id, Messages: sess.Messages})
 		return nil
 	})
+}
+
+// handleDeleteHistory serves DELETE /api/chat/history/{session_id}: the visitor's conversation
+// and every stored copy of it are removed (docs/privacy.md).
+func handleDeleteHistory(d Deps) http.Handler {
+	return serve(d.Logger, func(w http.ResponseWriter, r *http.Request) error {
+		id, r, err := pathSession(r)
+		if err != nil {
+			return err
+		}
+		if err := d.Store.Delete(r.Context(), id); err != nil {
+			return err
+		}
+		d.Logger.InfoContext(r.Context(), "conversation deleted by the visitor")
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}
+
+// pathSession returns the request's {session_id}, validated, and the request with the id in its
+// context for the log lines.
+func pathSession(r *http.Request) (string, *http.Request, error) {
+	id := r.PathValue("session_id")
+	if !twin.ValidSessionID(id) {
+		return "", r, twin.Errorf(twin.CodeInvalidSessionID, "session_id must be a lowercase UUID")
+	}
+	return id, r.WithContext(telemetry.WithSessionID(r.Context(), id)), nil
 }
 
 type personaResponse struct {

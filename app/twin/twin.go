@@ -54,6 +54,10 @@ type Store interface {
 	// copy has moved on, the store re-reads and re-applies msgs, never losing either side. When the
 	// result would exceed limit messages it stores nothing and returns CodeSessionFull.
 	Append(ctx context.Context, base Session, msgs []Message, limit int) (Session, error)
+	// Delete removes session id and every copy of it the store keeps (earlier versions
+	// included), so a later Get reports CodeSessionNotFound. It returns CodeSessionNotFound when
+	// there is no such session and CodeInvalidSessionID for a malformed id.
+	Delete(ctx context.Context, id string) error
 }
 
 // Persona is the owner's persona file, parsed.

@@ -94,6 +94,7 @@ func Slow(step time.Duration, stopped chan<- struct{}) *Provider {
 type Store struct {
 	GetFunc    func(ctx context.Context, id string) (twin.Session, error)
 	AppendFunc func(ctx context.Context, base twin.Session, msgs []twin.Message, limit int) (twin.Session, error)
+	DeleteFunc func(ctx context.Context, id string) error
 }
 
 // ErrUnexpected answers a call to a fake method the test did not set.
@@ -113,6 +114,14 @@ func (s *Store) Append(ctx context.Context, base twin.Session, msgs []twin.Messa
 		return twin.Session{}, ErrUnexpected
 	}
 	return s.AppendFunc(ctx, base, msgs, limit)
+}
+
+// Delete calls DeleteFunc.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if s.DeleteFunc == nil {
+		return ErrUnexpected
+	}
+	return s.DeleteFunc(ctx, id)
 }
 
 // PersonaFunc is a twin.PersonaSource as a function.

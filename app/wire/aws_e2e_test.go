@@ -273,4 +273,20 @@ func TestS3EndToEndVersity(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&hist); err != nil || len(hist.Messages) != 4 {
 		t.Fatalf("history: %d messages, %v", len(hist.Messages), err)
 	}
+
+	// The visitor deletes the conversation: the object is gone from the gateway's disk.
+	req, _ := http.NewRequest(http.MethodDelete, api.URL+"/api/chat/history/"+sid, nil)
+	del, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	del.Body.Close()
+	if del.StatusCode != http.StatusNoContent {
+		t.Fatalf("DELETE: %d", del.StatusCode)
+	}
+	if _, err := client.GetObject(context.Background(), &s3.GetObjectInput{
+		Bucket: aws.String("twin-memory"), Key: aws.String("sessions/" + sid + ".json"),
+	}); err == nil || !strings.Contains(err.Error(), "NoSuchKey") {
+		t.Fatalf("session object after DELETE: %v, want NoSuchKey", err)
+	}
 }

@@ -259,6 +259,11 @@ func runtimePolicy(cfg *Config, d functionDeps, logGroupName string) pulumi.Stri
 			// the owner view can list its records.
 			{Sid: "MemoryList", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{bucket},
 				Condition: map[string]map[string]any{"StringLike": {"s3:prefix": prefixes}}},
+			// A visitor's DELETE removes every version of their conversation (and nothing else):
+			// listing a session's versions, deleting them by id.
+			Allow("SessionDelete", []string{"s3:DeleteObject", "s3:DeleteObjectVersion"}, bucket+"/"+cfg.MemoryPrefix+"*"),
+			{Sid: "SessionVersionsList", Effect: "Allow", Action: []string{"s3:ListBucketVersions"}, Resource: []string{bucket},
+				Condition: map[string]map[string]any{"StringLike": {"s3:prefix": []string{cfg.MemoryPrefix + "*"}}}},
 			Allow("PersonaRead", []string{"s3:GetObject"}, bucket+"/"+cfg.PersonaKey),
 			Allow("OwnLogGroup", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 				fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:*", cfg.Region, account, logGroupName)),

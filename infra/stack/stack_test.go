@@ -267,6 +267,12 @@ func TestRuntimeIAM(t *testing.T) {
 				if got := d["MemoryList"]; !slices.Equal(got.Resource, []string{memory}) || got.Condition["StringLike"]["s3:prefix"] == nil {
 					t.Errorf("%s MemoryList %+v", fn, got)
 				}
+				if got := d["SessionDelete"]; !slices.Equal(got.Resource, []string{memory + "/sessions/*"}) || !slices.Equal(got.Action, []string{"s3:DeleteObject", "s3:DeleteObjectVersion"}) {
+					t.Errorf("%s SessionDelete %+v: deletion only of conversations", fn, got)
+				}
+				if got := d["SessionVersionsList"]; !slices.Equal(got.Resource, []string{memory}) || fmt.Sprint(got.Condition["StringLike"]["s3:prefix"]) != "[sessions/*]" {
+					t.Errorf("%s SessionVersionsList %+v", fn, got)
+				}
 				if got := d["PersonaRead"]; !slices.Equal(got.Resource, []string{memory + "/me.txt"}) {
 					t.Errorf("%s PersonaRead %+v", fn, got)
 				}
@@ -305,7 +311,7 @@ func TestRuntimeIAM(t *testing.T) {
 				if got := d["NotifyOwner"]; !slices.Equal(got.Resource, []string{topic}) || !slices.Equal(got.Action, []string{"sns:Publish"}) {
 					t.Errorf("%s NotifyOwner %+v", fn, got)
 				}
-				if len(d) != 8-boolToInt(cfg["twin:llmProvider"] == "openai") {
+				if len(d) != 10-boolToInt(cfg["twin:llmProvider"] == "openai") {
 					t.Errorf("%s has %d statements: %v", fn, len(d), slices.Sorted(maps.Keys(d)))
 				}
 			}

@@ -117,6 +117,25 @@ func (s *Store) Append(_ context.Context, base twin.Session, msgs []twin.Message
 	return next, nil
 }
 
+// Delete removes the session's file under the session's lock, so it never races an Append.
+func (s *Store) Delete(_ context.Context, id string) error {
+	path, err := s.path(id)
+	if err != nil {
+		return err
+	}
+	mu, _ := s.locks.LoadOrStore(id, new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	err = os.Remove(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return twin.Errorf(twin.CodeSessionNotFound, "no conversation with this session_id")
+	}
+	if err != nil {
+		return fmt.Errorf("delete session %q: %w", path, err)
+	}
+	return nil
+}
+
 func writeAtomic(path string, sess twin.Session) error {
 	data, err := json.Marshal(sess)
 	if err != nil {

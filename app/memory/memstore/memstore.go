@@ -53,3 +53,17 @@ func (s *Store) Append(_ context.Context, base twin.Session, msgs []twin.Message
 	next.Messages = append([]twin.Message(nil), next.Messages...)
 	return next, nil
 }
+
+// Delete removes the session.
+func (s *Store) Delete(_ context.Context, id string) error {
+	if !twin.ValidSessionID(id) {
+		return twin.Errorf(twin.CodeInvalidSessionID, "session_id must be a lowercase UUID")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.sessions[id]; !ok {
+		return twin.Errorf(twin.CodeSessionNotFound, "no conversation with this session_id")
+	}
+	delete(s.sessions, id)
+	return nil
+}

@@ -31,6 +31,8 @@ type API interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, opts ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
+	DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, opts ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
 }
 
 // Defaults.
@@ -141,7 +143,9 @@ func (s *Store) Append(ctx context.Context, base twin.Session, msgs []twin.Messa
 		if err == nil {
 			return next, nil
 		}
-		if !awsclient.IsS3Conflict(err) {
+		// An update (If-Match) of an object deleted since it was read fails with 404, as on AWS:
+		// that is a conflict too, resolved by the re-read below.
+		if !awsclient.IsS3Conflict(err) && !(cur.Version != "" && awsclient.IsS3NotFound(err)) {
 			return twin.Session{}, err
 		}
 		if conflicts >= maxConflicts {

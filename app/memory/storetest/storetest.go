@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("ConcurrentAppends", func(t *testing.T) { testConcurrent(t, newStore(t), 20) })
 	t.Run("RoundTripProperty", func(t *testing.T) { testRoundTripProperty(t, newStore) })
 	t.Run("ReplyFollowsItsQuestion", func(t *testing.T) { testReplyPlacement(t, newStore(t)) })
+	t.Run("Delete", func(t *testing.T) { testDelete(t, newStore(t)) })
 }
 
 // testReplyPlacement stores two questions, then their replies in the other order: each reply is
