@@ -1,29 +1,40 @@
 // Package retrieval ranks short texts against a question with BM25 (k1 = 1.2, b = 0.75), a
-// small stop-word list, a light suffix stemmer and a few synonym groups. The offline responder
-// answers from it, and the chat turn uses it to tag each question with the persona section it is
-// about (the owner dashboard's "what visitors ask about").
+// small stop-word list, a light suffix stemmer, a table of lexical relations (synonyms, and
+// categories with their instances) and answer-type cues ("how long" wants a duration). The
+// offline responder answers from it, and the chat turn uses it to tag each question with the
+// persona section it is about (the owner dashboard's "what visitors ask about"). How a question
+// is matched is explained in docs/decisions/0024-offline-answers.md.
 package retrieval
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
-// Doc is one retrievable sentence and the section heading it sits under.
+// Doc is one retrievable sentence, the section heading it sits under and its place in the text.
 type Doc struct {
 	Text    string
 	Section string
 	Pos     int // order in the source
+	// Prev is the Pos of the sentence before it in the same paragraph, or -1: a sentence such
+	// as "I joined in 2019" is about what the one before it names.
+	Prev int
 
 	terms  map[string]int // term frequencies, section terms included
 	length int
+	// about is the stem of the person the sentence is about when it is not the owner ("My
+	// sister got married in Lisbon." → "sister"), else "".
+	about string
 }
 
-// NewDoc indexes text (and its section heading's words) as the pos-th document.
+// NewDoc indexes text (and its section heading's words) as the pos-th document, with no
+// preceding sentence.
 func NewDoc(text, section string, pos int) Doc {
-	d := Doc{Text: text, Section: section, Pos: pos, terms: map[string]int{}}
+	d := Doc{Text: text, Section: section, Pos: pos, Prev: -1, terms: map[string]int{}, about: subject(text)}
 	for _, t := range terms(text) {
 		d.terms[t]++
 		d.length++
@@ -47,7 +58,7 @@ const (
 	bm25B  = 0.75
 )
 
-// NewIndex indexes docs.
+// NewIndex indexes docs; a doc's Prev refers to docs by position in the slice.
 func NewIndex(docs []Doc) *Index {
 	ix := &Index{docs: docs, df: map[string]int{}}
 	total := 0
@@ -68,160 +79,247 @@ func (ix *Index) idf(term string) float64 {
 	return math.Log(1 + (n-df+0.5)/(df+0.5))
 }
 
-// Hit is a scored document and the share of the question's IDF mass it matched.
+// Hit is a scored document and the share of the question it matched.
 type Hit struct {
 	Doc      Doc
 	Score    float64
 	Coverage float64
+	// WithPrev: part of the question was matched only in the sentence before; an answer should
+	// give both.
+	WithPrev bool
+	Typed    bool // the sentence holds the kind of thing the question asks for
 }
 
-// Query is a question's terms; each group is one question word (first) and its synonyms.
-type Query [][]string
+// Query is a parsed question: its content words, each with the words it reaches through the
+// relations table, and the kind of answer it asks for.
+type Query struct {
+	Groups []Group
+	Type   AnswerType
+}
 
-// synonymWeight discounts a match through a synonym against one of the question's own words.
-const synonymWeight = 0.7
+// Group is one question word: its stem first, then its relatives' stems.
+type Group struct {
+	Terms []string
+	// Name: written with a capital inside the question ("Tidewater"). A name says which thing
+	// the question is about, not what about it: a sentence matching only names does not answer.
+	Name bool
+	// Owner: a possessive ("your husband's favourite dish"): a sentence that misses it is about
+	// someone else's favourite.
+	Owner bool
+	// Light: a verb or adjective that wraps the question (light words in text.go).
+	Light bool
+}
 
-// Search ranks documents for q, best first; ties keep source order. A group counts as matched
-// when any of its terms occurs; coverage weighs groups by their question word's IDF.
-func (ix *Index) Search(q Query) []Hit {
-	if len(ix.docs) == 0 || len(q) == 0 {
-		return nil
+// Empty reports whether the question has nothing to match: no content word and no answer type.
+func (q Query) Empty() bool { return len(q.Groups) == 0 && q.Type == AnyType }
+
+// Credits for a question word met other than as itself in the sentence.
+const (
+	relationCredit = 0.7 // through a relative ("kids" → "son")
+	contextCredit  = 0.5 // only in the sentence before
+)
+
+// weight is how much a question word counts towards coverage. A word the persona uses weighs its
+// IDF. A word the persona lacks but one of its relatives has weighs that relative's IDF. A word
+// the persona never uses weighs as a word of one sentence: it says the persona may not cover the
+// question, but it must not outweigh every word the persona does have.
+func (ix *Index) weight(g Group) float64 {
+	if ix.df[g.Terms[0]] > 0 {
+		return ix.idf(g.Terms[0])
 	}
+	w := 0.0
+	for _, t := range g.Terms[1:] {
+		if ix.df[t] > 0 && (w == 0 || ix.idf(t) < w) {
+			w = ix.idf(t)
+		}
+	}
+	if w == 0 {
+		n := float64(len(ix.docs))
+		w = math.Log(1 + (n-0.5)/1.5)
+		if g.Light {
+			w /= 2
+		}
+	}
+	return w
+}
+
+// subject returns the stem of the person a sentence starting "My sister …" or "Our son …" is
+// about, or "" when the sentence is about the owner.
+func subject(text string) string {
+	ws := Words(text)
+	if len(ws) > 1 && (ws[0] == "my" || ws[0] == "our") && people[ws[1]] {
+		return stem(ws[1])
+	}
+	return ""
+}
+
+// people are the nouns for someone other than the owner that a sentence can be about.
+var people = toSet(`sister sisters brother brothers mother father mom mum dad parents son sons
+daughter daughters husband wife partner boyfriend girlfriend friend friends grandmother
+grandfather grandma grandpa aunt uncle cousin boss manager colleague colleagues kids children`)
+
+// mentions reports whether a question word (or one of its relatives) is the stem t.
+func mentions(groups []Group, t string) bool {
+	for _, g := range groups {
+		if slices.Contains(g.Terms, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// known returns g with only the terms the index has (an absent question word stays first, as a
+// placeholder that matches nothing), so that matching each document skips the rest.
+func (ix *Index) known(g Group) Group {
+	terms := []string{g.Terms[0]}
+	for _, t := range g.Terms[1:] {
+		if ix.df[t] > 0 {
+			terms = append(terms, t)
+		}
+	}
+	g.Terms = terms
+	return g
+}
+
+// match scores one question word against a document: BM25 of the best of its terms, discounted
+// for a relative, and its coverage credit (1 when met, else 0).
+func (ix *Index) match(g Group, d Doc) (score, credit float64) {
+	for i, t := range g.Terms {
+		tf := float64(d.terms[t])
+		if tf == 0 {
+			continue
+		}
+		s := ix.idf(t) * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(d.length)/ix.avgLen))
+		if i > 0 {
+			s *= relationCredit
+		}
+		if s > score {
+			score, credit = s, 1
+		}
+	}
+	return score, credit
+}
+
+// Search ranks documents for q, best first; ties keep source order. Coverage is the weighted
+// share of the question's words a document matches (itself, a relative, or, at half credit, in
+// the sentence before). A document that matches only names, misses a possessive, or is about
+// someone the question does not name ("My sister got married" for "Are you married?") covers
+// nothing.
+func (ix *Index) Search(q Query) []Hit {
+	if len(ix.docs) == 0 || len(q.Groups) == 0 {
+		return nil // an answer type alone ("how old are you?") names nothing to look for
+	}
+	weights := make([]float64, len(q.Groups))
 	var mass float64
-	for _, g := range q {
-		mass += ix.idf(g[0])
+	hasTopic := false
+	groups := make([]Group, len(q.Groups))
+	for i, g := range q.Groups {
+		weights[i] = ix.weight(g)
+		mass += weights[i]
+		hasTopic = hasTopic || (!g.Name && !g.Light)
+		groups[i] = ix.known(g)
 	}
 	var hits []Hit
 	for _, d := range ix.docs {
 		var score, matched float64
-		for _, g := range q {
-			best := 0.0
-			for i, t := range g {
-				tf := float64(d.terms[t])
-				if tf == 0 {
-					continue
+		withPrev, topic, owners := false, false, true
+		for i, g := range groups {
+			s, c := ix.match(g, d)
+			if c == 0 && d.Prev >= 0 {
+				if s, c = ix.match(g, ix.docs[d.Prev]); c > 0 {
+					s, c, withPrev = s*contextCredit, contextCredit, true
 				}
-				s := ix.idf(t) * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(d.length)/ix.avgLen))
-				if i > 0 {
-					s *= synonymWeight
-				}
-				best = max(best, s)
 			}
-			if best > 0 {
-				score += best
-				matched += ix.idf(g[0])
-			}
+			score += s
+			matched += c * weights[i]
+			topic = topic || (c > 0 && !g.Name && !g.Light)
+			owners = owners && (c > 0 || !g.Owner)
 		}
-		if score > 0 {
-			hits = append(hits, Hit{Doc: d, Score: score, Coverage: matched / mass})
+		if score == 0 {
+			continue
 		}
+		h := Hit{Doc: d, Score: score, Coverage: matched / mass, WithPrev: withPrev, Typed: q.Type.Matches(d.Text)}
+		if (hasTopic && !topic) || !owners || (d.about != "" && !mentions(groups, d.about)) {
+			h.Coverage = 0
+		}
+		hits = append(hits, h)
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
 	return hits
 }
 
-// IsStopword reports whether a lower-case word carries no topic.
-func IsStopword(w string) bool { return stopwords[w] }
+// Doc returns the document at position pos.
+func (ix *Index) Doc(pos int) Doc { return ix.docs[pos] }
 
-// stopwords carry no topic: question words, pronouns, auxiliaries, fillers.
-var stopwords = toSet(`a an the and or but if of to in on at for from by with about as into over
-what whats which who whom whose where when why how is are was were be been being am do does did
-done have has had having can could would should will shall may might must you your yours yourself
-i me my mine myself we us our it its this that these those there here tell say said please any
-some much many very really just so than then also too not no yes ok okay hey hi hello thanks
-thank let know think s t d ll re ve m like get got into more right use using used thing things
-kind sort usually often ever lot lots want need feel mean find`)
-
-// synonyms widen a query term to the words a persona is likely to use.
-var synonyms = map[string][]string{
-	"job":      {"work", "career", "role"},
-	"work":     {"job", "career", "role"},
-	"career":   {"work", "job", "role"},
-	"live":     {"based", "city", "home"},
-	"based":    {"live", "city"},
-	"hobby":    {"hobbies", "free", "weekend", "enjoy"},
-	"hobbies":  {"hobby", "free", "weekend", "enjoy"},
-	"fun":      {"hobbies", "free", "weekend", "enjoy"},
-	"contact":  {"email", "reach", "touch", "linkedin"},
-	"reach":    {"contact", "email", "touch"},
-	"touch":    {"contact", "reach", "email"},
-	"email":    {"contact", "reach"},
-	"hire":     {"consulting", "available", "work"},
-	"study":    {"studied", "degree", "university"},
-	"studied":  {"study", "degree", "university"},
-	"school":   {"university", "degree", "studied"},
-	"favorite": {"favourite"},
-	"opinion":  {"think", "believe", "view"},
-	"build":    {"building", "built", "project"},
-	"project":  {"projects", "building", "built"},
-	"pet":      {"cat", "dog"},
-	"pets":     {"cat", "dog"},
-	"now":      {"currently", "since", "today"},
-	"weekend":  {"weekends", "free", "sunday"},
-	"weekends": {"weekend", "free", "sunday"},
-	"software": {"engineer", "developer", "programming"},
-}
-
-func toSet(words string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(words) {
-		m[w] = true
-	}
-	return m
-}
-
-// Words lowercases s and splits it into letter/digit runs.
-func Words(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
-}
-
-// terms returns the stemmed content words of s.
-func terms(s string) []string {
-	var out []string
-	for _, w := range Words(s) {
-		if !stopwords[w] {
-			out = append(out, stem(w))
-		}
-	}
-	return out
-}
-
-// ParseQuery returns the question's content words, each with its synonyms, each word once.
+// ParseQuery returns the question's content words, each with its relatives, each word once, and
+// the answer type its wording asks for.
 func ParseQuery(s string) Query {
+	names, owners := marks(s)
+	lower := phrases.Replace(strings.ToLower(s))
+	q := Query{Type: questionType(lower)}
+	skip := map[string]bool{}
+	for _, w := range typeWords[q.Type] {
+		skip[w] = true
+	}
 	seen := map[string]bool{}
-	var q Query
-	for _, w := range Words(s) {
+	for _, w := range Words(lower) {
 		t := stem(w)
-		if stopwords[w] || seen[t] {
+		// "go" in a question is the verb ("where did you go to college?") unless written as the
+		// language's name.
+		if stopwords[w] || seen[t] || skip[w] || (w == "go" && !names[w]) {
 			continue
 		}
 		seen[t] = true
-		g := []string{t}
-		for _, syn := range synonyms[w] {
-			g = append(g, stem(syn))
-		}
-		q = append(q, g)
+		q.Groups = append(q.Groups, Group{
+			Terms: append([]string{t}, relations[t]...),
+			Name:  names[w], Owner: owners[w], Light: light[w],
+		})
 	}
 	return q
 }
 
-// stem strips common English suffixes so "projects", "building" and "built" meet their stems:
-// -ing, -ed, -ies → -y, -es after s/x/z/ch/sh ("classes"), else a plain -s ("languages").
-func stem(w string) string {
-	switch {
-	case len(w) > 5 && strings.HasSuffix(w, "ing"):
-		return w[:len(w)-3]
-	case len(w) > 4 && strings.HasSuffix(w, "ies"):
-		return w[:len(w)-3] + "y"
-	case len(w) > 4 && strings.HasSuffix(w, "ed"):
-		return w[:len(w)-2]
-	case len(w) > 4 && strings.HasSuffix(w, "es") && strings.ContainsAny(w[len(w)-3:len(w)-2], "sxz"),
-		len(w) > 5 && (strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes")):
-		return w[:len(w)-2]
-	case len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss"):
-		return w[:len(w)-1]
+// marks finds the question's names (capitalised words other than a sentence's first and "I")
+// and possessives ("husband's"), lower-cased.
+func marks(s string) (names, owners map[string]bool) {
+	names, owners = map[string]bool{}, map[string]bool{}
+	start := true
+	for _, tok := range strings.Fields(s) {
+		word := strings.TrimFunc(tok, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		lower := strings.ToLower(word)
+		for _, suffix := range []string{"'s", "’s"} {
+			if base, ok := strings.CutSuffix(lower, suffix); ok {
+				owners[base] = true
+				lower = base
+			}
+		}
+		if r, _ := utf8.DecodeRuneInString(word); !start && word != "I" && unicode.IsUpper(r) {
+			names[lower] = true
+		}
+		start = strings.ContainsAny(tok[max(0, len(tok)-1):], ".!?")
 	}
-	return w
+	return names, owners
+}
+
+// MinCoverage is the share of a question a sentence must match, more than half, to answer it.
+const MinCoverage = 0.5
+
+// Answers returns the hits for q that cover more than MinCoverage of it, best first, those that
+// hold the kind of thing the question asks for ahead of those that do not.
+func Answers(ix *Index, q Query) []Hit {
+	var out []Hit
+	for _, h := range ix.Search(q) {
+		if h.Coverage > MinCoverage {
+			out = append(out, h)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Typed && !out[j].Typed })
+	return out
+}
+
+// Next returns the sentence after h's in the same paragraph, if there is one.
+func (ix *Index) Next(h Hit) (Doc, bool) {
+	if n := h.Doc.Pos + 1; n < len(ix.docs) && ix.docs[n].Prev == h.Doc.Pos {
+		return ix.docs[n], true
+	}
+	return Doc{}, false
 }

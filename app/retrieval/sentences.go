@@ -7,22 +7,28 @@ import (
 )
 
 // Sentences splits persona text into retrievable sentences, each tagged with its section heading
-// (a Markdown `#` line or a short line ending in ":").
+// (a Markdown `#` line or a short line ending in ":") and linked to the sentence before it in
+// the same paragraph (a blank line, a heading or a bullet starts a new one).
 func Sentences(text string) []Doc {
 	var docs []Doc
-	section := ""
+	section, prev := "", -1
 	for _, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
+			prev = -1
 			continue
 		}
 		if h, ok := heading(line); ok {
-			section = h
+			section, prev = h, -1
 			continue
 		}
-		line = strings.TrimLeft(line, "-*• ")
+		if trimmed := strings.TrimLeft(line, "-*• "); trimmed != line {
+			line, prev = trimmed, -1
+		}
 		for _, s := range SplitSentences(line) {
-			docs = append(docs, NewDoc(s, section, len(docs)))
+			d := NewDoc(s, section, len(docs))
+			d.Prev, prev = prev, d.Pos
+			docs = append(docs, d)
 		}
 	}
 	return docs
@@ -72,13 +78,12 @@ func SplitSentences(line string) []string {
 }
 
 // Topic returns the section of the persona a question is about: the heading of the best
-// matching sentence, or "" when nothing matches at least half the question.
+// answering sentence, or "" when none answers it.
 func Topic(ix *Index, question string) string {
-	hits := ix.Search(ParseQuery(question))
-	if len(hits) == 0 || hits[0].Coverage < 0.5 {
-		return ""
+	if hits := Answers(ix, ParseQuery(question)); len(hits) > 0 {
+		return hits[0].Doc.Section
 	}
-	return hits[0].Doc.Section
+	return ""
 }
 
 // abbreviation reports whether text (a sentence so far) ends in an initial or an abbreviation

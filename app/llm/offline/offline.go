@@ -8,6 +8,7 @@ package offline
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,9 +16,6 @@ import (
 	"github.com/digitaltwin/twin/app/retrieval"
 	"github.com/digitaltwin/twin/app/twin"
 )
-
-// minCoverage is the share of a question's IDF mass a sentence must match to be an answer.
-const minCoverage = 0.5
 
 // Responder is the offline provider.
 type Responder struct {
@@ -100,7 +98,7 @@ func (r *Responder) Answer(ctx context.Context, req twin.GenerateRequest) string
 
 	visitor := visitorIndex(req.Messages[:len(req.Messages)-1])
 	q := retrieval.ParseQuery(question)
-	if len(q) == 0 && !aboutVisitor(ws) {
+	if q.Empty() && !aboutVisitor(ws) {
 		// Only function words ("What do you do?"): the broadest question, so the introduction.
 		return intro(p)
 	}
@@ -147,29 +145,49 @@ func (r *Responder) personaIndex(p twin.Persona) *retrieval.Index {
 	return r.persona
 }
 
-// best joins the persona sentences that answer q (up to two, in persona order), or "".
+// best joins the persona sentences that answer q (up to two, in persona order), or "". A
+// sentence comes with the one before it when part of the question was matched there, and with
+// the one after it when that one, not it, holds the kind of thing the question asks for ("I
+// work at Tidewater." "I joined in 2019.").
 func best(ix *retrieval.Index, q retrieval.Query) string {
-	hits := ix.Search(q)
-	if len(hits) == 0 || hits[0].Coverage < minCoverage {
+	hits := retrieval.Answers(ix, q)
+	if len(hits) == 0 {
 		return ""
 	}
-	chosen := []retrieval.Hit{hits[0]}
-	if len(hits) > 1 && hits[1].Coverage >= minCoverage && hits[1].Score >= 0.6*hits[0].Score {
-		chosen = append(chosen, hits[1])
-		if chosen[1].Doc.Pos < chosen[0].Doc.Pos {
-			chosen[0], chosen[1] = chosen[1], chosen[0]
+	chosen := hits[:1]
+	if len(hits) > 1 && hits[1].Score >= 0.6*hits[0].Score {
+		chosen = hits[:2]
+	}
+	var pos []int
+	for _, h := range chosen {
+		if h.WithPrev {
+			pos = append(pos, h.Doc.Prev)
+		}
+		pos = append(pos, h.Doc.Pos)
+		if next, ok := ix.Next(h); ok && q.Type != retrieval.AnyType && !h.Typed && q.Type.Matches(next.Text) {
+			pos = append(pos, next.Pos)
 		}
 	}
-	parts := make([]string, len(chosen))
-	for i, h := range chosen {
-		parts[i] = h.Doc.Text
+	slices.Sort(pos)
+	var parts []string
+	for _, p := range slices.Compact(pos) {
+		parts = append(parts, sentence(ix.Doc(p).Text))
 	}
 	return strings.Join(parts, " ")
 }
 
+// sentence ends a persona line that has no closing punctuation (a bullet) with a full stop, so
+// that joined lines read as sentences.
+func sentence(s string) string {
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "”") || strings.HasSuffix(s, `"`) {
+		return s
+	}
+	return s + "."
+}
+
 func bestVisitor(ix *retrieval.Index, q retrieval.Query) string {
-	hits := ix.Search(q)
-	if len(hits) == 0 || hits[0].Coverage < minCoverage {
+	hits := retrieval.Answers(ix, q)
+	if len(hits) == 0 {
 		return ""
 	}
 	return fmt.Sprintf("You told me: “%s”", hits[0].Doc.Text)
@@ -233,8 +251,12 @@ func isIntro(q string) bool {
 	return false
 }
 
-// aboutVisitor: the question is about the visitor ("what is my name?"), not the owner.
+// aboutVisitor: the question is about the visitor ("what is my name?"), not the owner. "How do I
+// book?" and "Where can I find you?" ask the owner how, so they are not.
 func aboutVisitor(ws []string) bool {
+	if len(ws) > 2 && (ws[0] == "how" || ws[0] == "where" || ws[0] == "when") && (ws[1] == "do" || ws[1] == "can" || ws[1] == "could" || ws[1] == "should") && ws[2] == "i" {
+		return false
+	}
 	self, other := false, false
 	for _, w := range ws {
 		switch w {

@@ -1,0 +1,90 @@
+package retrieval
+
+import (
+	"regexp"
+	"strings"
+)
+
+// AnswerType is the kind of thing a question asks for: "how long" wants a duration, "where" a
+// place. A sentence holding that kind of thing answers the question's wh-word, so it counts as
+// one more matched part of the question.
+type AnswerType int
+
+// Answer types.
+const (
+	AnyType      AnswerType = iota
+	Duration                // how long, since when
+	Date                    // when, what year
+	Place                   // where
+	Organisation            // which company, who … for
+	Person                  // who
+	Number                  // how old, how many, how much
+	Contact                 // an address, a number, a link
+)
+
+var (
+	yearPattern     = `\b(?:19|20)\d{2}\b`
+	monthPattern    = `\b(?:january|february|march|april|may|june|july|august|september|october|november|december|spring|summer|autumn|winter|weekends?|sundays?|mondays?|saturdays?)\b`
+	durationPattern = regexp.MustCompile(`(?i)\bsince\b|\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:years?|months?|weeks?)\b|\d{4}\s*[–-]\s*(?:\d{4}|present|now|today)|` + yearPattern)
+	datePattern     = regexp.MustCompile(`(?i)` + yearPattern + `|` + monthPattern)
+	placePattern    = regexp.MustCompile(`\b(?:in|at|from|to|near|around|on)\s+(?:the\s+)?\p{Lu}|\p{Lu}\p{Ll}+,\s+\p{Lu}`)
+	orgPattern      = regexp.MustCompile(`\b(?:at|for|with|joined|of|to)\s+(?:the\s+)?\p{Lu}|\p{Lu}\p{Ll}+\s+\p{Lu}\p{Ll}+|,\s+\p{Lu}\w+,`)
+	personPattern   = regexp.MustCompile(`.\b\p{Lu}\p{Ll}+`)
+	numberPattern   = regexp.MustCompile(`(?i)\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)\b`)
+	contactPattern  = regexp.MustCompile(`(?i)[\w.%+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d ()-]{6,}\d|\b[\w-]+\.(?:com|org|net|io|dev)/\S+|linkedin`)
+)
+
+// questionType reads the answer type from a lower-case question.
+func questionType(q string) AnswerType {
+	ws := Words(q)
+	first := ""
+	if len(ws) > 0 {
+		first = ws[0]
+	}
+	padded := " " + strings.Join(ws, " ") + " "
+	has := func(s ...string) bool {
+		for _, x := range s {
+			if strings.Contains(padded, " "+x+" ") {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("how long", "since when", "how many years"):
+		return Duration
+	case has("how old", "how many", "how much", "what age"):
+		return Number
+	case first == "when" || has("what year", "which year"):
+		return Date
+	case has("email", "phone", "number", "address", "contact", "reach", "website", "linkedin"):
+		return Contact
+	case (first == "which" || first == "what" || first == "who") && has("company", "companies", "employer", "firm", "organisation", "organization"),
+		first == "who" && ws[len(ws)-1] == "for":
+		return Organisation
+	case first == "where", (first == "which" || first == "what") && has("city", "town", "country", "street", "place"):
+		return Place
+	case first == "who":
+		return Person
+	}
+	return AnyType
+}
+
+// Matches reports whether text holds something of type t.
+func (t AnswerType) Matches(text string) bool {
+	p, ok := typePatterns[t]
+	return ok && p.MatchString(text)
+}
+
+var typePatterns = map[AnswerType]*regexp.Regexp{
+	Duration: durationPattern, Date: datePattern, Place: placePattern, Organisation: orgPattern,
+	Person: personPattern, Number: numberPattern, Contact: contactPattern,
+}
+
+// typeWords are question words that only say what kind of answer is wanted: once the type is
+// read they are not matched as topics ("old" in "how old", "long" in "how long").
+var typeWords = map[AnswerType][]string{
+	Duration: {"long", "year"},
+	Number:   {"old", "age"},
+	Date:     {"year"},
+}

@@ -1,0 +1,160 @@
+package retrieval
+
+import (
+	_ "embed"
+	"strings"
+	"unicode"
+)
+
+// IsStopword reports whether a lower-case word carries no topic.
+func IsStopword(w string) bool { return stopwords[w] }
+
+// stopwords carry no topic: question words, pronouns, auxiliaries, fillers and the adverbs
+// visitors add to a question without changing what it asks ("actually", "exactly").
+var stopwords = toSet(`a an the and or but if of to in on at for from by with about as into over
+what whats which who whom whose where when why how is are was were be been being am do does did
+done have has had having can could would should will shall may might must you your yours yourself
+i me my mine myself we us our it its this that these those there here tell say said please any
+some much many very really just so than then also too not no yes ok okay hey hi hello thanks
+thank let know think s t d ll re ve m like get got into more right use using used thing things
+kind sort usually often ever lot lots want need feel mean find actually exactly generally
+typically mostly anything something stuff type main most`)
+
+func toSet(words string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
+}
+
+// Words lowercases s and splits it into letter/digit runs.
+func Words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+}
+
+// terms returns the stemmed content words of s.
+func terms(s string) []string {
+	var out []string
+	for _, w := range Words(s) {
+		if !stopwords[w] {
+			out = append(out, stem(w))
+		}
+	}
+	return out
+}
+
+// stem strips common English suffixes so that "projects", "building", "lived" and "graduate"
+// meet their stems: -ies → -y, -ing and -ed (undoubling "running" → "run"), -es after s/x/z,
+// ch/sh, a plain -s, then a final -e ("live", "living" and "lived" all become "liv").
+func stem(w string) string {
+	switch {
+	case len(w) > 4 && strings.HasSuffix(w, "ies"):
+		w = w[:len(w)-3] + "y"
+	case len(w) > 5 && strings.HasSuffix(w, "ing"):
+		w = undouble(w[:len(w)-3])
+	case len(w) > 4 && strings.HasSuffix(w, "ed") && !strings.HasSuffix(w, "eed"):
+		w = undouble(w[:len(w)-2])
+	case len(w) > 4 && strings.HasSuffix(w, "es") && strings.ContainsAny(w[len(w)-3:len(w)-2], "sxz"),
+		len(w) > 5 && (strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes")):
+		w = w[:len(w)-2]
+	case len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us"):
+		w = w[:len(w)-1]
+	}
+	if len(w) > 3 && strings.HasSuffix(w, "e") && !strings.HasSuffix(w, "ee") {
+		w = w[:len(w)-1]
+	}
+	return w
+}
+
+// undouble drops the second of two equal final consonants ("runn" → "run"), keeping ll, ss, zz.
+func undouble(w string) string {
+	n := len(w)
+	if n > 3 && w[n-1] == w[n-2] && !strings.ContainsRune("aeiouylsz", rune(w[n-1])) {
+		return w[:n-1]
+	}
+	return w
+}
+
+//go:embed relations.txt
+var relationsText string
+
+// relations maps a stemmed word to the stems it reaches (relations.txt).
+var relations = parseRelations(relationsText)
+
+// parseRelations reads relations.txt: "= a b c" links every pair, "> cat a b" links cat to each
+// instance. Stop-words are skipped; each word's relatives are listed once, in file order.
+func parseRelations(text string) map[string][]string {
+	rel := map[string][]string{}
+	add := func(from, to string) {
+		if from == to {
+			return
+		}
+		for _, t := range rel[from] {
+			if t == to {
+				return
+			}
+		}
+		rel[from] = append(rel[from], to)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 || (f[0] != "=" && f[0] != ">") {
+			continue
+		}
+		var ws []string
+		for _, w := range f[1:] {
+			if !stopwords[w] {
+				ws = append(ws, stem(w))
+			}
+		}
+		if len(ws) < 2 {
+			continue
+		}
+		if f[0] == ">" {
+			for _, inst := range ws[1:] {
+				add(ws[0], inst)
+			}
+			continue
+		}
+		for _, a := range ws {
+			for _, b := range ws {
+				add(a, b)
+			}
+		}
+	}
+	return rel
+}
+
+// phrases rewrites idioms whose words would mislead the index ("for a living" is a job, not a
+// home) before a question is split into words.
+var phrases = strings.NewReplacer(
+	"for a living", "job",
+	"get in touch", "contact",
+	"working from home", "remote work",
+	"work from home", "remote work",
+	"book a table", "booking",
+	"make a reservation", "booking",
+	"last name", "surname",
+	"programming languages", "programming",
+	"programming language", "programming",
+	"high school", "highschool",
+	"open its doors", "open",
+	"open the doors", "open",
+	"family name", "surname",
+)
+
+// light words are verbs and adjectives a visitor wraps a question in ("did you attend", "would
+// you recommend"): absent from the persona, they weigh half as much as an absent noun, which
+// names something the persona may simply not have.
+var light = toSet(`attend attended serve served shoot recommend spend spent make made take took
+give gave keep kept happen happened call called name named describe mention prefer choose chose
+pick picked stay stayed leave left begin began finish finished become became own owned bring
+consider offer show see seen saw hold held turn try tried help helped plan hope look looked come
+came put set meet met provide include continue change changed understand follow create created
+allow add added win won lose lost stand sit sat send sent expect hear heard wear wore walk eat
+sleep first last good great new big small little short high low early late young real sure same
+different important whole open various special usual recent next particular actual certain
+doing going having making`)
