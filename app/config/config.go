@@ -82,7 +82,11 @@ type Config struct {
 	LogLevel    slog.Level
 	FrontendDir string
 	LambdaFront string // "", http-api, function-url
-	Version     string
+	// OriginSecretID is the Secrets Manager id of the origin secret: the header value CloudFront
+	// adds to every request it sends to the functions, which refuse requests without it.
+	// Required on Lambda outside local (docs/decisions/0013-origins-accept-only-cloudfront.md).
+	OriginSecretID string
+	Version        string
 }
 
 // Load reads the configuration through getenv and validates it. The error lists every problem,
@@ -116,6 +120,7 @@ func Load(getenv func(string) string) (Config, error) {
 		OwnerRecordsPerClientDay: p.intRange("OWNER_RECORDS_PER_CLIENT_DAY", 30, 1, 100_000),
 		FrontendDir:              p.str("FRONTEND_DIR", "frontend/out"),
 		LambdaFront:              p.oneOf("LAMBDA_FRONT", "", "", "http-api", "function-url"),
+		OriginSecretID:           p.str("ORIGIN_SECRET_ID", ""),
 		Version:                  BuildInfo().Version,
 	}
 	c.MemoryDir = p.str("MEMORY_DIR", filepath.Join(c.DataDir, "sessions"))
@@ -164,6 +169,9 @@ func (p *parser) check(c Config) {
 	}
 	if !validHost(c.Host) {
 		p.fail("HOST", "must be an IP address or a host name like localhost (got %q)", c.Host)
+	}
+	if c.LambdaFront != "" && !local && c.OriginSecretID == "" {
+		p.fail("ORIGIN_SECRET_ID", "is required on Lambda outside ENVIRONMENT=local: the functions accept only requests CloudFront signs with it")
 	}
 	if c.PersonaBucket == "" && c.PersonaFile == "" {
 		p.fail("PERSONA_FILE", "must not be empty when S3_PERSONA_BUCKET is unset")
@@ -286,7 +294,7 @@ func (c Config) LogAttrs() []slog.Attr {
 		slog.Any("cors_allowed_origins", c.CORSAllowedOrigins), slog.Int("rate_limit_per_minute", c.RateLimitPerMinute),
 		slog.Int("max_message_chars", c.MaxMessageChars), slog.Int("max_session_messages", c.MaxSessionMessages),
 		slog.String("owner_topic_arn", c.OwnerTopicARN), slog.Duration("owner_notify_window", c.OwnerNotifyWindow),
-		slog.String("owner_token_secret_id", c.OwnerTokenSecretID), slog.Int("owner_notify_daily_cap", c.OwnerNotifyDailyCap),
+		slog.String("owner_token_secret_id", c.OwnerTokenSecretID), slog.String("origin_secret_id", c.OriginSecretID), slog.Int("owner_notify_daily_cap", c.OwnerNotifyDailyCap),
 		slog.Int("owner_records_per_client_day", c.OwnerRecordsPerClientDay),
 		slog.String("log_level", c.LogLevel.String()), slog.String("frontend_dir", c.FrontendDir),
 		slog.String("lambda_front", c.LambdaFront), slog.String("version", c.Version),

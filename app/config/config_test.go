@@ -60,16 +60,17 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		env  map[string]string
 		vars []string
 	}{
-		"bad port":          {map[string]string{"PORT": "eighty"}, []string{"PORT"}},
-		"bad env":           {map[string]string{"ENVIRONMENT": "prod"}, []string{"ENVIRONMENT"}},
-		"bad provider":      {map[string]string{"LLM_PROVIDER": "gpt"}, []string{"LLM_PROVIDER"}},
-		"key outside local": {map[string]string{"ENVIRONMENT": "staging", "OPENAI_API_KEY": "sk-x"}, []string{"OPENAI_API_KEY"}},
-		"star cors":         {map[string]string{"ENVIRONMENT": "production", "CORS_ALLOWED_ORIGINS": "*"}, []string{"CORS_ALLOWED_ORIGINS"}},
-		"path origin":       {map[string]string{"CORS_ALLOWED_ORIGINS": "https://x.example/app"}, []string{"CORS_ALLOWED_ORIGINS"}},
-		"bedrock no model":  {map[string]string{"LLM_PROVIDER": "bedrock"}, []string{"BEDROCK_MODEL_ID"}},
-		"openai no secret":  {map[string]string{"ENVIRONMENT": "staging", "LLM_PROVIDER": "openai"}, []string{"LLM_API_KEY_SECRET_ID"}},
-		"two problems":      {map[string]string{"PORT": "-1", "LOG_LEVEL": "loud"}, []string{"PORT", "LOG_LEVEL"}},
-		"zero limit":        {map[string]string{"RATE_LIMIT_PER_MINUTE": "0"}, []string{"RATE_LIMIT_PER_MINUTE"}},
+		"bad port":                {map[string]string{"PORT": "eighty"}, []string{"PORT"}},
+		"bad env":                 {map[string]string{"ENVIRONMENT": "prod"}, []string{"ENVIRONMENT"}},
+		"bad provider":            {map[string]string{"LLM_PROVIDER": "gpt"}, []string{"LLM_PROVIDER"}},
+		"key outside local":       {map[string]string{"ENVIRONMENT": "staging", "OPENAI_API_KEY": "sk-x"}, []string{"OPENAI_API_KEY"}},
+		"star cors":               {map[string]string{"ENVIRONMENT": "production", "CORS_ALLOWED_ORIGINS": "*"}, []string{"CORS_ALLOWED_ORIGINS"}},
+		"path origin":             {map[string]string{"CORS_ALLOWED_ORIGINS": "https://x.example/app"}, []string{"CORS_ALLOWED_ORIGINS"}},
+		"bedrock no model":        {map[string]string{"LLM_PROVIDER": "bedrock"}, []string{"BEDROCK_MODEL_ID"}},
+		"openai no secret":        {map[string]string{"ENVIRONMENT": "staging", "LLM_PROVIDER": "openai"}, []string{"LLM_API_KEY_SECRET_ID"}},
+		"lambda no origin secret": {map[string]string{"ENVIRONMENT": "production", "LAMBDA_FRONT": "http-api"}, []string{"ORIGIN_SECRET_ID"}},
+		"two problems":            {map[string]string{"PORT": "-1", "LOG_LEVEL": "loud"}, []string{"PORT", "LOG_LEVEL"}},
+		"zero limit":              {map[string]string{"RATE_LIMIT_PER_MINUTE": "0"}, []string{"RATE_LIMIT_PER_MINUTE"}},
 	} {
 		_, err := Load(env(tc.env))
 		if err == nil {

@@ -79,12 +79,17 @@ func rateLimit(l *rateLimiter, logger *slog.Logger, next http.Handler) http.Hand
 	})
 }
 
-// clientKey is the client's address. Fronts that proxy (the Lambda adapters) put the viewer's
-// address in RemoteAddr; headers such as X-Forwarded-For are not trusted here. An IPv6 client is
-// keyed by its /64: one subscriber commonly holds a whole /64, and keying single addresses would
-// let it rotate through 2^64 of them to dodge every per-client limit.
+// clientKey is the client's address: the connection's (the Lambda fronts put the front's source
+// IP in RemoteAddr), or CloudFront-Viewer-Address on a request that carried the origin secret,
+// since behind CloudFront the source is an edge server shared by many visitors. Without the
+// secret that header is anyone's to forge, like X-Forwarded-For, and is ignored. An IPv6 client
+// is keyed by its /64: one subscriber commonly holds a whole /64, and keying single addresses
+// would let it rotate through 2^64 of them to dodge every per-client limit.
 func clientKey(r *http.Request) string {
 	host := r.RemoteAddr
+	if viewer, ok := viewerAddress(r.Header.Get(ViewerAddressHeader)); ok && viaEdge(r) {
+		host = viewer
+	}
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	} else if i := strings.LastIndexByte(host, ':'); i > 0 && !validAddr(host) && validAddr(host[:i]) {

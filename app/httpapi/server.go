@@ -28,6 +28,10 @@ type Options struct {
 	// < 0: no cap). It bounds the model calls, memory and goroutines a burst can cost.
 	MaxInFlightTurns int
 	FrontendDir      string // "" or missing: no UI, a hint page at /
+	// OriginSecrets are the origin secret's accepted values (on AWS); when set, requests without
+	// one of them in OriginHeader are refused, and only requests with one are trusted for
+	// CloudFront-Viewer-Address. Empty locally.
+	OriginSecrets []string
 }
 
 // Deps are what the handlers need.
@@ -51,6 +55,7 @@ func NewServer(d Deps) http.Handler {
 	var h http.Handler = mux
 	h = rateLimit(limiter, d.Logger, h)
 	h = cors(d.Options.CORSAllowedOrigins, h)
+	h = originOnly(d.Options.OriginSecrets, d.Logger, h)
 	h = securityHeaders(h)
 	h = instrument(d.Logger, h)
 	return h

@@ -100,6 +100,20 @@ func openAIKeys(ctx context.Context, cfg config.Config) (openai.KeySource, error
 	}
 }
 
+// originSecrets reads the origin secret's accepted values once, at start (a cold start on
+// Lambda), when ORIGIN_SECRET_ID names one: a missing or malformed secret fails the start with
+// one clear line instead of refusing every request.
+func originSecrets(ctx context.Context, cfg config.Config) ([]string, error) {
+	if cfg.OriginSecretID == "" {
+		return nil, nil
+	}
+	awsCfg, err := loadAWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return secrets.OriginValues(ctx, secretsmanager.NewFromConfig(awsCfg), cfg.OriginSecretID)
+}
+
 // loadAWS loads the SDK configuration (AWS_REGION, AWS_ENDPOINT_URL[_S3], profiles, the Lambda
 // role) with the twin's retryer, and traces every AWS call.
 func loadAWS(ctx context.Context) (aws.Config, error) {

@@ -56,6 +56,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut
 		return nil, fmt.Errorf("owner features: %w", err)
 	}
 	a.Owner = own
+	origin, err := originSecrets(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("origin secret: %w", err)
+	}
 	a.Chat = &chat.Service{
 		Persona:            persona,
 		Store:              store,
@@ -82,6 +86,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut
 			CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 			RateLimitPerMinute: cfg.RateLimitPerMinute,
 			FrontendDir:        cfg.FrontendDir,
+			OriginSecrets:      origin,
 		},
 	})
 	return a, nil

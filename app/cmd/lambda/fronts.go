@@ -7,8 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -91,14 +89,12 @@ func newRequest(ctx context.Context, method, host, rawPath, rawQuery, body strin
 	return r, nil
 }
 
-// fillRequest copies headers and cookies, and sets RemoteAddr to the viewer's address (the rate
-// limiter keys on it) and X-Correlation-Id to the front's request id when the caller sent none.
+// fillRequest copies headers and cookies, and sets RemoteAddr to the front's source IP and
+// X-Correlation-Id to the front's request id when the caller sent none.
 //
-// Behind CloudFront the front's source IP is an edge server shared by many visitors; CloudFront
-// then sends the visitor's address in CloudFront-Viewer-Address (the stack's origin request
-// policy forwards it), which wins. The function URL accepts only CloudFront (IAM + OAC), so
-// there the header cannot come from anyone else; the HTTP API is also reachable directly, where
-// a caller could set it himself — API Gateway's own throttling still bounds such a caller.
+// Behind CloudFront the source IP is an edge server shared by many visitors; the visitor's own
+// address arrives in CloudFront-Viewer-Address, which the app trusts only on a request that
+// carries the origin secret (app/httpapi, origin.go), never here.
 func fillRequest(r *http.Request, headers map[string]string, cookies []string, sourceIP, requestID string) {
 	for k, v := range headers {
 		r.Header.Set(k, v)
@@ -106,32 +102,12 @@ func fillRequest(r *http.Request, headers map[string]string, cookies []string, s
 	if len(cookies) > 0 && r.Header.Get("Cookie") == "" {
 		r.Header.Set("Cookie", strings.Join(cookies, "; "))
 	}
-	if viewer, ok := viewerAddress(r.Header.Get("CloudFront-Viewer-Address")); ok {
-		r.RemoteAddr = viewer
-	} else if sourceIP != "" {
+	if sourceIP != "" {
 		r.RemoteAddr = net.JoinHostPort(sourceIP, "0")
 	}
 	if r.Header.Get("X-Correlation-Id") == "" && requestID != "" {
 		r.Header.Set("X-Correlation-Id", requestID)
 	}
-}
-
-// viewerAddress parses CloudFront-Viewer-Address, "ip:port" with an unbracketed IPv6 address
-// ("2001:db8::1:46532"), into a host:port RemoteAddr.
-func viewerAddress(v string) (string, bool) {
-	i := strings.LastIndexByte(v, ':')
-	if i <= 0 {
-		return "", false
-	}
-	addr, err := netip.ParseAddr(v[:i])
-	if err != nil {
-		return "", false
-	}
-	port, err := strconv.ParseUint(v[i+1:], 10, 16)
-	if err != nil {
-		return "", false
-	}
-	return netip.AddrPortFrom(addr.Unmap(), uint16(port)).String(), true
 }
 
 // bufferedWriter collects a response for the HTTP API front.
