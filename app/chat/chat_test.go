@@ -56,8 +56,9 @@ func newService(p twin.Provider, budget prompt.Budget) (*Service, *metricsSpy) {
 
 const sid = "11111111-1111-4111-8111-111111111111"
 
-// Properties of DESIGN §7: the persona is in every prompt, and every earlier message of the
-// session is in the next prompt, in order, while within the budget.
+// Properties of the prompt (docs/architecture.md, step 4 of a chat turn): the persona is in every
+// prompt, and every earlier message of the session is in the next prompt, in order, while within
+// the budget.
 func TestEveryEarlierMessageInNextPrompt(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		rec := newRecorder()

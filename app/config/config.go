@@ -1,5 +1,6 @@
-// Package config parses the twin's configuration from the environment once, at start (DESIGN §5).
-// Defaults live here and nowhere else; a bad value fails with one line naming the variable.
+// Package config parses the twin's configuration from the environment once, at start (the variables
+// are listed in README.md, "Configuration"). Defaults live here and nowhere else; a bad value fails
+// with one line naming the variable.
 package config
 
 import (

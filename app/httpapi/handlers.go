@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,7 +67,7 @@ func handleChat(d Deps, sessions *sessionLimiter, shed *shedder, maxBody int64, 
 		}
 		defer shed.release()
 		if asked == "" {
-			turn.SessionID = newSessionID()
+			turn.SessionID = twin.NewSessionID()
 			sessions.remember(client, turn.SessionID)
 		} else {
 			turn.SessionID = asked
@@ -165,15 +164,6 @@ func invalid(field, problem string) error {
 
 func acceptsEventStream(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/event-stream")
-}
-
-// newSessionID returns a random (v4) lowercase UUID.
-func newSessionID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 type historyResponse struct {

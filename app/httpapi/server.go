@@ -1,7 +1,8 @@
-// Package httpapi is the twin's HTTP API (DESIGN §4): the chat endpoints (JSON and the AI SDK UI
-// message stream over SSE), history, persona and health, one error body and code table, and the
-// middleware every response goes through (correlation id, tracing, CORS, rate limit, security
-// headers). The same handler serves the local server and both Lambda fronts.
+// Package httpapi is the twin's HTTP API (README.md, "The API"; docs/architecture.md): the chat
+// endpoints (JSON and the AI SDK UI message stream over SSE), history, persona and health, one
+// error body and code table, and the middleware every response goes through (correlation id,
+// tracing, CORS, rate limit, security headers). The same handler serves the local server and both
+// Lambda fronts.
 package httpapi
 
 import (

@@ -34,7 +34,7 @@ const (
 	sessionKey
 )
 
-// correlationPattern is a sane incoming correlation id (DESIGN §4).
+// correlationPattern is a sane incoming correlation id: at most 128 characters of [A-Za-z0-9._-].
 var correlationPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
 
 // CorrelationIDFrom returns incoming when it is a sane token, else a new random id.

@@ -90,7 +90,7 @@ func ParseLevel(s string) (slog.Level, error) {
 }
 
 // DefaultLevel is the level when LOG_LEVEL is unset: debug locally, info in staging, warn in
-// production (DESIGN §5).
+// production (README.md, "Configuration").
 func DefaultLevel(environment string) slog.Level {
 	switch environment {
 	case "production":

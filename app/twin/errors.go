@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// Code is one of the closed set of error codes the API returns (DESIGN §4).
+// Code is one of the closed set of error codes the API returns (their statuses: app/httpapi,
+// docs/decisions/0018).
 type Code string
 
 // The error codes. The HTTP layer maps each to its status (app/httpapi).

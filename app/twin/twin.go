@@ -33,7 +33,7 @@ type Message struct {
 	ReplyTo string `json:"-"`
 }
 
-// Session is one conversation as stored (DESIGN §6).
+// Session is one conversation as stored (docs/decisions/0002).
 type Session struct {
 	ID        string    `json:"session_id"`
 	CreatedAt time.Time `json:"created_at"`

@@ -14,8 +14,8 @@ import (
 	"testing"
 )
 
-// fakeTwin speaks the API of DESIGN §4 closely enough for the smoke checks, and checks the
-// payload hash CloudFront's OAC needs on the streaming path.
+// fakeTwin speaks the twin's API (README.md, "The API") closely enough for the smoke checks, and
+// checks the payload hash CloudFront's OAC needs on the streaming path.
 type fakeTwin struct {
 	mu       sync.Mutex
 	messages []map[string]string

@@ -156,7 +156,7 @@ func newFunction(ctx *pulumi.Context, cfg *Config, d functionDeps, parent pulumi
 	return fn, nil
 }
 
-// environment is the app configuration (DESIGN §5) of one front. Only ids and names: the LLM
+// environment is the app configuration (app/config) of one front. Only ids and names: the LLM
 // key stays in Secrets Manager and the app reads it by LLM_API_KEY_SECRET_ID.
 func environment(cfg *Config, d functionDeps, front string) pulumi.StringMap {
 	env := pulumi.StringMap{

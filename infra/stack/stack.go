@@ -1,8 +1,8 @@
-// Package stack is the whole Digital Twin AWS stack (DESIGN §9) as a Pulumi Go program body:
-// Deploy builds it from the stack's configuration, one component per concern (storage,
-// functions, api, site, observability, and the optional CI deploy role). infra/main.go only
-// calls Deploy and exports the outputs; the tests run Deploy under Pulumi mocks for every
-// stack file and hand what it declares to infra/policy.
+// Package stack is the whole Digital Twin AWS stack (docs/architecture.md, docs/deploy.md) as a
+// Pulumi Go program body: Deploy builds it from the stack's configuration, one component per
+// concern (storage, functions, api, site, observability, and the optional CI deploy role).
+// infra/main.go only calls Deploy and exports the outputs; the tests run Deploy under Pulumi mocks
+// for every stack file and hand what it declares to infra/policy.
 package stack
 
 import (

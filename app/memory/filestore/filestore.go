@@ -1,7 +1,7 @@
 // Package filestore keeps conversations as one JSON file per session in a directory
-// ({dir}/{session_id}.json, DESIGN §6). Writes go to a temporary file renamed over the old one
-// under a per-session lock, so a reader never sees half a file and concurrent turns never lose
-// each other's messages.
+// ({dir}/{session_id}.json; docs/decisions/0002). Writes go to a temporary file renamed over the
+// old one under a per-session lock, so a reader never sees half a file and concurrent turns never
+// lose each other's messages.
 package filestore
 
 import (

@@ -1,11 +1,10 @@
-// Package s3store keeps conversations in S3, one JSON object per session (DESIGN §6), with
-// optimistic concurrency: a new session is created with If-None-Match: * and an existing one is
-// replaced with If-Match: <etag>, so two turns racing on one session never lose a message. On a
-// conflict (412 PreconditionFailed or 409 ConditionalRequestConflict) the store re-reads the
-// object and re-applies the turn's messages on top of what is stored; it never calls the model
-// again for that. Throttling and 5xx are retried by the SDK's retryer (see app/awsclient). A
-// write whose response was lost but which S3 applied is recognised on the re-read and not
-// applied twice.
+// Package s3store keeps conversations in S3, one JSON object per session (docs/decisions/0002),
+// with optimistic concurrency: a new session is created with If-None-Match: * and an existing one
+// is replaced with If-Match: <etag>, so two turns racing on one session never lose a message. On a
+// conflict (412 PreconditionFailed or 409 ConditionalRequestConflict) the store re-reads the object
+// and re-applies the turn's messages on top of what is stored; it never calls the model again for
+// that. Throttling and 5xx are retried by the SDK's retryer (see app/awsclient). A write whose
+// response was lost but which S3 applied is recognised on the re-read and not applied twice.
 package s3store
 
 import (
