@@ -12,7 +12,7 @@ run: frontend-build
 
 ## test: everything CI runs: vet, gofmt, the real servers the integration tests need, every Go test
 ## (app, infra under Pulumi mocks, dashboards), short fuzzing, and the frontend (unit + e2e in Chromium)
-test: vet fmt-check actionlint tools-aws test-go fuzz-short test-frontend
+test: vet fmt-check actionlint tools-aws test-go eval fuzz-short test-frontend
 
 vet:
 	$(GO) vet ./...
@@ -27,6 +27,22 @@ fmt-check:
 
 test-go:
 	$(GO) test -count=1 ./...
+
+# ---- answers ----
+# The offline responder on the evaluation corpus in eval/ (docs/benchmarks.md, "Answers"): each
+# persona (name:min-answered:min-abstained) with thresholds a little under its measured figures,
+# so a regression fails CI. cv and nonnative are held out: never tune the responder on them.
+.PHONY: eval
+EVAL_SETS := prose:0.90:0.90 notes:0.85:0.85 sections:0.65:0.85 cv:0.25:0.75 nonnative:0.65:0.90
+
+## eval: `twin eval` with the offline responder on every persona of eval/, against its thresholds
+eval:
+	@mkdir -p build && $(GO) build -o build/twin ./app/cmd/twin
+	@for s in $(EVAL_SETS); do IFS=: read -r name ans abs <<< "$$s"; \
+	  out=$$(LLM_PROVIDER=offline build/twin eval -questions eval/$$name/questions.yaml -min-answered $$ans -min-abstained $$abs 2>&1) && rc=0 || rc=$$?; \
+	  printf '%-10s %s (min %s, %s)\n' "$$name" "$$(echo "$$out" | grep '^answered')" $$ans $$abs; \
+	  if [ $$rc -ne 0 ]; then echo "$$out" | grep -v '^PASS'; exit $$rc; fi; \
+	done
 
 ## bench: Go benchmarks (figures go to docs/benchmarks.md)
 bench:
