@@ -3,40 +3,9 @@ import userEvent from "@testing-library/user-event";
 import { HttpResponse, http } from "msw";
 import { describe, expect, it, vi } from "vitest";
 import { SESSION_KEY } from "@/lib/session";
+import { fastRetry, heldStream, ready } from "@/test/chat";
 import { apiError, persona, SESSION, server, sseFrames, streamResponse } from "@/test/server";
 import { Chat } from "./chat";
-
-const fastRetry = { retries: 2, baseDelayMs: 1, maxDelayMs: 50 };
-
-/** A stream that stops before frame `at` until `release()` is called. */
-function heldStream(deltas: string[], at: number) {
-  let release: () => void = () => {};
-  const held = new Promise<void>((r) => {
-    release = r;
-  });
-  let aborted = false;
-  server.use(
-    http.post("*/api/chat/stream", ({ request }) => {
-      request.signal.addEventListener("abort", () => {
-        aborted = true;
-      });
-      return streamResponse(sseFrames(deltas), {
-        gate: (i) => (i === at ? held : Promise.resolve()),
-      });
-    }),
-  );
-  return { release: () => release(), wasAborted: () => aborted };
-}
-
-async function ready() {
-  const user = userEvent.setup();
-  const view = render(<Chat baseUrl="" retry={fastRetry} />);
-  await screen.findByRole("heading", { name: "Chat with Ada" });
-  const input = screen.getByRole("textbox", { name: "Message" });
-  // The transcript is busy while the stored history is restored.
-  await waitFor(() => expect(screen.getByRole("log")).toHaveAttribute("aria-busy", "false"));
-  return { user, view, input };
-}
 
 describe("Chat", () => {
   it("shows the persona's name, greeting and starters with the accessible names", async () => {
@@ -285,63 +254,6 @@ describe("Chat", () => {
     const { user, input } = await ready();
     await user.type(input, "hi{Enter}");
     await within(screen.getByRole("log")).findByText("Hello, world.");
-  });
-
-  it("records a thumbs-up at the reply's index in the stored session", async () => {
-    let feedback: unknown;
-    server.use(
-      http.get("*/api/chat/history/:id", ({ params }) =>
-        HttpResponse.json({
-          session_id: params.id,
-          messages: [
-            { role: "user", content: "earlier, unanswered", timestamp: "t0" },
-            { role: "user", content: "hi", timestamp: "t1" },
-            { role: "assistant", content: "Hello, world.", timestamp: "t2" },
-          ],
-        }),
-      ),
-      http.post("*/api/feedback", async ({ request }) => {
-        feedback = await request.json();
-        return HttpResponse.json({ ok: true });
-      }),
-    );
-    const { user, input } = await ready();
-    await user.type(input, "hi{Enter}");
-    const log = screen.getByRole("log");
-    await within(log).findByText("Hello, world.");
-    const up = within(log).getByRole("button", { name: "Good reply" });
-    expect(up).toHaveAttribute("aria-pressed", "false");
-    await user.click(up);
-    expect(up).toHaveAttribute("aria-pressed", "true");
-    await waitFor(() =>
-      expect(feedback).toEqual({
-        session_id: window.localStorage.getItem(SESSION_KEY),
-        message_index: 2,
-        rating: "up",
-      }),
-    );
-  });
-
-  it("undoes a rating the server refuses", async () => {
-    server.use(http.post("*/api/feedback", () => apiError(400, "invalid_request")));
-    server.use(
-      http.get("*/api/chat/history/:id", () =>
-        HttpResponse.json({
-          messages: [
-            { role: "user", content: "hi", timestamp: "t1" },
-            { role: "assistant", content: "Hello, world.", timestamp: "t2" },
-          ],
-        }),
-      ),
-    );
-    const { user, input } = await ready();
-    await user.type(input, "hi{Enter}");
-    const log = screen.getByRole("log");
-    await within(log).findByText("Hello, world.");
-    const down = within(log).getByRole("button", { name: "Bad reply" });
-    await user.click(down);
-    expect(await screen.findByRole("alert")).toHaveTextContent("rating couldn't be saved");
-    expect(down).toHaveAttribute("aria-pressed", "false");
   });
 
   it("copies a reply", async () => {

@@ -6,13 +6,15 @@
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { getPersona, type Persona } from "@/lib/api/client";
+import { friendlyMessage } from "@/lib/api/errors";
 import type { RetryPolicy } from "@/lib/api/send";
 import { API_BASE_URL } from "@/lib/config";
 import { Avatar } from "./avatar";
 import { Composer } from "./composer";
-import { EmptyState } from "./empty-state";
-import { ArrowUpIcon, PlusIcon } from "./icons";
-import { Message } from "./message";
+import { ConfirmDelete } from "./confirm-delete";
+import { EmptyState, RestoreFailed } from "./empty-state";
+import { ArrowUpIcon, PlusIcon, TrashIcon } from "./icons";
+import { Message, preloadReply } from "./message";
 import { NoticeBar } from "./notice-bar";
 import { useRestoreSession, useSession } from "./use-restore-session";
 import { useStickToBottom } from "./use-stick-to-bottom";
@@ -29,6 +31,12 @@ export interface ChatProps {
   /** Let the visitor chat when restoring the stored history takes longer than this. */
   restoreTimeoutMs?: number;
 }
+
+/** A second click or tap on Send within this long is the same intent, not a new message. */
+const DOUBLE_SEND_MS = 600;
+
+const pillClass =
+  "inline-flex h-9 pointer-coarse:h-11 items-center gap-1.5 rounded-full border border-zinc-300 bg-white px-3 text-sm font-medium text-zinc-800 shadow-sm transition hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 disabled:cursor-not-allowed disabled:opacity-50 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100 dark:hover:bg-zinc-800 dark:focus-visible:outline-zinc-100";
 
 /** Focus the message box on a desktop only: on touch screens it would pop the keyboard up. */
 function focusOnDesktop(el: HTMLTextAreaElement | null) {
@@ -62,28 +70,36 @@ export function Chat({
 }: ChatProps) {
   const persona = usePersona(baseUrl);
   const [draft, setDraft] = useState("");
+  const [confirming, setConfirming] = useState(false);
   const inputRef = useRef<HTMLTextAreaElement | null>(null);
+  const lastSend = useRef({ at: 0, text: "" });
   const session = useSession();
   const chat = useTwinChat({
     baseUrl,
     session,
     slowAfterMs,
     timeoutMs,
-    retry,
-    onReturnDraft: setDraft,
+    retryPolicy: retry,
+    onReturnDraft: (text) => {
+      setDraft(text);
+      inputRef.current?.focus();
+    },
     onSettled: () => focusOnDesktop(inputRef.current),
   });
   const { messages, status, slow, notice, stop, sendMessage } = chat;
-  const restoring = useRestoreSession({
+  const restore = useRestoreSession({
     baseUrl,
     session,
     onRestored: chat.restore,
     hasMessages: chat.hasMessages,
     timeoutMs: restoreTimeoutMs,
+    preload: preloadReply,
   });
+  const { restoring } = restore;
   const { scrollRef, onScroll, awayFromBottom, scrollToLatest, stick } = useStickToBottom();
 
   const busy = status !== "ready";
+  const blocked = restoring || restore.failed !== null;
   // The persona may not name anyone (or fail to load): the page then says "Digital Twin".
   const name = persona?.name || "Digital Twin";
   const firstName = persona?.name ? persona.name.split(/\s+/)[0] : undefined;
@@ -103,30 +119,57 @@ export function Chat({
     return () => window.removeEventListener("keydown", onKey);
   }, [busy, stop]);
 
+  /** Runs a turn-starting action when the page can take one. */
+  const start = useCallback(
+    (action: () => void) => {
+      if (blocked || busy) return;
+      stick();
+      action();
+    },
+    [blocked, busy, stick],
+  );
+
   const send = useCallback(
     (text: string) => {
-      if (restoring || busy || !text.trim()) return;
-      setDraft("");
-      stick();
-      void sendMessage({ text });
+      // The same text again within a moment is a double click or tap, not a new turn.
+      const now = Date.now();
+      const last = lastSend.current;
+      if (!text.trim() || (text === last.text && now - last.at < DOUBLE_SEND_MS)) return;
+      start(() => {
+        lastSend.current = { at: now, text };
+        setDraft("");
+        void sendMessage({ text });
+      });
     },
-    [restoring, busy, stick, sendMessage],
+    [start, sendMessage],
   );
 
   const newConversation = () => {
-    chat.reset();
+    chat.reset({ undoable: true });
+    lastSend.current = { at: 0, text: "" };
     setDraft("");
     inputRef.current?.focus();
   };
 
+  const lastFailed = messages.findLast((m) => m.role === "user" && m.state === "failed");
+  const lastUser = messages.findLast((m) => m.role === "user");
+  const lastReply = messages.at(-1)?.role === "assistant" ? messages.at(-1) : undefined;
   const empty = messages.length === 0;
+  const onRetry = useCallback(
+    (id: string) => start(() => void chat.retry(id)),
+    [start, chat.retry],
+  );
+  const onRegenerate = useCallback(
+    () => start(() => void chat.regenerate()),
+    [start, chat.regenerate],
+  );
 
   return (
     <div className="flex h-dvh flex-col">
       <header className="sticky top-0 z-10 border-b border-zinc-200/80 bg-zinc-50/80 backdrop-blur dark:border-zinc-800/80 dark:bg-zinc-950/80">
-        <div className="mx-auto flex h-14 max-w-3xl items-center gap-3 px-4">
+        <div className="mx-auto flex h-14 max-w-3xl items-center gap-2 px-4 pointer-coarse:h-16">
           <Avatar name={name} size="md" />
-          <div className="min-w-0 flex-1">
+          <div className="min-w-0 flex-1 pl-1">
             <h1 className="truncate text-[15px] font-semibold leading-tight">
               {persona ? (
                 name
@@ -138,11 +181,22 @@ export function Chat({
               AI twin · answers from my own notes
             </p>
           </div>
+          {!empty && (
+            <button
+              type="button"
+              onClick={() => setConfirming(true)}
+              aria-label="Delete conversation"
+              title="Delete conversation"
+              className={pillClass}
+            >
+              <TrashIcon />
+            </button>
+          )}
           <button
             type="button"
             onClick={newConversation}
             disabled={empty && !busy}
-            className="inline-flex h-9 items-center gap-1.5 rounded-full border border-zinc-300 bg-white px-3 text-sm font-medium text-zinc-800 shadow-sm transition hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 disabled:cursor-not-allowed disabled:opacity-50 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100 dark:hover:bg-zinc-800 dark:focus-visible:outline-zinc-100"
+            className={pillClass}
           >
             <PlusIcon />
             <span className="sr-only sm:not-sr-only">New conversation</span>
@@ -151,8 +205,20 @@ export function Chat({
       </header>
 
       <main ref={scrollRef} onScroll={onScroll} className="flex-1 overflow-y-auto">
-        <div className="mx-auto flex min-h-full max-w-3xl flex-col px-4 pb-4">
-          {empty && <EmptyState persona={persona} disabled={restoring} onPick={send} />}
+        <div className="mx-auto flex min-h-full max-w-3xl flex-col px-4 pb-4 max-[479px]:px-3">
+          {empty && restore.failed && (
+            <RestoreFailed
+              message={friendlyMessage(restore.failed)}
+              onRetry={restore.retry}
+              onNew={() => {
+                chat.reset();
+                restore.dismiss();
+              }}
+            />
+          )}
+          {empty && !restore.failed && (
+            <EmptyState persona={persona} disabled={blocked} onPick={send} />
+          )}
           <div
             role="log"
             aria-live="polite"
@@ -167,6 +233,9 @@ export function Chat({
                 name={name}
                 slow={slow && m.state === "pending"}
                 onRate={chat.rate}
+                onRetry={busy ? undefined : onRetry}
+                onEdit={!busy && m === lastUser && m.state !== "failed" ? chat.edit : undefined}
+                onRegenerate={!busy && m === lastReply ? onRegenerate : undefined}
               />
             ))}
           </div>
@@ -177,13 +246,13 @@ export function Chat({
         aria-label="Write a message"
         className="bg-gradient-to-t from-zinc-50 from-60% to-transparent pb-[max(env(safe-area-inset-bottom),0.75rem)] dark:from-zinc-950"
       >
-        <div className="relative mx-auto max-w-3xl px-4">
+        <div className="relative mx-auto max-w-3xl px-4 max-[479px]:px-3">
           {awayFromBottom && !empty && (
             <button
               type="button"
               onClick={scrollToLatest}
               aria-label="Scroll to the latest message"
-              className="twin-in absolute -top-12 left-1/2 inline-flex size-9 -translate-x-1/2 items-center justify-center rounded-full border border-zinc-200 bg-white text-zinc-700 shadow-md transition hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-200 dark:hover:bg-zinc-800 dark:focus-visible:outline-zinc-100"
+              className="twin-in absolute -top-14 left-1/2 inline-flex size-11 -translate-x-1/2 items-center justify-center rounded-full border border-zinc-200 bg-white text-zinc-700 shadow-md transition hover:bg-zinc-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-200 dark:hover:bg-zinc-800 dark:focus-visible:outline-zinc-100"
             >
               <ArrowUpIcon className="rotate-180" />
             </button>
@@ -191,11 +260,9 @@ export function Chat({
           {notice && (
             <NoticeBar
               notice={notice}
-              onRetry={() => {
-                stick();
-                void chat.regenerate();
-              }}
+              onRetry={() => (lastFailed ? onRetry(lastFailed.id) : onRegenerate())}
               onNew={newConversation}
+              onUndo={chat.undoReset}
             />
           )}
           <Composer
@@ -204,12 +271,22 @@ export function Chat({
             onSend={() => send(draft)}
             onStop={stop}
             busy={busy}
-            disabled={restoring}
+            disabled={blocked}
+            waitUntil={notice?.retryAt}
             placeholder={`Message ${firstName ?? "the twin"}…`}
             inputRef={inputRef}
           />
         </div>
       </section>
+      {confirming && (
+        <ConfirmDelete
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void chat.deleteConversation();
+          }}
+        />
+      )}
     </div>
   );
 }

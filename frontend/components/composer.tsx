@@ -1,9 +1,18 @@
 "use client";
 /**
- * The message box. Enter sends, Shift+Enter adds a line, Esc stops a reply in progress. While a reply
- * streams the Send button becomes Stop (same place, so a thumb finds it).
+ * The message box. Enter sends, Shift+Enter adds a line, Esc stops a reply in progress. While a
+ * reply streams, Stop appears beside Send (never where Send was just pressed, so a double click
+ * cannot stop the reply it started). Text over the limit is kept and flagged, never cut, and
+ * Send waits out a server's Retry-After.
  */
-import { type FormEvent, type KeyboardEvent, type RefObject, useId } from "react";
+import {
+  type FormEvent,
+  type KeyboardEvent,
+  type RefObject,
+  useEffect,
+  useId,
+  useState,
+} from "react";
 import { ArrowUpIcon, StopIcon } from "./icons";
 
 export const MAX_MESSAGE_CHARS = 4000;
@@ -15,9 +24,30 @@ export interface ComposerProps {
   onStop: () => void;
   busy: boolean;
   disabled?: boolean;
+  /** Sending is refused until then (ms since the epoch, from Retry-After). */
+  waitUntil?: number;
   placeholder: string;
   inputRef: RefObject<HTMLTextAreaElement | null>;
 }
+
+/** Whole seconds left until `until`, ticking once a second while above zero. */
+export function useCountdown(until: number | undefined): number {
+  const [now, setNow] = useState(() => Date.now());
+  const left = until ? Math.ceil((until - now) / 1000) : 0;
+  useEffect(() => {
+    if (!until) return;
+    setNow(Date.now());
+  }, [until]);
+  useEffect(() => {
+    if (left <= 0) return;
+    const t = setTimeout(() => setNow(Date.now()), 1000);
+    return () => clearTimeout(t);
+  }, [left]);
+  return Math.max(0, left);
+}
+
+const roundButton =
+  "inline-flex size-11 shrink-0 items-center justify-center rounded-full transition focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 dark:focus-visible:outline-zinc-100";
 
 export function Composer({
   value,
@@ -26,11 +56,14 @@ export function Composer({
   onStop,
   busy,
   disabled = false,
+  waitUntil,
   placeholder,
   inputRef,
 }: ComposerProps) {
   const hintId = useId();
-  const canSend = !busy && !disabled && value.trim() !== "";
+  const wait = useCountdown(waitUntil);
+  const over = value.length - MAX_MESSAGE_CHARS;
+  const canSend = !busy && !disabled && wait === 0 && over <= 0 && value.trim() !== "";
   const remaining = MAX_MESSAGE_CHARS - value.length;
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -45,49 +78,47 @@ export function Composer({
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    if (busy) onStop();
-    else if (canSend) onSend();
+    if (canSend) onSend();
   };
 
   return (
     <form onSubmit={onSubmit} className="relative">
-      <div className="flex items-end gap-2 rounded-3xl border border-zinc-300 bg-white p-2 pl-4 shadow-sm transition focus-within:border-zinc-400 focus-within:ring-4 focus-within:ring-zinc-900/5 dark:border-zinc-700 dark:bg-zinc-900 dark:focus-within:border-zinc-500 dark:focus-within:ring-white/5">
+      <div className="flex items-end gap-2 rounded-3xl border border-zinc-300 bg-white p-2 pl-4 shadow-sm transition focus-within:border-zinc-900 focus-within:ring-2 focus-within:ring-zinc-900 has-[[aria-invalid=true]]:border-red-600 dark:border-zinc-700 dark:bg-zinc-900 dark:focus-within:border-zinc-100 dark:focus-within:ring-zinc-100">
         <textarea
           ref={inputRef}
           aria-label="Message"
           aria-describedby={hintId}
+          aria-invalid={over > 0 ? true : undefined}
           name="message"
           rows={1}
           value={value}
-          maxLength={MAX_MESSAGE_CHARS}
           placeholder={placeholder}
           onChange={(e) => onChange(e.target.value)}
           onKeyDown={onKeyDown}
           enterKeyHint="send"
           autoComplete="off"
-          className="max-h-48 min-h-10 flex-1 resize-none bg-transparent py-2 text-base leading-6 outline-none [field-sizing:content] placeholder:text-zinc-500 dark:placeholder:text-zinc-400"
+          className="max-h-48 min-h-11 flex-1 resize-none bg-transparent py-2.5 text-base leading-6 outline-none [field-sizing:content] placeholder:text-zinc-500 dark:placeholder:text-zinc-400"
         />
-        {busy ? (
+        {busy && (
           <button
             type="button"
             onClick={onStop}
             aria-label="Stop"
             title="Stop (Esc)"
-            className="inline-flex size-10 shrink-0 items-center justify-center rounded-full bg-zinc-900 text-white transition hover:bg-zinc-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 dark:bg-zinc-100 dark:text-zinc-900 dark:hover:bg-zinc-300 dark:focus-visible:outline-zinc-100"
+            className={`${roundButton} border border-zinc-300 bg-white text-zinc-900 hover:bg-zinc-100 dark:border-zinc-600 dark:bg-zinc-800 dark:text-zinc-100 dark:hover:bg-zinc-700`}
           >
             <StopIcon />
           </button>
-        ) : (
-          <button
-            type="submit"
-            aria-label="Send"
-            title="Send (Enter)"
-            disabled={!canSend}
-            className="inline-flex size-10 shrink-0 items-center justify-center rounded-full bg-zinc-900 text-white transition hover:bg-zinc-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 disabled:cursor-not-allowed disabled:bg-zinc-300 disabled:text-zinc-600 dark:bg-zinc-100 dark:text-zinc-900 dark:hover:bg-zinc-300 dark:focus-visible:outline-zinc-100 dark:disabled:bg-zinc-800 dark:disabled:text-zinc-400"
-          >
-            <ArrowUpIcon />
-          </button>
         )}
+        <button
+          type="submit"
+          aria-label="Send"
+          title="Send (Enter)"
+          disabled={!canSend}
+          className={`${roundButton} bg-zinc-900 text-white hover:bg-zinc-700 disabled:cursor-not-allowed disabled:bg-zinc-300 disabled:text-zinc-600 dark:bg-zinc-100 dark:text-zinc-900 dark:hover:bg-zinc-300 dark:disabled:bg-zinc-800 dark:disabled:text-zinc-400`}
+        >
+          <ArrowUpIcon />
+        </button>
       </div>
       <p
         id={hintId}
@@ -99,10 +130,19 @@ export function Composer({
           <kbd className="font-sans">Esc</kbd> to stop
         </span>
         <span className="sm:hidden">An AI twin: it can be wrong.</span>
-        {remaining < 500 && (
-          <span className={remaining < 100 ? "text-red-700 dark:text-red-400" : undefined}>
-            {remaining} characters left
+        {wait > 0 ? (
+          <span>You can send again in {wait}s</span>
+        ) : over > 0 ? (
+          <span className="font-medium text-red-700 dark:text-red-400">
+            {over} {over === 1 ? "character" : "characters"} over the {MAX_MESSAGE_CHARS} limit:
+            shorten it to send
           </span>
+        ) : (
+          remaining < 500 && (
+            <span className={remaining < 100 ? "text-red-700 dark:text-red-400" : undefined}>
+              {remaining} characters left
+            </span>
+          )
         )}
       </p>
     </form>

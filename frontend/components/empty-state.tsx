@@ -44,3 +44,44 @@ export function EmptyState({
     </section>
   );
 }
+
+/** The stored conversation could not be loaded: say so, and offer the ways forward. */
+export function RestoreFailed({
+  message,
+  onRetry,
+  onNew,
+}: {
+  message: string;
+  onRetry: () => void;
+  onNew: () => void;
+}) {
+  const button =
+    "h-11 rounded-xl px-4 text-sm font-medium focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-zinc-900 dark:focus-visible:outline-zinc-100";
+  return (
+    <section
+      role="alert"
+      className="mt-[12vh] rounded-2xl border border-red-200 bg-red-50 p-5 text-red-950 dark:border-red-900/60 dark:bg-red-950/60 dark:text-red-100"
+    >
+      <h2 className="font-semibold">Your conversation couldn't be loaded</h2>
+      <p className="mt-1 text-sm">
+        {message} It is still stored: try again, or start a new conversation.
+      </p>
+      <div className="mt-4 flex flex-wrap gap-2">
+        <button
+          type="button"
+          onClick={onRetry}
+          className={`${button} bg-zinc-900 text-white hover:bg-zinc-700 dark:bg-zinc-100 dark:text-zinc-900`}
+        >
+          Try again
+        </button>
+        <button
+          type="button"
+          onClick={onNew}
+          className={`${button} border border-red-300 hover:bg-red-100 dark:border-red-800 dark:hover:bg-red-900/50`}
+        >
+          Start a new conversation
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,6 +1,6 @@
 "use client";
 /** The notice above the message box: an error with its way forward, or a passing status. */
-import { useEffect, useState } from "react";
+import { useCountdown } from "./composer";
 import { AlertIcon } from "./icons";
 import type { Notice } from "./use-twin-chat";
 
@@ -8,21 +8,17 @@ export function NoticeBar({
   notice,
   onRetry,
   onNew,
+  onUndo,
 }: {
   notice: Notice;
   onRetry: () => void;
   onNew: () => void;
+  onUndo: () => void;
 }) {
   const error = notice.tone === "error";
   // "Try again" waits out Retry-After, counting down in its visible label only (the alert's text
   // stays put, so screen readers are not re-told every second).
-  const [now, setNow] = useState(() => Date.now());
-  const wait = notice.retryAt ? Math.ceil((notice.retryAt - now) / 1000) : 0;
-  useEffect(() => {
-    if (wait <= 0) return;
-    const t = setTimeout(() => setNow(Date.now()), 1000);
-    return () => clearTimeout(t);
-  }, [wait]);
+  const wait = useCountdown(notice.retryAt);
   return (
     <div
       role={error ? "alert" : "status"}
@@ -40,16 +36,25 @@ export function NoticeBar({
           onClick={onRetry}
           disabled={wait > 0}
           aria-label="Try again"
-          className="shrink-0 rounded-full px-3 py-1 font-medium underline underline-offset-2 hover:bg-red-100 disabled:cursor-not-allowed disabled:no-underline disabled:opacity-70 dark:hover:bg-red-900/50"
+          className="shrink-0 rounded-full px-3 py-1 font-medium pointer-coarse:min-h-11 underline underline-offset-2 hover:bg-red-100 disabled:cursor-not-allowed disabled:no-underline disabled:opacity-70 dark:hover:bg-red-900/50"
         >
           <span aria-hidden="true">{wait > 0 ? `Try again in ${wait}s` : "Try again"}</span>
+        </button>
+      )}
+      {notice.action === "undo" && (
+        <button
+          type="button"
+          onClick={onUndo}
+          className="shrink-0 rounded-full px-3 py-1 font-medium pointer-coarse:min-h-11 underline underline-offset-2 hover:bg-zinc-100 dark:hover:bg-zinc-800"
+        >
+          Undo
         </button>
       )}
       {notice.action === "new" && (
         <button
           type="button"
           onClick={onNew}
-          className="shrink-0 rounded-full px-3 py-1 font-medium underline underline-offset-2 hover:bg-red-100 dark:hover:bg-red-900/50"
+          className="shrink-0 rounded-full px-3 py-1 font-medium pointer-coarse:min-h-11 underline underline-offset-2 hover:bg-red-100 dark:hover:bg-red-900/50"
         >
           Start over
         </button>

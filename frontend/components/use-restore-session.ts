@@ -3,11 +3,11 @@
  * The visitor's session: its id (kept in localStorage) and, on load, the stored conversation
  * restored from `GET /api/chat/history/{id}`.
  */
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { getHistory, isSessionId } from "@/lib/api/client";
 import { ChatError } from "@/lib/api/errors";
 import { type ChatMessage, fromHistory } from "@/lib/chat/messages";
-import { loadSessionId, newSessionId, saveSessionId } from "@/lib/session";
+import { loadRatings, loadSessionId, newSessionId, saveSessionId } from "@/lib/session";
 
 /** The current session id, shared by the hooks that read or change it. */
 export interface Session {
@@ -50,11 +50,25 @@ export interface RestoreOptions {
   hasMessages: () => boolean;
   /** Let the visitor chat when restoring takes longer than this. */
   timeoutMs: number;
+  /** Loads what restored messages render with, so they never show as raw markdown first. */
+  preload?: () => Promise<unknown>;
+}
+
+export interface Restore {
+  /** The restore is still running (and has not yet taken `timeoutMs`). */
+  restoring: boolean;
+  /** The stored conversation exists but could not be loaded: sending would continue it blind. */
+  failed: ChatError | null;
+  /** Tries the restore again. */
+  retry: () => void;
+  /** Forgets the failure (the visitor started a new conversation instead). */
+  dismiss: () => void;
 }
 
 /**
- * Restores the stored session once, on mount. Returns whether the restore is still running: a
- * slow history request must not hold the composer hostage, so after `timeoutMs` it reports done.
+ * Restores the stored session on mount (and on `retry`). A slow history request must not hold the
+ * composer hostage, so after `timeoutMs` it reports done. A failed one is reported, not hidden:
+ * the page says so and offers to try again, never the blank first-visit screen.
  */
 export function useRestoreSession({
   baseUrl,
@@ -62,12 +76,16 @@ export function useRestoreSession({
   onRestored,
   hasMessages,
   timeoutMs,
-}: RestoreOptions): boolean {
+  preload,
+}: RestoreOptions): Restore {
   const [restoring, setRestoring] = useState(true);
-  // The callbacks may change identity every render; the restore runs once per session/baseUrl.
-  const cb = useRef({ onRestored, hasMessages });
-  cb.current = { onRestored, hasMessages };
+  const [failed, setFailed] = useState<ChatError | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  // The callbacks may change identity every render; the restore runs once per attempt.
+  const cb = useRef({ onRestored, hasMessages, preload });
+  cb.current = { onRestored, hasMessages, preload };
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` is the retry trigger
   useEffect(() => {
     const ctl = new AbortController();
     const stored = loadSessionId();
@@ -78,24 +96,23 @@ export function useRestoreSession({
     }
     session.adopt(stored);
     setRestoring(true);
+    setFailed(null);
     const giveUp = setTimeout(() => setRestoring(false), timeoutMs);
-    getHistory(baseUrl, stored, ctl.signal)
-      .then((history) => {
+    Promise.all([getHistory(baseUrl, stored, ctl.signal), cb.current.preload?.().catch(() => {})])
+      .then(([history]) => {
         // "New conversation" while this was in flight: the old history no longer belongs here.
         if (session.current() !== stored) return;
-        cb.current.onRestored(fromHistory(history));
+        cb.current.onRestored(fromHistory(history, loadRatings(stored)));
       })
       .catch((e: unknown) => {
         if (ctl.signal.aborted || session.current() !== stored) return;
-        // An unknown or malformed session starts a fresh one, quietly: nothing was lost that
-        // the visitor could see. Other failures keep the id so a later reload can restore it,
-        // and so does a message sent meanwhile (it created the session under this id).
-        if (
-          e instanceof ChatError &&
-          (e.code === "session_not_found" || e.code === "invalid_session_id") &&
-          !cb.current.hasMessages()
-        ) {
-          session.startNew();
+        const err = e instanceof ChatError ? e : new ChatError("internal", String(e));
+        if (err.code === "session_not_found" || err.code === "invalid_session_id") {
+          // Unknown or malformed: nothing the visitor could see was lost, so start afresh
+          // quietly — unless a message sent meanwhile created the session under this id.
+          if (!cb.current.hasMessages()) session.startNew();
+        } else if (!cb.current.hasMessages()) {
+          setFailed(err);
         }
       })
       .finally(() => {
@@ -106,7 +123,9 @@ export function useRestoreSession({
       clearTimeout(giveUp);
       ctl.abort();
     };
-  }, [baseUrl, session, timeoutMs]);
+  }, [baseUrl, session, timeoutMs, attempt]);
 
-  return restoring;
+  const retry = useCallback(() => setAttempt((n) => n + 1), []);
+  const dismiss = useCallback(() => setFailed(null), []);
+  return { restoring, failed, retry, dismiss };
 }

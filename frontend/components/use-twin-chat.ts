@@ -6,7 +6,7 @@
  * which loads on idle (or at the latest on first send) so it is not first-load JS.
  */
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
-import { getHistory, isSessionId } from "@/lib/api/client";
+import { isSessionId } from "@/lib/api/client";
 import { ChatError, friendlyMessage } from "@/lib/api/errors";
 import type { RetryPolicy } from "@/lib/api/send";
 import {
@@ -14,10 +14,11 @@ import {
   lastUserMessage,
   localId,
   messagesReducer,
-  type Rating,
+  type RatingChoice,
 } from "@/lib/chat/messages";
+import { saveRating } from "@/lib/session";
 import { MAX_MESSAGE_CHARS } from "./composer";
-import { preloadMarkdown } from "./message";
+import { preloadReply } from "./message";
 import type { Session } from "./use-restore-session";
 
 /** As in the AI SDK: `submitted` until the first token, then `streaming`, then `ready` again. */
@@ -26,7 +27,7 @@ export type ChatStatus = "ready" | "submitted" | "streaming";
 export interface Notice {
   tone: "info" | "error";
   text: string;
-  action?: "retry" | "new";
+  action?: "retry" | "new" | "undo";
   /** When "Try again" may work (from Retry-After), in ms since the epoch. */
   retryAt?: number;
 }
@@ -50,7 +51,7 @@ export interface TwinChatOptions {
   slowAfterMs: number;
   /** Stop waiting (and say so) when nothing arrives for this long. */
   timeoutMs: number;
-  retry?: RetryPolicy;
+  retryPolicy?: RetryPolicy;
   /** A message the server could not take goes back into the message box. */
   onReturnDraft: (text: string) => void;
   /** Called when a turn ends (to put the focus back in the message box). */
@@ -62,7 +63,7 @@ export function useTwinChat({
   session,
   slowAfterMs,
   timeoutMs,
-  retry,
+  retryPolicy,
   onReturnDraft,
   onSettled,
 }: TwinChatOptions) {
@@ -72,6 +73,8 @@ export function useTwinChat({
   const [notice, setNotice] = useState<Notice | null>(null);
   const abortRef = useRef<AbortController | null>(null);
   const streamOk = useRef(true);
+  // "New conversation" can be undone until the next message: the old session id and transcript.
+  const undoRef = useRef<{ sessionId: string | null; messages: ChatMessage[] } | null>(null);
   const messagesRef = useRef(messages);
   messagesRef.current = messages;
   const callbacks = useRef({ onReturnDraft, onSettled });
@@ -114,10 +117,11 @@ export function useTwinChat({
         state: "pending",
       };
       dispatch({ type: "submit", user, reply });
+      undoRef.current = null;
       setNotice(null);
       setSlow(false);
       setStatus("submitted");
-      preloadMarkdown();
+      void preloadReply();
 
       const ctl = new AbortController();
       abortRef.current = ctl;
@@ -133,7 +137,7 @@ export function useTwinChat({
           signal: ctl.signal,
           stream: streamOk.current,
           timeoutMs,
-          retry,
+          retry: retryPolicy,
           onStart: ({ sessionId, messageId }) => {
             session.adopt(sessionId);
             if (messageId) dispatch({ type: "start", id: reply.id, serverId: messageId });
@@ -151,7 +155,12 @@ export function useTwinChat({
           onRetry: () => setNotice({ tone: "info", text: "Connection trouble — trying again…" }),
         });
         if (res.transport === "json") streamOk.current = false;
-        dispatch({ type: "finish", id: reply.id, content: res.text });
+        dispatch({
+          type: "finish",
+          id: reply.id,
+          content: res.text,
+          timestamp: new Date().toISOString(),
+        });
         setNotice(null);
       } catch (e) {
         if (ctl.signal.aborted) {
@@ -159,8 +168,13 @@ export function useTwinChat({
           setNotice(null);
         } else {
           const err = e instanceof ChatError ? e : new ChatError("internal", String(e));
-          if (received) dispatch({ type: "end", id: reply.id, state: "interrupted" });
-          else dispatch({ type: "remove", ids: [reply.id] });
+          if (received) {
+            dispatch({ type: "end", id: reply.id, state: "interrupted" });
+          } else {
+            // Nothing came back: the question itself is marked, with its own "Retry".
+            dispatch({ type: "remove", ids: [reply.id] });
+            dispatch({ type: "end", id: user.id, state: "failed" });
+          }
           if (err.code === "session_not_found" || err.code === "invalid_session_id") {
             session.startNew();
           }
@@ -192,7 +206,7 @@ export function useTwinChat({
         }
       }
     },
-    [baseUrl, retry, session, slowAfterMs, timeoutMs],
+    [baseUrl, retryPolicy, session, slowAfterMs, timeoutMs],
   );
 
   /** Sends the visitor's last message again, in place of what followed it. */
@@ -200,31 +214,48 @@ export function useTwinChat({
     const list = messagesRef.current;
     const last = lastUserMessage(list);
     if (!last || abortRef.current) return;
-    const from = list.indexOf(last);
-    dispatch({ type: "remove", ids: list.slice(from).map((m) => m.id) });
+    dispatch({ type: "remove", ids: list.slice(list.indexOf(last)).map((m) => m.id) });
     await sendMessage({ text: last.content });
   }, [sendMessage]);
 
-  // A rating is shown at once and undone if the server refuses it.
+  /** Sends a message that failed again (it moves to the end of the conversation). */
+  const retry = useCallback(
+    async (id: string) => {
+      const failed = messagesRef.current.find((m) => m.id === id && m.state === "failed");
+      if (!failed || abortRef.current) return;
+      dispatch({ type: "remove", ids: [id] });
+      await sendMessage({ text: failed.content });
+    },
+    [sendMessage],
+  );
+
+  /** Takes the visitor's last message (and what followed) back into the message box. */
+  const edit = useCallback(() => {
+    const list = messagesRef.current;
+    const last = lastUserMessage(list);
+    if (!last || abortRef.current) return;
+    dispatch({ type: "remove", ids: list.slice(list.indexOf(last)).map((m) => m.id) });
+    setNotice(null);
+    callbacks.current.onReturnDraft(last.content);
+  }, []);
+
+  // A rating is shown at once (and kept for reloads), and undone if the server refuses it.
   const rate = useCallback(
-    async (id: string, rating: Rating) => {
+    async (id: string, choice: RatingChoice, reason?: string) => {
       const sessionId = session.current();
-      const list = messagesRef.current;
-      const pos = list.findIndex((m) => m.id === id);
-      const target = list[pos];
-      if (!isSessionId(sessionId) || !target) return;
-      const ordinal = list
-        .slice(0, pos)
-        .filter((m) => m.role === "assistant" && m.content === target.content).length;
-      dispatch({ type: "rate", id, rating });
+      const target = messagesRef.current.find((m) => m.id === id);
+      const messageId = target?.serverId;
+      if (!isSessionId(sessionId) || !target || !messageId) return;
+      const show = (r: RatingChoice | undefined) => {
+        dispatch({ type: "rate", id, rating: r === "none" ? undefined : r });
+        saveRating(sessionId, messageId, r ?? "none");
+      };
+      show(choice);
       try {
-        const { sendFeedback, storedIndexOf } = await loadSend();
-        const history = await getHistory(baseUrl, sessionId);
-        const messageIndex = storedIndexOf(history, target.content, ordinal);
-        if (messageIndex === undefined) throw new ChatError("bad_response", "reply not stored");
-        await sendFeedback(baseUrl, { sessionId, messageIndex, rating });
+        const { sendFeedback } = await loadSend();
+        await sendFeedback(baseUrl, { sessionId, messageId, rating: choice, reason });
       } catch (e) {
-        dispatch({ type: "rate", id, rating: target.rating });
+        show(target.rating);
         const err = e instanceof ChatError ? e : new ChatError("internal", String(e));
         setNotice({
           tone: "error",
@@ -238,17 +269,60 @@ export function useTwinChat({
     [baseUrl, session],
   );
 
-  /** Drops the transcript (and any reply in flight) for a new session. */
-  const reset = useCallback(() => {
-    abortRef.current?.abort();
-    abortRef.current = null;
-    setStatus("ready");
-    setSlow(false);
-    session.startNew();
-    dispatch({ type: "clear" });
+  /** Drops the transcript (and any reply in flight) for a new session; `undoable` offers Undo. */
+  const reset = useCallback(
+    ({ undoable = false }: { undoable?: boolean } = {}) => {
+      abortRef.current?.abort();
+      abortRef.current = null;
+      undoRef.current =
+        undoable && messagesRef.current.length > 0
+          ? { sessionId: session.current(), messages: messagesRef.current }
+          : null;
+      setStatus("ready");
+      setSlow(false);
+      session.startNew();
+      dispatch({ type: "clear" });
+      setNotice(
+        undoRef.current
+          ? { tone: "info", text: "Started a new conversation.", action: "undo" }
+          : null,
+      );
+      streamOk.current = true;
+    },
+    [session],
+  );
+
+  const undoReset = useCallback(() => {
+    const saved = undoRef.current;
+    undoRef.current = null;
+    if (!saved || messagesRef.current.length > 0) return;
+    if (saved.sessionId) session.adopt(saved.sessionId);
+    dispatch({ type: "restore", messages: saved.messages });
     setNotice(null);
-    streamOk.current = true;
   }, [session]);
+
+  /** Deletes the stored conversation, then starts a new one (no undo: it is gone). */
+  const deleteConversation = useCallback(async () => {
+    const sessionId = session.current();
+    abortRef.current?.abort();
+    try {
+      if (isSessionId(sessionId)) {
+        const { deleteHistory } = await loadSend();
+        await deleteHistory(baseUrl, sessionId);
+      }
+      reset();
+      setNotice({ tone: "info", text: "Conversation deleted." });
+    } catch (e) {
+      const err = e instanceof ChatError ? e : new ChatError("internal", String(e));
+      setNotice({
+        tone: "error",
+        text:
+          err.code === "network" || err.code === "rate_limited"
+            ? friendlyMessage(err)
+            : "The conversation couldn't be deleted. Please try again.",
+      });
+    }
+  }, [baseUrl, reset, session]);
 
   const restore = useCallback((restored: ChatMessage[]) => {
     dispatch({ type: "restore", messages: restored });
@@ -262,8 +336,12 @@ export function useTwinChat({
     sendMessage,
     stop,
     regenerate,
+    retry,
+    edit,
     rate,
     reset,
+    undoReset,
+    deleteConversation,
     restore,
     /** Whether the visitor has anything in this page view (read at call time, not render time). */
     hasMessages: useCallback(() => messagesRef.current.length > 0, []),

@@ -1,5 +1,6 @@
-/** The visitor's session id, kept in localStorage so a reload restores the conversation. */
+/** What the browser keeps: the session id (a reload restores the conversation) and its ratings. */
 import { isSessionId } from "./api/client";
+import type { Rating, RatingChoice } from "./chat/messages";
 
 export const SESSION_KEY = "twin.session_id";
 
@@ -23,5 +24,38 @@ export function saveSessionId(id: string): void {
     window.localStorage.setItem(SESSION_KEY, id);
   } catch {
     // Private mode or storage disabled: the conversation still works, it just won't survive reload.
+  }
+}
+
+const RATINGS_KEY = "twin.ratings";
+
+/**
+ * The visitor's ratings in this browser, by session and reply id: the server keeps them for the
+ * owner, this copy shows them again after a reload.
+ */
+export function loadRatings(sessionId: string): Record<string, Rating> {
+  try {
+    const all = JSON.parse(window.localStorage.getItem(RATINGS_KEY) ?? "{}") as Record<
+      string,
+      Record<string, unknown>
+    >;
+    const mine = all[sessionId] ?? {};
+    return Object.fromEntries(
+      Object.entries(mine).filter((e): e is [string, Rating] => e[1] === "up" || e[1] === "down"),
+    );
+  } catch {
+    return {};
+  }
+}
+
+/** Remembers (or, with "none", forgets) a rating. The ratings of one session only are kept. */
+export function saveRating(sessionId: string, messageId: string, rating: RatingChoice): void {
+  try {
+    const mine = { ...loadRatings(sessionId) };
+    if (rating === "none") delete mine[messageId];
+    else mine[messageId] = rating;
+    window.localStorage.setItem(RATINGS_KEY, JSON.stringify({ [sessionId]: mine }));
+  } catch {
+    // Storage blocked: the rating is recorded on the server, just not shown after a reload.
   }
 }

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import { apiError, SESSION, server, sseFrames, streamResponse } from "@/test/server";
 import { apiUrl, buildChatRequest, getHistory, getPersona, isSessionId } from "./client";
 import { ChatError } from "./errors";
-import { isSameOrigin, sendChat, sha256Hex, storedIndexOf } from "./send";
+import { isSameOrigin, sendChat, sha256Hex } from "./send";
 
 const noSleep = () => Promise.resolve();
 
@@ -374,35 +374,30 @@ describe("getHistory and getPersona", () => {
           session_id: params.id,
           messages: [
             { role: "user", content: "hi", timestamp: "t1" },
-            { role: "assistant", content: "hello", timestamp: "t2" },
+            {
+              role: "assistant",
+              content: "hello",
+              timestamp: "t2",
+              id: "msg-1",
+              status: "stopped",
+            },
             { role: "system", content: "hidden", timestamp: "t3" },
+            { role: "assistant", content: "odd", id: 7, status: null },
           ],
         }),
       ),
     );
     const msgs = await getHistory("", SESSION);
-    expect(msgs.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(msgs).toEqual([
+      { role: "user", content: "hi", timestamp: "t1" },
+      { role: "assistant", content: "hello", timestamp: "t2", id: "msg-1", status: "stopped" },
+      { role: "assistant", content: "odd", timestamp: "" },
+    ]);
   });
 
   it("reads the persona with safe defaults", async () => {
     expect((await getPersona("")).name).toBe("Ada Lovelace");
     server.use(http.get("*/api/persona", () => HttpResponse.json({ starters: [1, "ok", ""] })));
     expect(await getPersona("")).toEqual({ name: "", greeting: "", starters: ["ok"] });
-  });
-});
-
-describe("storedIndexOf", () => {
-  it("finds the n-th assistant message with the same text", () => {
-    const h = [
-      { role: "user" as const, content: "a", timestamp: "" },
-      { role: "assistant" as const, content: "same", timestamp: "" },
-      { role: "user" as const, content: "b", timestamp: "" },
-      { role: "user" as const, content: "same", timestamp: "" },
-      { role: "assistant" as const, content: "same", timestamp: "" },
-    ];
-    expect(storedIndexOf(h, "same", 0)).toBe(1);
-    expect(storedIndexOf(h, "same", 1)).toBe(4);
-    expect(storedIndexOf(h, "same", 2)).toBeUndefined();
-    expect(storedIndexOf(h, "other", 0)).toBeUndefined();
   });
 });

@@ -10,6 +10,10 @@ export interface HistoryMessage {
   role: "user" | "assistant";
   content: string;
   timestamp: string;
+  /** A reply's id (the stream's `messageId`); absent in older stored sessions. */
+  id?: string;
+  /** `complete`, `stopped`, `interrupted` or `failed`; absent in older stored sessions. */
+  status?: string;
 }
 
 /** What `GET /api/persona` returns: the header, greeting and starter questions. */
@@ -98,13 +102,20 @@ export async function getHistory(
     signal,
   );
   if (!Array.isArray(body.messages)) return [];
-  return body.messages.filter(
-    (m): m is HistoryMessage =>
-      typeof m === "object" &&
-      m !== null &&
-      (m.role === "user" || m.role === "assistant") &&
-      typeof m.content === "string",
-  );
+  const out: HistoryMessage[] = [];
+  for (const m of body.messages as Record<string, unknown>[]) {
+    if (typeof m !== "object" || m === null) continue;
+    if ((m.role !== "user" && m.role !== "assistant") || typeof m.content !== "string") continue;
+    const msg: HistoryMessage = {
+      role: m.role,
+      content: m.content,
+      timestamp: typeof m.timestamp === "string" ? m.timestamp : "",
+    };
+    if (typeof m.id === "string" && m.id !== "") msg.id = m.id;
+    if (typeof m.status === "string") msg.status = m.status;
+    out.push(msg);
+  }
+  return out;
 }
 
 /** Loads the owner's name, greeting and starter questions. */

@@ -3,8 +3,8 @@
  * fallback and retries before the first token) and reply ratings. Imported dynamically by the chat
  * page (see `client.ts`), so eventsource-parser and this code are not first-load JS.
  */
-import type { Rating } from "@/lib/chat/messages";
-import { apiUrl, buildChatRequest, type HistoryMessage } from "./client";
+import type { RatingChoice } from "@/lib/chat/messages";
+import { apiUrl, buildChatRequest } from "./client";
 import { ChatError, errorFromResponse, isAbort, isRetryable } from "./errors";
 import { readStream } from "./stream";
 
@@ -183,7 +183,7 @@ async function attemptOnce(
     const contentType = res.headers.get("Content-Type") ?? "";
     if (!contentType.includes("text/event-stream") || res.body === null) {
       // Buffered JSON: the reply arrives whole, shown as one delta.
-      let body: { response?: unknown; session_id?: unknown };
+      let body: { response?: unknown; session_id?: unknown; message_id?: unknown };
       try {
         body = await res.json();
       } catch (e) {
@@ -196,7 +196,10 @@ async function attemptOnce(
       }
       const sessionId =
         typeof body.session_id === "string" ? body.session_id : (headerSession ?? opts.sessionId);
-      opts.onStart?.({ sessionId: sessionId ?? undefined });
+      opts.onStart?.({
+        sessionId: sessionId ?? undefined,
+        messageId: typeof body.message_id === "string" ? body.message_id : undefined,
+      });
       markToken();
       opts.onDelta(body.response);
       return { text: body.response, sessionId, transport: "json" };
@@ -239,10 +242,13 @@ async function attemptOnce(
   }
 }
 
-/** Records a visitor's rating of the reply at `messageIndex` of the stored session. */
+/**
+ * Records a visitor's rating of the reply `messageId` (`none` withdraws it; the latest counts),
+ * with an optional reason.
+ */
 export async function sendFeedback(
   baseUrl: string,
-  body: { sessionId: string; messageIndex: number; rating: Rating },
+  body: { sessionId: string; messageId: string; rating: RatingChoice; reason?: string },
   signal?: AbortSignal,
 ): Promise<void> {
   let res: Response;
@@ -252,8 +258,9 @@ export async function sendFeedback(
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify({
         session_id: body.sessionId,
-        message_index: body.messageIndex,
+        message_id: body.messageId,
         rating: body.rating,
+        ...(body.reason ? { reason: body.reason } : {}),
       }),
       credentials: "omit",
       cache: "no-store",
@@ -267,22 +274,26 @@ export async function sendFeedback(
 }
 
 /**
- * Where a reply sits in the stored session. The page's transcript can differ from the server's
- * (a failed turn stores the visitor's message alone; "Try again" re-sends it), so the index is
- * found in the stored history: the `ordinal`-th assistant message with this exact text.
+ * Deletes the stored conversation (`DELETE /api/chat/history/{id}`). One that is already gone
+ * (404) counts as deleted.
  */
-export function storedIndexOf(
-  history: HistoryMessage[],
-  content: string,
-  ordinal: number,
-): number | undefined {
-  let seen = 0;
-  for (let i = 0; i < history.length; i++) {
-    const m = history[i];
-    if (m?.role === "assistant" && m.content === content) {
-      if (seen === ordinal) return i;
-      seen++;
-    }
+export async function deleteHistory(
+  baseUrl: string,
+  sessionId: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(apiUrl(baseUrl, `/api/chat/history/${encodeURIComponent(sessionId)}`), {
+      method: "DELETE",
+      headers: { Accept: "application/json" },
+      credentials: "omit",
+      cache: "no-store",
+      signal,
+    });
+  } catch (e) {
+    if (signal?.aborted || isAbort(e)) throw e;
+    throw new ChatError("network", e instanceof Error ? e.message : String(e));
   }
-  return undefined;
+  if (!res.ok && res.status !== 404) throw await errorFromResponse(res);
 }

@@ -21,7 +21,7 @@ describe("messagesReducer", () => {
 
   it("keeps the server's message id, finishes, stops and rates only the addressed message", () => {
     let ms = messagesReducer(submitted, { type: "start", id: "r1", serverId: "msg-9" });
-    ms = messagesReducer(ms, { type: "finish", id: "r1", content: "Hello." });
+    ms = messagesReducer(ms, { type: "finish", id: "r1", content: "Hello.", timestamp: "t" });
     expect(ms[1]).toMatchObject({ serverId: "msg-9", content: "Hello.", state: "complete" });
     ms = messagesReducer(ms, { type: "rate", id: "r1", rating: "down" });
     expect(ms[1]?.rating).toBe("down");

@@ -7,6 +7,8 @@ import type { HistoryMessage } from "@/lib/api/client";
 
 /** A reply's rating by the visitor. */
 export type Rating = "up" | "down";
+/** What a click on a thumb asks for: a rating, or `none` to withdraw it. */
+export type RatingChoice = Rating | "none";
 
 /**
  * Where a message stands. `pending` and `streaming` are the reply in flight; `complete`,
@@ -31,6 +33,8 @@ export interface ChatMessage {
   state: MessageState;
   /** The visitor's rating of a reply, once recorded by the server. */
   rating?: Rating;
+  /** When it was sent or stored (RFC 3339). */
+  timestamp?: string;
 }
 
 export type Action =
@@ -38,8 +42,8 @@ export type Action =
   | { type: "submit"; user: ChatMessage; reply: ChatMessage }
   | { type: "start"; id: string; serverId: string }
   | { type: "delta"; id: string; delta: string }
-  | { type: "finish"; id: string; content: string }
-  | { type: "end"; id: string; state: "stopped" | "interrupted" }
+  | { type: "finish"; id: string; content: string; timestamp: string }
+  | { type: "end"; id: string; state: "stopped" | "interrupted" | "failed" }
   | { type: "remove"; ids: string[] }
   | { type: "rate"; id: string; rating: Rating | undefined }
   | { type: "clear" };
@@ -73,6 +77,7 @@ export function messagesReducer(messages: ChatMessage[], action: Action): ChatMe
         ...m,
         content: action.content,
         state: "complete",
+        timestamp: action.timestamp,
       }));
     case "end":
       return update(messages, action.id, (m) => ({ ...m, state: action.state }));
@@ -92,14 +97,34 @@ let counter = 0;
 /** A page-local message key. */
 export const localId = (): string => `m${++counter}`;
 
-/** Stored messages as the transcript shows them. */
-export function fromHistory(history: HistoryMessage[]): ChatMessage[] {
-  return history.map((m) => ({
-    id: localId(),
-    role: m.role,
-    content: m.content,
-    state: "complete",
-  }));
+const STORED_STATES = new Set<MessageState>(["complete", "stopped", "interrupted", "failed"]);
+
+/**
+ * Stored messages as the transcript shows them, with the visitor's ratings (by server id).
+ * Older stored messages have no status: they were complete.
+ */
+export function fromHistory(
+  history: HistoryMessage[],
+  ratings: Record<string, Rating> = {},
+): ChatMessage[] {
+  return history.map((m) => {
+    const state = STORED_STATES.has(m.status as MessageState)
+      ? (m.status as MessageState)
+      : "complete";
+    const msg: ChatMessage = {
+      id: localId(),
+      role: m.role,
+      content: m.content,
+      state,
+      timestamp: m.timestamp,
+    };
+    if (m.id) {
+      msg.serverId = m.id;
+      const rating = ratings[m.id];
+      if (rating) msg.rating = rating;
+    }
+    return msg;
+  });
 }
 
 /** The last message the visitor sent, if any. */
