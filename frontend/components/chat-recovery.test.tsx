@@ -172,12 +172,12 @@ describe("Chat recovery", () => {
     await within(screen.getByRole("log")).findByText("Hello, world.");
     const id = window.localStorage.getItem(SESSION_KEY);
     await user.click(screen.getByRole("button", { name: "Delete conversation" }));
-    const dialog = screen.getByRole("alertdialog", { name: "Delete this conversation?" });
+    const dialog = await screen.findByRole("alertdialog", { name: "Delete this conversation?" });
     await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
     expect(deleted).toBe("");
     await user.click(screen.getByRole("button", { name: "Delete conversation" }));
     await user.click(
-      within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }),
+      within(await screen.findByRole("alertdialog")).getByRole("button", { name: "Delete" }),
     );
     await screen.findByText("Conversation deleted.");
     expect(deleted).toBe(id);

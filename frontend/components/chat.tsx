@@ -4,17 +4,16 @@
  * `useTwinChat` (the conversation), `useRestoreSession` (the stored session on load) and
  * `useStickToBottom` (autoscroll). Children get typed props; network work is in `lib/api`.
  */
-import { useCallback, useEffect, useRef, useState } from "react";
+import { Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { getPersona, type Persona } from "@/lib/api/client";
 import { friendlyMessage } from "@/lib/api/errors";
 import type { RetryPolicy } from "@/lib/api/send";
 import { API_BASE_URL } from "@/lib/config";
 import { Avatar } from "./avatar";
 import { Composer } from "./composer";
-import { ConfirmDelete } from "./confirm-delete";
 import { EmptyState, RestoreFailed } from "./empty-state";
 import { ArrowUpIcon, PlusIcon, TrashIcon } from "./icons";
-import { Message, preloadReply } from "./message";
+import { ConfirmDelete, Message, preloadReply } from "./lazy";
 import { NoticeBar } from "./notice-bar";
 import { useRestoreSession, useSession } from "./use-restore-session";
 import { useStickToBottom } from "./use-stick-to-bottom";
@@ -226,18 +225,20 @@ export function Chat({
             aria-busy={busy || restoring}
             className={empty ? "sr-only" : "flex flex-col gap-5 pt-6"}
           >
-            {messages.map((m) => (
-              <Message
-                key={m.id}
-                message={m}
-                name={name}
-                slow={slow && m.state === "pending"}
-                onRate={chat.rate}
-                onRetry={busy ? undefined : onRetry}
-                onEdit={!busy && m === lastUser && m.state !== "failed" ? chat.edit : undefined}
-                onRegenerate={!busy && m === lastReply ? onRegenerate : undefined}
-              />
-            ))}
+            <Suspense>
+              {messages.map((m) => (
+                <Message
+                  key={m.id}
+                  message={m}
+                  name={name}
+                  slow={slow && m.state === "pending"}
+                  onRate={chat.rate}
+                  onRetry={busy ? undefined : onRetry}
+                  onEdit={!busy && m === lastUser && m.state !== "failed" ? chat.edit : undefined}
+                  onRegenerate={!busy && m === lastReply ? onRegenerate : undefined}
+                />
+              ))}
+            </Suspense>
           </div>
         </div>
       </main>
@@ -279,13 +280,15 @@ export function Chat({
         </div>
       </section>
       {confirming && (
-        <ConfirmDelete
-          onCancel={() => setConfirming(false)}
-          onConfirm={() => {
-            setConfirming(false);
-            void chat.deleteConversation();
-          }}
-        />
+        <Suspense>
+          <ConfirmDelete
+            onCancel={() => setConfirming(false)}
+            onConfirm={() => {
+              setConfirming(false);
+              void chat.deleteConversation();
+            }}
+          />
+        </Suspense>
       )}
     </div>
   );

@@ -30,11 +30,6 @@ class PlainOnError extends Component<{ text: string; children: ReactNode }, { fa
   }
 }
 
-/** Starts loading what a reply renders with (on first send, or with a restored history). */
-export function preloadReply(): Promise<unknown> {
-  return Promise.all([import("./markdown"), import("./reply-actions")]);
-}
-
 function Thinking({ slow }: { slow: boolean }) {
   return (
     <span className="inline-flex items-center gap-2 text-zinc-600 dark:text-zinc-400">

@@ -18,7 +18,7 @@ import {
 } from "@/lib/chat/messages";
 import { saveRating } from "@/lib/session";
 import { MAX_MESSAGE_CHARS } from "./composer";
-import { preloadReply } from "./message";
+import { preloadReply } from "./lazy";
 import type { Session } from "./use-restore-session";
 
 /** As in the AI SDK: `submitted` until the first token, then `streaming`, then `ready` again. */
@@ -80,9 +80,13 @@ export function useTwinChat({
   const callbacks = useRef({ onReturnDraft, onSettled });
   callbacks.current = { onReturnDraft, onSettled };
 
-  // Warm the streaming client once the page is idle, so the first Send doesn't wait for it.
+  // Warm the streaming client and the message view once the page is idle, so the first Send
+  // doesn't wait for them.
   useEffect(() => {
-    const warm = () => void loadSend();
+    const warm = () => {
+      void loadSend();
+      void import("./message");
+    };
     if (typeof window.requestIdleCallback === "function") {
       const id = window.requestIdleCallback(warm, { timeout: 2000 });
       return () => window.cancelIdleCallback(id);

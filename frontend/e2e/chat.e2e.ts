@@ -122,9 +122,9 @@ describe("chat page on the Go server", () => {
     await chat.stop.click();
     await chat.log.getByText("Stopped", { exact: true }).waitFor();
     await chat.send.waitFor();
-    const stopped = await chat.lastReply().textContent();
+    const stopped = await chat.lastReplyText();
     await chat.page.waitForTimeout(400); // ten more words' worth of time at 40 ms a word
-    expect(await chat.lastReply().textContent()).toBe(stopped);
+    expect(await chat.lastReplyText()).toBe(stopped);
     expect(await chat.lastReply().getAttribute("data-state")).toBe("stopped");
     await chat.page.context().close();
   });
@@ -146,12 +146,12 @@ describe("chat page on the Go server", () => {
     const chat = await open();
     await chat.ask("My favourite colour is teal. What is my favourite colour?");
     await chat.waitForReply();
-    const reply = (await chat.lastReply().textContent()) ?? "";
+    const reply = await chat.lastReplyText();
     const id = await chat.page.evaluate(() => localStorage.getItem("twin.session_id"));
 
     await chat.page.reload();
     await chat.log.getByText("My favourite colour is teal. What is my favourite colour?").waitFor();
-    expect(await chat.lastReply().textContent()).toBe(reply);
+    expect(await chat.lastReplyText()).toBe(reply);
     expect(await chat.page.evaluate(() => localStorage.getItem("twin.session_id"))).toBe(id);
 
     // New conversation: an empty transcript and a different session id.

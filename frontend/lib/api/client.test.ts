@@ -55,7 +55,8 @@ describe("buildChatRequest", () => {
         },
       ),
     );
-  });
+    // A hundred runs take ~1 s alone, several on a loaded CI machine: no time limit is asserted.
+  }, 30_000);
 });
 
 describe("isSessionId", () => {
