@@ -31,7 +31,7 @@ var (
 	orgPattern      = regexp.MustCompile(`\b(?:at|for|with|joined|of|to)\s+(?:the\s+)?\p{Lu}|\p{Lu}\p{Ll}+\s+\p{Lu}\p{Ll}+|,\s+\p{Lu}\w+,`)
 	personPattern   = regexp.MustCompile(`.\b\p{Lu}\p{Ll}+`)
 	numberPattern   = regexp.MustCompile(`(?i)\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)\b`)
-	contactPattern  = regexp.MustCompile(`(?i)[\w.%+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d ()-]{6,}\d|\b[\w-]+\.(?:com|org|net|io|dev)/\S+|linkedin`)
+	contactPattern  = regexp.MustCompile(`(?i)[\w.%+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d ()-]{6,}\d|\b[\w-]+\.(?:com|org|net|io|dev|design|me|app|site)\b|linkedin`)
 )
 
 // questionType reads the answer type from a lower-case question.
@@ -57,7 +57,7 @@ func questionType(q string) AnswerType {
 		return Number
 	case first == "when" || has("what year", "which year"):
 		return Date
-	case has("email", "phone", "number", "address", "contact", "reach", "website", "linkedin"):
+	case has("email", "phone", "number", "address", "contact", "reach", "website", "linkedin", "portfolio"):
 		return Contact
 	case (first == "which" || first == "what" || first == "who") && has("company", "companies", "employer", "firm", "organisation", "organization"),
 		first == "who" && ws[len(ws)-1] == "for":
@@ -68,6 +68,15 @@ func questionType(q string) AnswerType {
 		return Person
 	}
 	return AnyType
+}
+
+// typeNouns name the kind of thing they ask for (stemmed): in a question of that type, a
+// sentence holding such a thing meets the word ("Which city are you in?" → "Warsaw, Poland").
+var typeNouns = map[string]AnswerType{
+	"city": Place, "town": Place, "country": Place, "plac": Place, "street": Place,
+	"company": Organisation, "employer": Organisation, "firm": Organisation,
+	"email": Contact, "phon": Contact, "number": Contact, "address": Contact, "websit": Contact,
+	"year": Date, "dat": Date,
 }
 
 // Matches reports whether text holds something of type t.

@@ -23,6 +23,7 @@ type Doc struct {
 	// Prev is the Pos of the sentence before it in the same paragraph, or -1: a sentence such
 	// as "I joined in 2019" is about what the one before it names.
 	Prev int
+	Line int // the source line it is on (distinct negative numbers for documents made alone)
 
 	terms  map[string]int // term frequencies, section terms included
 	length int
@@ -34,7 +35,7 @@ type Doc struct {
 // NewDoc indexes text (and its section heading's words) as the pos-th document, with no
 // preceding sentence.
 func NewDoc(text, section string, pos int) Doc {
-	d := Doc{Text: text, Section: section, Pos: pos, Prev: -1, terms: map[string]int{}, about: subject(text)}
+	d := Doc{Text: text, Section: section, Pos: pos, Prev: -1, Line: -1 - pos, terms: map[string]int{}, about: subject(text)}
 	for _, t := range terms(text) {
 		d.terms[t]++
 		d.length++
@@ -213,18 +214,24 @@ func (ix *Index) Search(q Query) []Hit {
 	var mass float64
 	hasTopic := false
 	groups := make([]Group, len(q.Groups))
+	standIn := make([]bool, len(q.Groups)) // an answer-type noun the persona never uses
 	for i, g := range q.Groups {
 		weights[i] = ix.weight(g)
 		mass += weights[i]
 		hasTopic = hasTopic || (!g.Name && !g.Light)
 		groups[i] = ix.known(g)
+		standIn[i] = typeNouns[g.Terms[0]] == q.Type && len(groups[i].Terms) == 1 && ix.df[g.Terms[0]] == 0
 	}
 	var hits []Hit
 	for _, d := range ix.docs {
 		var score, matched float64
 		withPrev, topic, owners := false, false, true
+		typed := q.Type.Matches(d.Text)
 		for i, g := range groups {
 			s, c := ix.match(g, d)
+			if c == 0 && typed && standIn[i] {
+				s, c = weights[i]*relationCredit, 1 // "which city?" met by "Warsaw, Poland"
+			}
 			if c == 0 && d.Prev >= 0 {
 				if s, c = ix.match(g, ix.docs[d.Prev]); c > 0 {
 					s, c, withPrev = s*contextCredit, contextCredit, true
@@ -238,7 +245,7 @@ func (ix *Index) Search(q Query) []Hit {
 		if score == 0 {
 			continue
 		}
-		h := Hit{Doc: d, Score: score, Coverage: matched / mass, WithPrev: withPrev, Typed: q.Type.Matches(d.Text)}
+		h := Hit{Doc: d, Score: score, Coverage: matched / mass, WithPrev: withPrev, Typed: typed}
 		if (hasTopic && !topic) || !owners || (d.about != "" && !mentions(groups, d.about)) {
 			h.Coverage = 0
 		}

@@ -7,18 +7,19 @@ import (
 )
 
 // Sentences splits persona text into retrievable sentences, each tagged with its section heading
-// (a Markdown `#` line or a short line ending in ":") and linked to the sentence before it in
-// the same paragraph (a blank line, a heading or a bullet starts a new one).
+// (see heading) and linked to the sentence before it in the same paragraph (a blank line, a
+// heading or a bullet starts a new one).
 func Sentences(text string) []Doc {
 	var docs []Doc
 	section, prev := "", -1
-	for _, line := range strings.Split(text, "\n") {
+	lines := strings.Split(text, "\n")
+	for i, line := range lines {
 		line = strings.TrimSpace(line)
 		if line == "" {
 			prev = -1
 			continue
 		}
-		if h, ok := heading(line); ok {
+		if h, ok := heading(lines, i); ok {
 			section, prev = h, -1
 			continue
 		}
@@ -27,19 +28,31 @@ func Sentences(text string) []Doc {
 		}
 		for _, s := range SplitSentences(line) {
 			d := NewDoc(s, section, len(docs))
-			d.Prev, prev = prev, d.Pos
+			d.Prev, d.Line, prev = prev, i, d.Pos
 			docs = append(docs, d)
 		}
 	}
 	return docs
 }
 
-func heading(line string) (string, bool) {
+// heading returns the heading lines[i] is, if it is one: a Markdown `#` line, a short line ending
+// in ":", or a bare title as CVs have them ("Experience"): a short capitalised line without
+// sentence punctuation or digits that starts a block (a blank line or the text's start before it)
+// and has text right after it.
+func heading(lines []string, i int) (string, bool) {
+	line := strings.TrimSpace(lines[i])
 	if strings.HasPrefix(line, "#") {
 		return strings.TrimSpace(strings.TrimLeft(line, "#")), true
 	}
 	if strings.HasSuffix(line, ":") && utf8.RuneCountInString(line) <= 40 && !strings.ContainsAny(line, ".!?") {
 		return strings.TrimSuffix(line, ":"), true
+	}
+	startsBlock := i == 0 || strings.TrimSpace(lines[i-1]) == ""
+	hasBody := i+1 < len(lines) && strings.TrimSpace(lines[i+1]) != ""
+	r, _ := utf8.DecodeRuneInString(line)
+	if startsBlock && hasBody && unicode.IsUpper(r) && len(strings.Fields(line)) <= 4 &&
+		utf8.RuneCountInString(line) <= 40 && !strings.ContainsAny(line, ".!?,;:·@/()0123456789") {
+		return line, true
 	}
 	return "", false
 }
@@ -47,8 +60,9 @@ func heading(line string) (string, bool) {
 // Sections lists the persona's section headings, in order.
 func Sections(text string) []string {
 	var out []string
-	for _, line := range strings.Split(text, "\n") {
-		if h, ok := heading(strings.TrimSpace(line)); ok && h != "" {
+	lines := strings.Split(text, "\n")
+	for i := range lines {
+		if h, ok := heading(lines, i); ok && h != "" {
 			out = append(out, h)
 		}
 	}

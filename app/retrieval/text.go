@@ -136,6 +136,10 @@ var phrases = strings.NewReplacer(
 	"working from home", "remote work",
 	"work from home", "remote work",
 	"book a table", "booking",
+	"at the moment", "currently",
+	"spare time", "spare",
+	"free time", "free",
+	"these days", "currently",
 	"make a reservation", "booking",
 	"last name", "surname",
 	"programming languages", "programming",
@@ -151,7 +155,7 @@ var phrases = strings.NewReplacer(
 // names something the persona may simply not have.
 var light = toSet(`attend attended serve served shoot recommend spend spent make made take took
 give gave keep kept happen happened call called name named describe mention prefer choose chose
-pick picked stay stayed leave left begin began finish finished become became own owned bring
+pick picked stay stayed begin began finish finished become became own owned bring
 consider offer show see seen saw hold held turn try tried help helped plan hope look looked come
 came put set meet met provide include continue change changed understand follow create created
 allow add added win won lose lost stand sit sat send sent expect hear heard wear wore walk eat
