@@ -8,12 +8,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/digitaltwin/twin/app/telemetry"
 	"github.com/digitaltwin/twin/app/twin"
 )
 
 // Driver runs the replies of one provider. It is the one place for what every model provider
 // does the same way: one deadline per reply, a first-token timer per request, the bounded tool
-// loop, answering without tools once a model refuses them, and turning failures into what the
+// loop, answering without tools for a cool-down once a model refuses them, and turning failures into what the
 // core expects (twin.Provider's contract). A provider supplies only its wire format, as a Reply.
 type Driver struct {
 	System            string // gen_ai.system, e.g. "openai"; prefixes the causes it reports
@@ -21,11 +22,20 @@ type Driver struct {
 	Timeout           time.Duration // whole reply, all its requests
 	FirstTokenTimeout time.Duration // each request, to the model's first text or tool call
 	Logger            *slog.Logger  // warnings; nil discards them
+	// ToolsCooldown is how long replies go without tools after the model refused them
+	// (DefaultToolsCooldown when 0); then tools are offered again, so one refusal (a model
+	// swapped behind the same URL, a server restarted without its tool flags) does not switch
+	// leads and questions off for the life of the process.
+	ToolsCooldown time.Duration
+	// Now is the cool-down's clock (time.Now when nil).
+	Now func() time.Time
 
-	// toolsRefused: the model refused a request because it offered tools; later replies are
-	// made without them.
-	toolsRefused atomic.Bool
+	// toolsRefusedAt is when the model last refused tools (Unix nanoseconds; 0: not refused).
+	toolsRefusedAt atomic.Int64
 }
+
+// DefaultToolsCooldown is how long a refusal of tools holds.
+const DefaultToolsCooldown = 10 * time.Minute
 
 // Reply is a provider's side of one reply.
 type Reply struct {
@@ -64,7 +74,7 @@ func (d *Driver) Stream(parent context.Context, emit func(string) error, r Reply
 	// One deadline for the whole reply, however many requests the tool loop makes.
 	ctx, cancel := context.WithTimeoutCause(parent, d.Timeout, errTimeout)
 	defer cancel()
-	tools := r.Tools && !d.toolsRefused.Load()
+	tools := r.Tools && d.toolsAllowed(parent)
 	out := NewOutput(emit)
 	var usage twin.Usage
 	asked := false
@@ -82,9 +92,8 @@ func (d *Driver) Stream(parent context.Context, emit func(string) error, r Reply
 		}
 		if err != nil && !active && round == 0 && tools && r.RefusesTools(err) && parent.Err() == nil {
 			// A server or model without tool support (Ollama: "... does not support tools"):
-			// answer without tools, now and in later replies.
-			d.toolsRefused.Store(true)
-			d.logger().WarnContext(parent, "the model refused tools; replies go on without them", "provider", d.System, "model", d.Model, "error", err.Error())
+			// answer without tools, now and for the cool-down.
+			d.refuseTools(parent, err)
 			tools = false
 			res, _, err = d.attempt(parent, ctx, r, round, tools, out)
 		}
@@ -103,6 +112,45 @@ func (d *Driver) Stream(parent context.Context, emit func(string) error, r Reply
 		return usage, d.fail(parent, errEmpty, false, r)
 	}
 	return usage, nil
+}
+
+// toolsAllowed reports whether tools may be offered: never refused, or the cool-down of the
+// last refusal is over (said once in the log).
+func (d *Driver) toolsAllowed(ctx context.Context) bool {
+	at := d.toolsRefusedAt.Load()
+	if at == 0 {
+		return true
+	}
+	if d.now().Sub(time.Unix(0, at)) < d.cooldown() {
+		return false
+	}
+	if d.toolsRefusedAt.CompareAndSwap(at, 0) {
+		d.logger().InfoContext(ctx, "the tools cool-down is over; offering tools again", "provider", d.System, "model", d.Model)
+	}
+	return true
+}
+
+// refuseTools turns tools off for the cool-down, with a warning and the ToolsRefused metric.
+func (d *Driver) refuseTools(ctx context.Context, err error) {
+	now := d.now()
+	d.toolsRefusedAt.Store(now.UnixNano())
+	telemetry.CountToolsRefused(ctx)
+	d.logger().WarnContext(ctx, "the model refused tools: replies go on without them (no leads or questions recorded) until the cool-down ends",
+		"provider", d.System, "model", d.Model, "tools_off_until", now.Add(d.cooldown()).UTC().Format(time.RFC3339), "error", err.Error())
+}
+
+func (d *Driver) cooldown() time.Duration {
+	if d.ToolsCooldown > 0 {
+		return d.ToolsCooldown
+	}
+	return DefaultToolsCooldown
+}
+
+func (d *Driver) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
 }
 
 func (d *Driver) attempt(parent, ctx context.Context, r Reply, round int, tools bool, out *Output) (Round, bool, error) {

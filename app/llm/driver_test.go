@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitaltwin/twin/app/telemetry"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest"
 	"pgregory.net/rapid"
 )
 
@@ -68,20 +70,83 @@ func TestToolLoopIsBoundedProperty(t *testing.T) {
 	})
 }
 
-// TestRefusedToolsStayOff: a model that refuses tools gets the request again without them, and
-// later replies of the same driver are made without them from the start.
-func TestRefusedToolsStayOff(t *testing.T) {
+// clock is a settable time for the tools cool-down.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+// TestRefusedToolsOffForTheCooldown: a model that refuses tools gets the request again without
+// them; later replies go without them until the cool-down ends, then tools are offered again.
+// The refusal is a warning and counts in the turn's ToolsRefused metric.
+func TestRefusedToolsOffForTheCooldown(t *testing.T) {
+	c := &clock{t: time.Date(2026, 12, 4, 21, 0, 0, 0, time.UTC)}
+	logs := &twintest.Logs{}
 	d := newDriver()
-	first := &scripted{refusesTools: true}
-	if _, err := d.Stream(context.Background(), func(string) error { return nil }, first.reply()); err != nil {
-		t.Fatal(err)
+	d.Now, d.ToolsCooldown, d.Logger = c.now, 5*time.Minute, logs.Logger()
+	reply := func(refuses bool) []bool {
+		t.Helper()
+		s := &scripted{refusesTools: refuses}
+		ctx := telemetry.WithRequest(context.Background(), "POST", "/api/chat")
+		if _, err := d.Stream(ctx, func(string) error { return nil }, s.reply()); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := telemetry.ToolsRefused(ctx), boolToInt(refuses && s.requests[0]); got != want {
+			t.Errorf("ToolsRefused = %d, want %d", got, want)
+		}
+		return s.requests
 	}
-	later := &scripted{refusesTools: true}
-	if _, err := d.Stream(context.Background(), func(string) error { return nil }, later.reply()); err != nil {
-		t.Fatal(err)
+	if got := reply(true); len(got) != 2 || !got[0] || got[1] {
+		t.Fatalf("refusing reply: tools offered per request %v, want [true false]", got)
 	}
-	if got := append(first.requests, later.requests...); len(got) != 3 || !got[0] || got[1] || got[2] {
-		t.Fatalf("tools offered per request %v, want [true false false]", got)
+	if !strings.Contains(logs.String(), `"level":"WARN","msg":"the model refused tools`) || !strings.Contains(logs.String(), `"tools_off_until":"2026-12-04T21:05:00Z"`) {
+		t.Fatalf("no warning naming the cool-down: %s", logs.String())
+	}
+	c.t = c.t.Add(5*time.Minute - time.Second)
+	if got := reply(false); len(got) != 1 || got[0] {
+		t.Fatalf("within the cool-down: tools offered %v, want [false]", got)
+	}
+	c.t = c.t.Add(time.Second)
+	if got := reply(false); len(got) != 1 || !got[0] {
+		t.Fatalf("after the cool-down: tools offered %v, want [true]", got)
+	}
+	if !strings.Contains(logs.String(), "cool-down is over") {
+		t.Errorf("the end of the cool-down is not logged: %s", logs.String())
+	}
+	// A model that still refuses is refused again, for another cool-down.
+	if got := reply(true); len(got) != 2 || !got[0] || got[1] {
+		t.Fatalf("refusing again: %v", got)
+	}
+	if got := reply(false); len(got) != 1 || got[0] {
+		t.Fatalf("second cool-down: tools offered %v, want [false]", got)
+	}
+}
+
+func boolToInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestOnlyKnownRefusalsTurnToolsOff: the known answers of servers without tool support, and
+// nothing else that mentions tools.
+func TestOnlyKnownRefusalsTurnToolsOff(t *testing.T) {
+	for msg, want := range map[string]bool{
+		"registry.ollama.ai/library/gemma3:4b does not support tools":                                                 true,
+		"This model doesn't support tool use in streaming mode.":                                                      true,
+		"Unsupported parameter: 'tools' is not supported with this model.":                                            true,
+		`"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set`:                      true,
+		"tools param requires --jinja flag":                                                                           true,
+		"An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'.": false,
+		"Invalid 'tools[0].function.name': string does not match pattern.":                                            false,
+		"The toolConfig field must be defined when using toolUse and toolResult content blocks.":                      false,
+		"Expected toolResult blocks at messages.2.content for the following Ids: tooluse_1":                           false,
+		"Rate limit reached for tool requests":                                                                        false,
+		"":                                                                                                            false,
+	} {
+		if got := ToolsUnsupported(msg); got != want {
+			t.Errorf("ToolsUnsupported(%q) = %v, want %v", msg, got, want)
+		}
 	}
 }
 

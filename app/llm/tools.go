@@ -3,6 +3,7 @@ package llm
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/digitaltwin/twin/app/twin"
 )
@@ -34,4 +35,29 @@ func ToolResult(out string, err error) string {
 		return "error: timed out (nothing was saved)"
 	}
 	return "error: it could not be saved right now (nothing was saved)"
+}
+
+// toolRefusals are the known answers of a model or server without tool support, lowercased.
+// Only these turn tools off (for Driver.ToolsCooldown): other errors that mention tools, such as
+// a tool_calls history the server rejects or a schema it does not accept, are failures to see in
+// the log and the error rate, not a model without tools.
+var toolRefusals = []string{
+	"does not support tools",             // Ollama: "registry.ollama.ai/library/gemma3:4b does not support tools"
+	"doesn't support tool use",           // Bedrock: "This model doesn't support tool use in streaming mode."
+	"does not support tool use",          // the same, spelled out
+	"'tools' is not supported",           // OpenAI: "Unsupported parameter: 'tools' is not supported with this model."
+	"requires --enable-auto-tool-choice", // vLLM: "\"auto\" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set"
+	"tools param requires --jinja",       // llama.cpp's server started without --jinja
+}
+
+// ToolsUnsupported reports whether message, a model server's error message, is one of the
+// known answers of a model or server that cannot take tools.
+func ToolsUnsupported(message string) bool {
+	m := strings.ToLower(message)
+	for _, r := range toolRefusals {
+		if strings.Contains(m, r) {
+			return true
+		}
+	}
+	return false
 }

@@ -76,6 +76,7 @@ type requestInfo struct {
 	method, path string
 	span         trace.SpanContext // written once by TraceHTTP before the handler runs
 	retries      atomic.Int64      // AddRetries
+	toolsRefused atomic.Int64      // CountToolsRefused
 }
 
 const requestKey ctxKey = 100
@@ -118,6 +119,23 @@ func AddRetries(ctx context.Context, n int) {
 func Retries(ctx context.Context) int {
 	if r, ok := ctx.Value(requestKey).(*requestInfo); ok {
 		return int(r.retries.Load())
+	}
+	return 0
+}
+
+// CountToolsRefused records that the model refused the tools offered during the request in ctx
+// (they are then off for a cool-down); RecordTurn reports it as ToolsRefused. Without a request
+// scope it does nothing.
+func CountToolsRefused(ctx context.Context) {
+	if r, ok := ctx.Value(requestKey).(*requestInfo); ok {
+		r.toolsRefused.Add(1)
+	}
+}
+
+// ToolsRefused returns how many refusals of tools were counted for the request in ctx.
+func ToolsRefused(ctx context.Context) int {
+	if r, ok := ctx.Value(requestKey).(*requestInfo); ok {
+		return int(r.toolsRefused.Load())
 	}
 	return 0
 }

@@ -35,6 +35,7 @@ const (
 	MetricHistoryTruncated = "HistoryTruncated" // Count of history messages dropped to fit the budget
 	MetricS3Retries        = "S3Retries"        // Count of conditional-write retries
 	MetricTurnErrors       = "TurnErrors"       // Count, 1 when Outcome != ok
+	MetricToolsRefused     = "ToolsRefused"     // Count, 1 when the model refused tools (off for a cool-down)
 )
 
 // CloudWatch units used by the metrics.
@@ -61,6 +62,7 @@ var TurnMetrics = []MetricDef{
 	{MetricHistoryTruncated, UnitCount},
 	{MetricS3Retries, UnitCount},
 	{MetricTurnErrors, UnitCount},
+	{MetricToolsRefused, UnitCount},
 }
 
 // DimensionSets are the EMF dimension sets: every metric is published per environment, and per
@@ -194,6 +196,7 @@ func (m *Metrics) encode(ctx context.Context, t Turn) ([]byte, error) {
 	b = appendNumField(b, MetricHistoryTruncated, float64(t.HistoryTruncated))
 	b = appendNumField(b, MetricS3Retries, float64(t.S3Retries))
 	b = appendNumField(b, MetricTurnErrors, float64(errCount))
+	b = appendNumField(b, MetricToolsRefused, float64(ToolsRefused(ctx)))
 	b = append(b, "}\n"...)
 	out := append([]byte(nil), b...)
 	*bp = b

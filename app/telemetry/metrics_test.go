@@ -60,7 +60,7 @@ func TestRecordTurnEMF(t *testing.T) {
 	}
 	want := map[string]string{"Turns": "Count", "TurnLatency": "Milliseconds", "TimeToFirstToken": "Milliseconds",
 		"InputTokens": "Count", "OutputTokens": "Count", "EstimatedCostUSD": "None", "HistoryTruncated": "Count",
-		"S3Retries": "Count", "TurnErrors": "Count"}
+		"S3Retries": "Count", "TurnErrors": "Count", "ToolsRefused": "Count"}
 	for k, v := range want {
 		if units[k] != v {
 			t.Errorf("unit of %s = %q, want %q", k, units[k], v)
@@ -69,7 +69,7 @@ func TestRecordTurnEMF(t *testing.T) {
 	for k, v := range map[string]any{"Environment": "staging", "Outcome": "ok", "provider": "openai",
 		"model": "gpt-4o-mini-2024-07-18", "correlation_id": "corr-1", "session_id": "sess-1",
 		"Turns": 1.0, "TurnLatency": 1500.0, "TimeToFirstToken": 250.0, "InputTokens": 1000.0, "OutputTokens": 200.0,
-		"HistoryTruncated": 2.0, "S3Retries": 1.0, "TurnErrors": 0.0,
+		"HistoryTruncated": 2.0, "S3Retries": 1.0, "TurnErrors": 0.0, "ToolsRefused": 0.0,
 		"trace_id": "5f0a1b2c0123456789abcdef01234567", "xray_trace_id": "1-5f0a1b2c-0123456789abcdef01234567"} {
 		if rec[k] != v {
 			t.Errorf("%s = %v, want %v", k, rec[k], v)
@@ -181,5 +181,18 @@ func TestRecordTurnRetriesFromContext(t *testing.T) {
 	}
 	if got := decodeEMF(t, buf.Bytes())["S3Retries"]; got != 3.0 {
 		t.Errorf("S3Retries = %v, want 3", got)
+	}
+}
+
+func TestRecordTurnToolsRefusedFromContext(t *testing.T) {
+	var buf bytes.Buffer
+	ctx := WithRequest(context.Background(), "POST", "/api/chat")
+	CountToolsRefused(ctx)
+	CountToolsRefused(context.Background()) // no request scope: ignored
+	if err := NewMetrics(&buf, "staging").RecordTurn(ctx, Turn{Latency: time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	if got := decodeEMF(t, buf.Bytes())["ToolsRefused"]; got != 1.0 {
+		t.Errorf("ToolsRefused = %v, want 1", got)
 	}
 }

@@ -50,6 +50,10 @@ type Config struct {
 	// Logger receives the warning for a stream that broke after the model had finished its
 	// reply (which is then not an error); nil discards it.
 	Logger *slog.Logger
+	// ToolsCooldown and Now: how long tools stay off after the model refused them
+	// (llm.DefaultToolsCooldown when 0), by which clock (time.Now when nil).
+	ToolsCooldown time.Duration
+	Now           func() time.Time
 }
 
 var _ twin.Provider = (*Provider)(nil)
@@ -74,6 +78,7 @@ func New(client API, cfg Config) (*Provider, error) {
 	}
 	return &Provider{client: client, cfg: cfg, driver: &llm.Driver{
 		System: "bedrock", Model: cfg.ModelID, Timeout: cfg.Timeout, FirstTokenTimeout: cfg.FirstTokenTimeout, Logger: cfg.Logger,
+		ToolsCooldown: cfg.ToolsCooldown, Now: cfg.Now,
 	}}, nil
 }
 
@@ -205,12 +210,11 @@ func (p *Provider) input(req twin.GenerateRequest) *bedrockruntime.ConverseStrea
 	return in
 }
 
-// refusesTools: a ValidationException that names tools, as for a model without tool use in
-// ConverseStream ("This model doesn't support tool use in streaming mode.").
+// refusesTools: the ValidationException of a model without tool use in ConverseStream ("This
+// model doesn't support tool use in streaming mode."), not another one that mentions tools.
 func refusesTools(err error) bool {
 	var ae smithy.APIError
-	return errors.As(err, &ae) && ae.ErrorCode() == "ValidationException" &&
-		strings.Contains(strings.ToLower(ae.ErrorMessage()), "tool")
+	return errors.As(err, &ae) && ae.ErrorCode() == "ValidationException" && llm.ToolsUnsupported(ae.ErrorMessage())
 }
 
 // retryAfter is the response's Retry-After in seconds when there is one, else DefaultRetryAfter

@@ -26,6 +26,8 @@ type fakeBedrock struct {
 	handle func(w http.ResponseWriter, r *http.Request, s *llmtest.EventWriter)
 	fake   *llmtest.Bedrock
 	model  string // modelID when ""
+	// configure, when set, adjusts the provider's configuration.
+	configure func(*bedrock.Config)
 }
 
 func (f *fakeBedrock) start(t *testing.T) *bedrock.Provider {
@@ -38,7 +40,11 @@ func (f *fakeBedrock) start(t *testing.T) *bedrock.Provider {
 	if model == "" {
 		model = modelID
 	}
-	p, err := bedrock.New(client, bedrock.Config{ModelID: model, FirstTokenTimeout: 2 * time.Second})
+	cfg := bedrock.Config{ModelID: model, FirstTokenTimeout: 2 * time.Second}
+	if f.configure != nil {
+		f.configure(&cfg)
+	}
+	p, err := bedrock.New(client, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/digitaltwin/twin/app/llm/bedrock"
 	"github.com/digitaltwin/twin/app/llm/llmtest"
@@ -267,16 +269,19 @@ func TestFollowUpFailure(t *testing.T) {
 }
 
 // TestModelWithoutToolUse: a model without tool use in ConverseStream is refused with a
-// ValidationException; the reply goes on without tools, and so do later ones.
+// ValidationException; the reply goes on without tools, and so do later ones until the cool-down
+// ends; then tools are offered again.
 func TestModelWithoutToolUse(t *testing.T) {
-	f := &fakeBedrock{model: "mistral.mistral-large-2402-v1:0"}
+	var refuse atomic.Bool
+	refuse.Store(true)
+	now := time.Date(2026, 12, 4, 21, 0, 0, 0, time.UTC)
+	f := &fakeBedrock{model: "mistral.mistral-large-2402-v1:0", configure: func(c *bedrock.Config) {
+		c.ToolsCooldown, c.Now = 10*time.Minute, func() time.Time { return now }
+	}}
 	f.handle = counted(func(w http.ResponseWriter, s *llmtest.EventWriter, n int) {
 		bodies, _ := f.fake.Requests()
-		if _, tools := bodies[n-1]["toolConfig"]; tools {
-			w.Header().Set("X-Amzn-ErrorType", "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/")
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprint(w, `{"message":"This model doesn't support tool use in streaming mode."}`)
+		if _, tools := bodies[n-1]["toolConfig"]; tools && refuse.Load() {
+			validationError(w, "This model doesn't support tool use in streaming mode.")
 			return
 		}
 		s.Begin()
@@ -289,7 +294,58 @@ func TestModelWithoutToolUse(t *testing.T) {
 			t.Fatalf("reply %d: text %q, err %v", i, text, err)
 		}
 	}
-	if bodies, _ := f.fake.Requests(); len(bodies) != 3 {
-		t.Errorf("%d requests, want 3 (refused, without tools, later reply without tools)", len(bodies))
+	if got := toolsOffered(f); !slices.Equal(got, []bool{true, false, false}) {
+		t.Errorf("toolConfig per request %v, want [true false false] (refused, without tools, later reply without tools)", got)
 	}
+	refuse.Store(false)
+	now = now.Add(10 * time.Minute)
+	if text, _, err := stream(p, toolReq(&recorder{})); err != nil || text != "hello" {
+		t.Fatalf("after the cool-down: text %q, err %v", text, err)
+	}
+	if got := toolsOffered(f); !slices.Equal(got, []bool{true, false, false, true}) {
+		t.Errorf("toolConfig per request %v, want tools again after the cool-down", got)
+	}
+}
+
+// TestToolValidationErrorIsNotARefusal: a ValidationException that mentions tools for another
+// reason fails the reply as llm_unavailable and does not switch tools off.
+func TestToolValidationErrorIsNotARefusal(t *testing.T) {
+	f := &fakeBedrock{}
+	f.handle = counted(func(w http.ResponseWriter, s *llmtest.EventWriter, n int) {
+		if n == 1 {
+			validationError(w, "The toolConfig field must be defined when using toolUse and toolResult content blocks.")
+			return
+		}
+		s.Begin()
+		s.Delta("hello")
+		s.End(1, 1)
+	})
+	p := f.start(t)
+	if _, _, err := stream(p, toolReq(&recorder{})); twin.ErrorCode(err) != twin.CodeLLMUnavailable {
+		t.Fatalf("first reply: %v, want llm_unavailable", err)
+	}
+	if text, _, err := stream(p, toolReq(&recorder{})); err != nil || text != "hello" {
+		t.Fatalf("second reply: %q %v", text, err)
+	}
+	if got := toolsOffered(f); !slices.Equal(got, []bool{true, true}) {
+		t.Errorf("toolConfig per request %v, want [true true] (no retry without tools, tools still on)", got)
+	}
+}
+
+// validationError answers as Bedrock does a request it rejects.
+func validationError(w http.ResponseWriter, message string) {
+	w.Header().Set("X-Amzn-ErrorType", "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	fmt.Fprintf(w, `{"message":%q}`, message)
+}
+
+// toolsOffered says, per request the fake received, whether it carried a toolConfig.
+func toolsOffered(f *fakeBedrock) []bool {
+	bodies, _ := f.fake.Requests()
+	out := make([]bool, len(bodies))
+	for i, b := range bodies {
+		_, out[i] = b["toolConfig"]
+	}
+	return out
 }

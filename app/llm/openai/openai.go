@@ -68,6 +68,10 @@ type Config struct {
 	// Logger receives the warning for a stream that broke after the model had finished its
 	// reply (which is then not an error); nil discards it.
 	Logger *slog.Logger
+	// ToolsCooldown and Now: how long tools stay off after the model refused them
+	// (llm.DefaultToolsCooldown when 0), by which clock (time.Now when nil).
+	ToolsCooldown time.Duration
+	Now           func() time.Time
 }
 
 var _ twin.Provider = (*Provider)(nil)
@@ -112,7 +116,8 @@ func New(cfg Config) (*Provider, error) {
 	}
 	return &Provider{
 		cfg: cfg, endpoint: strings.TrimRight(cfg.BaseURL, "/") + "/chat/completions", client: client,
-		driver: &llm.Driver{System: "openai", Model: cfg.Model, Timeout: cfg.Timeout, FirstTokenTimeout: cfg.FirstTokenTimeout, Logger: cfg.Logger},
+		driver: &llm.Driver{System: "openai", Model: cfg.Model, Timeout: cfg.Timeout, FirstTokenTimeout: cfg.FirstTokenTimeout, Logger: cfg.Logger,
+			ToolsCooldown: cfg.ToolsCooldown, Now: cfg.Now},
 	}, nil
 }
 
@@ -278,11 +283,11 @@ func (p *Provider) request(req twin.GenerateRequest) chatRequest {
 	}
 }
 
-// refusesTools: a 400 that names tools, as from a server or model without tool support.
+// refusesTools: the server's known answer for a model or server without tool support (Ollama,
+// vLLM and llama.cpp answer 400; not another error that happens to mention tools).
 func refusesTools(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && ae.StatusCode == http.StatusBadRequest &&
-		strings.Contains(strings.ToLower(ae.Message), "tool")
+	return errors.As(err, &ae) && ae.StatusCode >= 400 && llm.ToolsUnsupported(ae.Message)
 }
 
 func isUnauthorized(err error) bool {

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/digitaltwin/twin/app/llm/openai"
 	"github.com/digitaltwin/twin/app/owner"
@@ -327,14 +330,17 @@ func TestOwnerTools(t *testing.T) {
 }
 
 // TestServerWithoutTools: a server whose model has no tool support refuses the tools (Ollama:
-// 400 "does not support tools"); the reply goes on without them, and so do later ones.
+// 400 "does not support tools"); the reply goes on without them, and so do later ones until the
+// cool-down ends; then tools are offered again (the model may have been swapped for one with tools).
 func TestServerWithoutTools(t *testing.T) {
 	f := &fakeOpenAI{}
+	var refuse atomic.Bool
+	refuse.Store(true)
 	f.handle = func(w http.ResponseWriter, _ *http.Request, n int) {
 		f.mu.Lock()
 		_, tools := f.requests[n-1]["tools"]
 		f.mu.Unlock()
-		if tools {
+		if tools && refuse.Load() {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprint(w, `{"error":{"message":"registry.ollama.ai/library/gemma:2b does not support tools","type":"api_error"}}`)
@@ -343,17 +349,78 @@ func TestServerWithoutTools(t *testing.T) {
 		sse(w, chunk("hello"), finish("stop"), "[DONE]")
 	}
 	var logs strings.Builder
-	p := newProvider(t, f.start(t), secrets.Static("sk"), func(c *openai.Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	now := time.Date(2026, 12, 4, 21, 0, 0, 0, time.UTC)
+	p := newProvider(t, f.start(t), secrets.Static("sk"), func(c *openai.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		c.ToolsCooldown, c.Now = 10*time.Minute, func() time.Time { return now }
+	})
 	for i := range 2 {
 		if text, _, err := stream(p, toolReq(&recorder{})); err != nil || text != "hello" {
 			t.Fatalf("reply %d: text %q, err %v", i, text, err)
 		}
 	}
-	if got := len(f.requests); got != 3 {
-		t.Errorf("%d requests, want 3 (refused, without tools, later reply without tools)", got)
+	offered := func() []bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		var out []bool
+		for _, r := range f.requests {
+			_, tools := r["tools"]
+			out = append(out, tools)
+		}
+		return out
+	}
+	if got := offered(); !slices.Equal(got, []bool{true, false, false}) {
+		t.Errorf("tools offered per request %v, want [true false false] (refused, without tools, later reply without tools)", got)
 	}
 	if !strings.Contains(logs.String(), "refused tools") {
 		t.Errorf("not logged: %q", logs.String())
+	}
+
+	// The owner switches to a model with tools; once the cool-down is over they are offered again.
+	refuse.Store(false)
+	now = now.Add(10 * time.Minute)
+	rec := &recorder{}
+	if text, _, err := stream(p, toolReq(rec)); err != nil || text != "hello" {
+		t.Fatalf("after the cool-down: text %q, err %v", text, err)
+	}
+	if got := offered(); !slices.Equal(got, []bool{true, false, false, true}) {
+		t.Errorf("tools offered per request %v, want tools again after the cool-down", got)
+	}
+}
+
+// TestToolErrorIsNotARefusal: a 400 that mentions tools for another reason (a history the
+// server rejects) fails the reply as llm_unavailable and does not switch tools off.
+func TestToolErrorIsNotARefusal(t *testing.T) {
+	f := &fakeOpenAI{}
+	f.handle = func(w http.ResponseWriter, _ *http.Request, n int) {
+		if n == 1 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"error":{"message":"An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'.","type":"invalid_request_error"}}`)
+			return
+		}
+		sse(w, chunk("hello"), finish("stop"), "[DONE]")
+	}
+	var logs strings.Builder
+	p := newProvider(t, f.start(t), secrets.Static("sk"), func(c *openai.Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	if _, _, err := stream(p, toolReq(&recorder{})); twin.ErrorCode(err) != twin.CodeLLMUnavailable {
+		t.Fatalf("first reply: %v, want llm_unavailable", err)
+	}
+	if text, _, err := stream(p, toolReq(&recorder{})); err != nil || text != "hello" {
+		t.Fatalf("second reply: %q %v", text, err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.requests) != 2 {
+		t.Fatalf("%d requests, want 2 (no retry without tools)", len(f.requests))
+	}
+	for i, r := range f.requests {
+		if _, tools := r["tools"]; !tools {
+			t.Errorf("request %d offered no tools", i)
+		}
+	}
+	if strings.Contains(logs.String(), "refused tools") {
+		t.Errorf("logged as a refusal: %s", logs.String())
 	}
 }
 
