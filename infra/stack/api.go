@@ -14,7 +14,8 @@ type API struct {
 
 	API   *apigatewayv2.Api
 	Stage *apigatewayv2.Stage
-	// Host is the API's execute-api host name (CloudFront's origin for /api/*).
+	// Host is CloudFront's origin for the API: the custom domain when configured, else the
+	// execute-api host name.
 	Host pulumi.StringOutput
 	// Endpoint is the public base URL: the custom domain when configured, else execute-api.
 	Endpoint pulumi.StringOutput
@@ -35,7 +36,11 @@ func NewAPI(ctx *pulumi.Context, cfg *Config, fn *Function, opts ...pulumi.Resou
 	var err error
 	a.API, err = apigatewayv2.NewApi(ctx, name, &apigatewayv2.ApiArgs{
 		ProtocolType: pulumi.String("HTTP"),
-		Description:  pulumi.String("Digital twin API (" + cfg.Environment + ")"),
+		// With a custom domain CloudFront reaches the API there, and the execute-api host is
+		// closed; without one it is CloudFront's origin. Either way the functions refuse requests
+		// without the origin secret (origin.go).
+		DisableExecuteApiEndpoint: pulumi.Bool(cfg.APIDomain != ""),
+		Description:               pulumi.String("Digital twin API (" + cfg.Environment + ")"),
 		CorsConfiguration: &apigatewayv2.ApiCorsConfigurationArgs{
 			AllowOrigins:  pulumi.StringArray{pulumi.String(cfg.SiteOrigin())},
 			AllowMethods:  pulumi.ToStringArray(apiMethods()),
@@ -135,6 +140,7 @@ func NewAPI(ctx *pulumi.Context, cfg *Config, fn *Function, opts ...pulumi.Resou
 		if a.Endpoint, err = apiDomain(ctx, cfg, a, ap); err != nil {
 			return nil, err
 		}
+		a.Host = pulumi.String(cfg.APIDomain).ToStringOutput()
 	}
 	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{"endpoint": a.Endpoint}); err != nil {
 		return nil, err

@@ -77,6 +77,10 @@ type Config struct {
 	GitHubRepository      string // owner/repo: create the OIDC deploy role for this stack
 	GitHubEnvironment     string // GitHub environment the deploy role trusts
 	GitHubOIDCProviderArn string // existing token.actions.githubusercontent.com provider
+
+	// OriginSecret is the value CloudFront adds to requests for the functions (secret config
+	// originSecret); OriginSecretPrevious is also accepted while a rotation is under way.
+	OriginSecret, OriginSecretPrevious string
 }
 
 var (
@@ -159,6 +163,8 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		WAFRateLimit:          num("wafRateLimit", 500),
 		GitHubRepository:      str("githubRepository", ""),
 		GitHubOIDCProviderArn: str("githubOidcProviderArn", ""),
+		OriginSecret:          str("originSecret", ""),
+		OriginSecretPrevious:  str("originSecretPrevious", ""),
 	}
 	cfg.ThrottleRate = float64(num("throttleRate", 1000))
 	cfg.OwnerFeatures = c.Get("ownerFeatures") == "" || c.GetBool("ownerFeatures")
@@ -194,6 +200,12 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	}
 	if cfg.CertificateArn != "" && !strings.HasPrefix(cfg.CertificateArn, "arn:aws:acm:us-east-1:") {
 		fail("certificateArn", "must be an ACM certificate in us-east-1 (CloudFront), got %q", cfg.CertificateArn)
+	}
+	if len(cfg.OriginSecret) < MinOriginSecret {
+		fail("originSecret", "is required, at least %d characters: pulumi config set --secret originSecret \"$(openssl rand -hex 32)\"", MinOriginSecret)
+	}
+	if p := cfg.OriginSecretPrevious; p != "" && (len(p) < MinOriginSecret || p == cfg.OriginSecret) {
+		fail("originSecretPrevious", "must be the earlier originSecret (at least %d characters, not the current one)", MinOriginSecret)
 	}
 	if cfg.APIDomain != "" {
 		if !domainRE.MatchString(cfg.APIDomain) {

@@ -50,6 +50,7 @@ type functionDeps struct {
 	accountID pulumi.StringInput
 	storage   *Storage
 	owner     *Owner // nil when ownerFeatures is off
+	origin    *OriginSecret
 }
 
 // NewFunctions creates the two functions from the one artifact.
@@ -177,6 +178,8 @@ func environment(cfg *Config, d functionDeps, front string) pulumi.StringMap {
 		"OTEL_TRACES_EXPORTER":               pulumi.String("otlp"),
 		"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": pulumi.String("http/protobuf"),
 		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": pulumi.String("https://xray." + cfg.Region + ".amazonaws.com/v1/traces"),
+		"ORIGIN_SECRET_ID":                   d.origin.Secret.Arn,
+		"ORIGIN_ROTATION":                    pulumi.String(d.origin.Rotation),
 	}
 	switch cfg.LLMProvider {
 	case "bedrock":
@@ -234,7 +237,7 @@ func (c *Config) BedrockModelArns(accountID string) []string {
 // runtimePolicy is the least-privilege policy of a function role, all from exact ARNs.
 func runtimePolicy(cfg *Config, d functionDeps, logGroupName string) pulumi.StringOutput {
 	// Resolve the ARNs by name: which ones exist depends on the configuration.
-	arns := pulumi.StringMap{"account": d.accountID, "bucket": d.storage.MemoryBucket.Arn}
+	arns := pulumi.StringMap{"account": d.accountID, "bucket": d.storage.MemoryBucket.Arn, "origin": d.origin.Secret.Arn}
 	if d.storage.Secret != nil {
 		arns["llmSecret"] = d.storage.Secret.Arn
 	}
@@ -272,17 +275,15 @@ func runtimePolicy(cfg *Config, d functionDeps, logGroupName string) pulumi.Stri
 			st = append(st, Allow("InvokeModel",
 				[]string{"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}, cfg.BedrockModelArns(account)...))
 		}
-		var secrets []string
+		secrets := []string{a["origin"]}
 		if arn, ok := a["llmSecret"]; ok {
 			secrets = append(secrets, arn)
 		}
 		if arn, ok := a["ownerToken"]; ok {
 			secrets = append(secrets, arn)
 		}
-		if len(secrets) > 0 {
-			st = append(st, Allow("ReadSecrets", []string{"secretsmanager:GetSecretValue"}, secrets...))
-		}
-		if key, ok := a["key"]; ok && len(secrets) > 0 {
+		st = append(st, Allow("ReadSecrets", []string{"secretsmanager:GetSecretValue"}, secrets...))
+		if key, ok := a["key"]; ok {
 			st = append(st, Statement{Sid: "DecryptSecrets", Effect: "Allow", Action: []string{"kms:Decrypt"},
 				Resource:  []string{key},
 				Condition: map[string]map[string]any{"StringEquals": {"kms:ViaService": "secretsmanager." + cfg.Region + ".amazonaws.com"}}})

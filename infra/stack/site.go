@@ -214,6 +214,7 @@ func NewSite(ctx *pulumi.Context, cfg *Config, d siteDeps, opts ...pulumi.Resour
 			OriginId:              pulumi.String(id),
 			DomainName:            host,
 			OriginAccessControlId: oac,
+			CustomHeaders:         originHeaders(cfg),
 			CustomOriginConfig: &cloudfront.DistributionOriginCustomOriginConfigArgs{
 				HttpPort: pulumi.Int(80), HttpsPort: pulumi.Int(443),
 				OriginProtocolPolicy: pulumi.String("https-only"),

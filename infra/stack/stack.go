@@ -69,7 +69,11 @@ func Deploy(ctx *pulumi.Context) (*Outputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	deps := functionDeps{accountID: accountID, storage: storage}
+	origin, err := newOriginSecret(ctx, cfg, storage)
+	if err != nil {
+		return nil, err
+	}
+	deps := functionDeps{accountID: accountID, storage: storage, origin: origin}
 	if cfg.OwnerFeatures {
 		if deps.owner, err = NewOwner(ctx, cfg, storage); err != nil {
 			return nil, err

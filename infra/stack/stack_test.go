@@ -299,7 +299,7 @@ func TestRuntimeIAM(t *testing.T) {
 						t.Errorf("%s may invoke Bedrock without using it", fn)
 					}
 				}
-				secrets := []string{}
+				secrets := []string{one(t, res, policy.TypeSecret, s.prefix+"-origin-secret").State["arn"].(string)}
 				if cfg["twin:llmProvider"] == "openai" {
 					secrets = append(secrets, one(t, res, policy.TypeSecret, s.prefix+"-llm-api-key").State["arn"].(string))
 				}
@@ -405,16 +405,16 @@ func TestVariants(t *testing.T) {
 	})
 	t.Run("owner features off", func(t *testing.T) {
 		res := mustDeploy(t, "prod", func(c map[string]string) { c["twin:ownerFeatures"] = "false" })
-		if n := len(res.Find(policy.TypeSecret)) + len(res.Find("aws:sns/topic:Topic")); n != 1 {
-			t.Errorf("%d secrets and topics, want only the alarm topic", n)
+		if n := len(res.Find(policy.TypeSecret)) + len(res.Find("aws:sns/topic:Topic")); n != 2 {
+			t.Errorf("%d secrets and topics, want only the origin secret and the alarm topic", n)
 		}
 		env := get(one(t, res, policy.TypeFunction, "twin-prod-http").Inputs, "environment", "variables").(map[string]any)
 		if _, ok := env["OWNER_TOPIC_ARN"]; ok {
 			t.Error("OWNER_TOPIC_ARN without owner features")
 		}
 		d := parseDoc(t, one(t, res, policy.TypeRolePolicy, "twin-prod-http-policy").Inputs["policy"]).bySid()
-		if _, ok := d["ReadSecrets"]; ok {
-			t.Error("secret access without any secret")
+		if origin := one(t, res, policy.TypeSecret, "twin-prod-origin-secret").State["arn"]; !slices.Equal(d["ReadSecrets"].Resource, []string{origin.(string)}) {
+			t.Errorf("ReadSecrets %+v, want only the origin secret", d["ReadSecrets"])
 		}
 	})
 	t.Run("no CI role, foundation model, created certificates", func(t *testing.T) {
@@ -492,6 +492,7 @@ func TestMinimalConfigUsesDefaults(t *testing.T) {
 		"twin:domain":         "me.example.org",
 		"twin:hostedZoneId":   "Z0MINIMAL",
 		"twin:bedrockModelId": "anthropic.claude-3-5-haiku-20241022-v1:0",
+		"twin:originSecret":   stacktest.TestOriginSecret,
 	}
 	res, err := stacktest.Run("dev", minimal, func(ctx *pulumi.Context, export func(string, pulumi.StringOutput)) error {
 		_, err := stack.Deploy(ctx)

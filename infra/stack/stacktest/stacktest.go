@@ -21,6 +21,10 @@ import (
 // Project is the Pulumi project name (Pulumi.yaml) and so the config namespace.
 const Project = "twin"
 
+// TestOriginSecret is the origin secret LoadStackConfig supplies (a stack file holds it
+// encrypted, which no test can read).
+const TestOriginSecret = "test-origin-secret-0123456789abcdef0123456789"
+
 // AccountID is the account the mocks' getCallerIdentity returns.
 const AccountID = "111122223333"
 
@@ -286,7 +290,8 @@ func LoadStackConfig(stack string) (map[string]string, error) {
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("Pulumi.%s.yaml: %w", stack, err)
 	}
-	out := map[string]string{}
+	// The origin secret is secret config, encrypted in a real stack file: a fixed test value.
+	out := map[string]string{Project + ":originSecret": TestOriginSecret}
 	for k, v := range doc.Config {
 		if !strings.Contains(k, ":") {
 			k = Project + ":" + k
