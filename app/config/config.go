@@ -288,7 +288,7 @@ func (c Config) LogAttrs() []slog.Attr {
 	return []slog.Attr{
 		slog.String("environment", c.Environment), slog.String("host", c.Host), slog.Int("port", c.Port),
 		slog.String("persona", c.personaLocation()), slog.String("memory", c.memoryLocation()), slog.String("owner_records", c.ownerLocation()),
-		slog.String("llm_provider", c.LLMProvider), slog.String("openai_base_url", RedactURL(c.OpenAIBaseURL)),
+		slog.String("llm_provider", c.LLMProvider), slog.String("openai_base_url", redactURL(c.OpenAIBaseURL)),
 		slog.String("openai_model", c.OpenAIModel), slog.Any("openai_api_key", c.OpenAIAPIKey),
 		slog.String("llm_api_key_secret_id", c.LLMAPIKeySecretID), slog.String("bedrock_model_id", c.BedrockModelID),
 		slog.Duration("offline_token_delay", c.OfflineTokenDelay),

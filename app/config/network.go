@@ -12,15 +12,15 @@ func (p *parser) modelURL(name, raw string, local bool) {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		p.fail(name, "must be an http(s) URL (got %q)", RedactURL(raw))
+		p.fail(name, "must be an http(s) URL (got %q)", redactURL(raw))
 	case u.Scheme != "https" && !local:
-		p.fail(name, "must be an https URL outside ENVIRONMENT=local, so the API key is never sent in clear (got %q)", RedactURL(raw))
+		p.fail(name, "must be an https URL outside ENVIRONMENT=local, so the API key is never sent in clear (got %q)", redactURL(raw))
 	}
 }
 
-// RedactURL returns raw fit for a log line: without user info (a user name or password in the URL)
+// redactURL returns raw fit for a log line: without user info (a user name or password in the URL)
 // and without the query, where some servers take a key.
-func RedactURL(raw string) string {
+func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		if strings.ContainsAny(raw, "@?") {

@@ -67,8 +67,8 @@ func TestURLsAreLoggedWithoutUserinfo(t *testing.T) {
 		"http://[::1]:11434/v1":                     "http://[::1]:11434/v1",
 		"https://u:p@host:99999999999/%zz":          "(unparsable URL, not shown)",
 	} {
-		if got := RedactURL(raw); got != want {
-			t.Errorf("RedactURL(%q) = %q, want %q", raw, got, want)
+		if got := redactURL(raw); got != want {
+			t.Errorf("redactURL(%q) = %q, want %q", raw, got, want)
 		}
 	}
 
