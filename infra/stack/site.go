@@ -293,14 +293,10 @@ func NewSite(ctx *pulumi.Context, cfg *Config, d siteDeps, opts ...pulumi.Resour
 			ResponseHeadersPolicyId: headers.ID(),
 			Compress:                pulumi.Bool(true),
 		}),
-		// S3 behind OAC answers a missing key with 403 (no ListBucket): show the export's 404
-		// page. Only 403: a 404 from the API is JSON and must reach the client unchanged.
-		CustomErrorResponses: cloudfront.DistributionCustomErrorResponseArray{
-			&cloudfront.DistributionCustomErrorResponseArgs{
-				ErrorCode: pulumi.Int(403), ResponseCode: pulumi.Int(404),
-				ResponsePagePath: pulumi.String("/404.html"), ErrorCachingMinTtl: pulumi.Int(10),
-			},
-		},
+		// No custom error responses: they apply to every behaviour, so they would rewrite the
+		// API's own statuses and JSON bodies (a 403 refusal, a 404 session_not_found) into the
+		// site's HTML. The site bucket lets CloudFront list it, so a missing page is S3's 404,
+		// not a 403 (docs/decisions/0013-origins-accept-only-cloudfront.md).
 		Restrictions: &cloudfront.DistributionRestrictionsArgs{
 			GeoRestriction: &cloudfront.DistributionRestrictionsGeoRestrictionArgs{RestrictionType: pulumi.String("none")},
 		},
@@ -325,6 +321,13 @@ func NewSite(ctx *pulumi.Context, cfg *Config, d siteDeps, opts ...pulumi.Resour
 					Sid: "CloudFrontRead", Effect: "Allow",
 					Principal: map[string]any{"Service": "cloudfront.amazonaws.com"},
 					Action:    []string{"s3:GetObject"}, Resource: []string{bucket + "/*"},
+					Condition: map[string]map[string]any{"StringEquals": {"AWS:SourceArn": dist}},
+				},
+				// Listing makes a missing key a 404 rather than a 403 (S3's answer without it).
+				Statement{
+					Sid: "CloudFrontList", Effect: "Allow",
+					Principal: map[string]any{"Service": "cloudfront.amazonaws.com"},
+					Action:    []string{"s3:ListBucket"}, Resource: []string{bucket},
 					Condition: map[string]map[string]any{"StringEquals": {"AWS:SourceArn": dist}},
 				},
 				denyInsecureTransport(bucket),
