@@ -4,12 +4,13 @@
  */
 import type { OwnerSummary, TextCount } from "@/lib/api/owner";
 import { LeadsChart } from "./leads-chart";
+import { RecentFeedback, UnansweredList } from "./owner-activity";
 
 export const cardClass =
   "rounded-2xl border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900";
 
 const whenFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" });
-const when = (ts: string | undefined) => {
+export const when = (ts: string | undefined) => {
   const d = ts ? new Date(ts) : null;
   return d && !Number.isNaN(d.getTime()) ? whenFormat.format(d) : "";
 };
@@ -32,7 +33,13 @@ export function usd(x: number): string {
   return `$${x.toFixed(digits)}`;
 }
 
-export function Dashboard({ summary: s }: { summary: OwnerSummary }) {
+export function Dashboard({
+  summary: s,
+  onDismiss,
+}: {
+  summary: OwnerSummary;
+  onDismiss: (id: string) => void;
+}) {
   const ratings = s.thumbs_up + s.thumbs_down;
   const since = s.cost_since ? shortWhen(s.cost_since) : "";
   return (
@@ -92,6 +99,11 @@ export function Dashboard({ summary: s }: { summary: OwnerSummary }) {
         />
       </div>
 
+      <div className="grid items-start gap-6 lg:grid-cols-2">
+        <UnansweredList items={s.unanswered} onDismiss={onDismiss} />
+        <RecentFeedback items={s.recent_feedback} />
+      </div>
+
       <section aria-labelledby="recent" className={`${cardClass} p-5`}>
         <h2 id="recent" className="mb-3 font-semibold">
           Recent leads
@@ -109,7 +121,8 @@ export function Dashboard({ summary: s }: { summary: OwnerSummary }) {
               >
                 <div className="flex flex-wrap items-baseline gap-x-3 gap-y-0.5">
                   <a
-                    href={`mailto:${l.email}`}
+                    // Encoded: visitor text must not add headers (?bcc=, &body=) to the owner's reply.
+                    href={`mailto:${encodeURIComponent(l.email)}`}
                     className="break-all font-medium text-emerald-700 underline decoration-emerald-700/30 underline-offset-2 hover:decoration-current dark:text-emerald-300 dark:decoration-emerald-300/40"
                   >
                     {l.email}

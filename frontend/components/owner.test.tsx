@@ -24,6 +24,14 @@ const summary: OwnerSummary = {
   ],
   unanswered_questions: 4,
   top_unanswered: [{ text: "what is your favourite football team", count: 3 }],
+  unanswered: [
+    {
+      id: "q-1",
+      session_id: "0b7e4c1e-9a4f-4f43-8a5e-3f9d2b6c1a00",
+      question: "what is your favourite football team",
+      timestamp: `${today}T09:00:00Z`,
+    },
+  ],
   top_questions: [
     { text: "what are you working on", count: 7 },
     { text: "where do you live", count: 2 },
@@ -31,6 +39,15 @@ const summary: OwnerSummary = {
   thumbs_up: 3,
   thumbs_down: 1,
   thumbs_down_rate: 0.25,
+  recent_feedback: [
+    {
+      session_id: "0b7e4c1e-9a4f-4f43-8a5e-3f9d2b6c1a00",
+      message_id: "msg-2",
+      rating: "down",
+      reason: "It dodged the question",
+      timestamp: `${today}T09:10:00Z`,
+    },
+  ],
   conversations: 8,
   cost_usd: 0.0364,
   cost_per_conversation_usd: 0.00455,
@@ -107,7 +124,7 @@ describe("Owner", () => {
     const recent = screen.getByRole("region", { name: "Recent leads" });
     expect(within(recent).getByRole("link", { name: "bob@example.com" })).toHaveAttribute(
       "href",
-      "mailto:bob@example.com",
+      "mailto:bob%40example.com",
     );
     expect(recent).toHaveTextContent("Bob Stone");
     expect(recent).toHaveTextContent("About a consulting project");

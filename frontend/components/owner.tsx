@@ -8,6 +8,7 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { ChatError } from "@/lib/api/errors";
 import {
+  dismissQuestion,
   getOwnerSummary,
   loadOwnerToken,
   type OwnerSummary,
@@ -15,12 +16,23 @@ import {
 } from "@/lib/api/owner";
 import { API_BASE_URL } from "@/lib/config";
 import { AlertIcon, Svg } from "./icons";
+import { ConversationView, useConversationHash } from "./owner-activity";
 import { cardClass, Dashboard } from "./owner-dashboard";
+
+const timeFormat = new Intl.DateTimeFormat("en", { timeStyle: "short" });
 
 type View =
   | { kind: "loading" }
   | { kind: "locked"; problem?: string }
-  | { kind: "ready"; summary: OwnerSummary; token: string | null }
+  | {
+      kind: "ready";
+      summary: OwnerSummary;
+      token: string | null;
+      /** When these figures were loaded (a failed refresh keeps them, saying how old they are). */
+      loadedAt: number;
+      /** Why the last refresh failed, if it did. */
+      stale?: string;
+    }
   | { kind: "error"; message: string };
 
 const WRONG_TOKEN = "That token didn't open the owner view. Check it and try again.";
@@ -54,7 +66,7 @@ export function Owner({ baseUrl = API_BASE_URL }: { baseUrl?: string }) {
       const attempt = async (t: string | null) => {
         const summary = await getOwnerSummary(baseUrl, t, ctl.signal);
         if (t) saveOwnerToken(t);
-        setView({ kind: "ready", summary, token: t });
+        setView({ kind: "ready", summary, token: t, loadedAt: Date.now() });
       };
       try {
         try {
@@ -78,7 +90,9 @@ export function Owner({ baseUrl = API_BASE_URL }: { baseUrl?: string }) {
           setView((v) =>
             v.kind === "locked"
               ? { kind: "locked", problem: problemText(e) }
-              : { kind: "error", message: problemText(e) },
+              : v.kind === "ready"
+                ? { ...v, stale: problemText(e) }
+                : { kind: "error", message: problemText(e) },
           );
         }
       } finally {
@@ -97,6 +111,21 @@ export function Owner({ baseUrl = API_BASE_URL }: { baseUrl?: string }) {
   }, [load]);
 
   const token = view.kind === "ready" ? view.token : null;
+  const open = useConversationHash();
+
+  // Dismissed at once; put back (with the reason) if the server refuses.
+  const dismiss = async (id: string) => {
+    if (view.kind !== "ready") return;
+    const before = view.summary;
+    const patch = (summary: OwnerSummary, stale?: string) =>
+      setView((v) => (v.kind === "ready" ? { ...v, summary, stale } : v));
+    patch({ ...before, unanswered: before.unanswered.filter((q) => q.id !== id) });
+    try {
+      await dismissQuestion(baseUrl, token, id);
+    } catch (e) {
+      patch(before, `The question couldn't be dismissed. ${problemText(e)}`);
+    }
+  };
 
   return (
     <div className="min-h-dvh">
@@ -160,7 +189,21 @@ export function Owner({ baseUrl = API_BASE_URL }: { baseUrl?: string }) {
             </button>
           </div>
         )}
-        {view.kind === "ready" && <Dashboard summary={view.summary} />}
+        {view.kind === "ready" && view.stale && (
+          <p
+            role="alert"
+            className="mb-4 flex items-center gap-3 rounded-2xl border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-950 dark:border-amber-800 dark:bg-amber-950/60 dark:text-amber-100"
+          >
+            <AlertIcon className="shrink-0" />
+            {view.stale} The figures below are from {timeFormat.format(view.loadedAt)}.
+          </p>
+        )}
+        {view.kind === "ready" && open && (
+          <div className="mb-6">
+            <ConversationView baseUrl={baseUrl} {...open} />
+          </div>
+        )}
+        {view.kind === "ready" && <Dashboard summary={view.summary} onDismiss={dismiss} />}
       </main>
     </div>
   );

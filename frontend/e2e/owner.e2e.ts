@@ -92,6 +92,18 @@ describe("owner view on the Go server", () => {
     await chat.ask("What is your favourite football team?");
     await chat.waitForReply();
     expect(await chat.lastReplyText()).toContain("noted your question");
+    // A thumbs-down with a reason on that reply.
+    await chat.lastReply().getByRole("button", { name: "Bad reply" }).click();
+    await chat
+      .lastReply()
+      .getByRole("textbox", { name: "What was wrong? (optional)" })
+      .fill("I wanted a team name");
+    const rated = chat.page.waitForResponse(
+      (r) =>
+        r.url().endsWith("/api/feedback") && r.request().postData()?.includes("reason") === true,
+    );
+    await chat.lastReply().getByRole("button", { name: "Send feedback" }).click();
+    expect((await rated).ok()).toBe(true);
 
     // Not linked from the chat: visitors never see it.
     expect(await chat.page.locator('a[href*="owner"]').count()).toBe(0);
@@ -104,8 +116,31 @@ describe("owner view on the Go server", () => {
     expect(await owner.kpi("Conversations")).toBe("1");
     expect(
       await owner.recentLeads.getByRole("link", { name: "bob@example.com" }).getAttribute("href"),
-    ).toBe("mailto:bob@example.com");
+    ).toBe("mailto:bob%40example.com");
     expect(await owner.unanswered.textContent()).toContain("what is your favourite football team");
+
+    // The rating shows its reason and links to the conversation, read-only, the reply marked.
+    const ratings = chat.page.getByRole("region", { name: "Recent ratings" });
+    expect(await ratings.textContent()).toContain("I wanted a team name");
+    await ratings.getByRole("link", { name: "Open conversation" }).click();
+    const conversation = chat.page.getByRole("region", { name: "Conversation" });
+    await conversation.locator('li[aria-current="true"]').waitFor();
+    expect(await conversation.locator('li[aria-current="true"]').textContent()).toContain(
+      "noted your question",
+    );
+    expect(await owner.axe()).toEqual([]);
+
+    // The open question can be dismissed once answered; a reload confirms the server kept it.
+    const questions = chat.page.getByRole("region", { name: "Questions to answer" });
+    const dismissed = chat.page.waitForResponse((r) => r.url().includes("/dismiss"));
+    await questions
+      .getByRole("button", { name: /^Dismiss: / })
+      .first()
+      .click();
+    expect((await dismissed).status()).toBe(204);
+    await chat.page.reload();
+    await owner.summaryShown();
+    expect(await questions.getByRole("button", { name: /^Dismiss: / }).count()).toBe(0);
     // Today's bar and its table row say 1.
     const today = await chat.page
       .getByRole("table", { name: /Leads per day/ })

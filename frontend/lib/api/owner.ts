@@ -26,6 +26,23 @@ export interface Lead {
   timestamp: string;
 }
 
+/** A visitor's rating of one reply (the latest per reply), with the reason they gave. */
+export interface FeedbackItem {
+  session_id: string;
+  message_id: string;
+  rating: "up" | "down";
+  reason: string;
+  timestamp: string;
+}
+
+/** A question the twin could not answer, until the owner dismisses it. */
+export interface UnansweredItem {
+  id: string;
+  session_id: string;
+  question: string;
+  timestamp: string;
+}
+
 /** The aggregates of `GET /api/owner/summary`, normalized (missing lists are empty). */
 export interface OwnerSummary {
   leads: number;
@@ -33,11 +50,15 @@ export interface OwnerSummary {
   recent_leads: Lead[];
   unanswered_questions: number;
   top_unanswered: TextCount[];
+  /** Newest first, at most 50, not dismissed. */
+  unanswered: UnansweredItem[];
   top_questions: TextCount[];
   thumbs_up: number;
   thumbs_down: number;
   /** 0..1 */
   thumbs_down_rate: number;
+  /** Newest first, at most 50. */
+  recent_feedback: FeedbackItem[];
   conversations: number;
   cost_usd: number;
   cost_per_conversation_usd: number;
@@ -98,15 +119,57 @@ export function normalizeSummary(body: unknown): OwnerSummary {
       .filter((l) => l.email !== ""),
     unanswered_questions: num(b.unanswered_questions),
     top_unanswered: counts(b.top_unanswered),
+    unanswered: list(b.unanswered)
+      .map((q) => ({
+        id: str(q.id),
+        session_id: str(q.session_id),
+        question: str(q.question),
+        timestamp: str(q.timestamp),
+      }))
+      .filter((q) => q.id !== "" && q.question !== ""),
     top_questions: counts(b.top_questions),
     thumbs_up: num(b.thumbs_up),
     thumbs_down: num(b.thumbs_down),
     thumbs_down_rate: Math.min(1, Math.max(0, rate)),
+    recent_feedback: list(b.recent_feedback)
+      .filter((f) => (f.rating === "up" || f.rating === "down") && str(f.message_id) !== "")
+      .map((f) => ({
+        session_id: str(f.session_id),
+        message_id: str(f.message_id),
+        rating: f.rating as "up" | "down",
+        reason: str(f.reason),
+        timestamp: str(f.timestamp),
+      })),
     conversations: num(b.conversations),
     cost_usd: num(b.cost_usd),
     cost_per_conversation_usd: num(b.cost_per_conversation_usd),
     cost_since: str(b.cost_since) || undefined,
   };
+}
+
+/** One owner request: the bearer token when given; any 404 means "not for you" (`not_found`). */
+async function ownerFetch(
+  url: string,
+  token: string | null,
+  init: RequestInit,
+  doFetch: typeof fetch,
+): Promise<Response> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let res: Response;
+  try {
+    res = await doFetch(url, { ...init, headers, credentials: "omit", cache: "no-store" });
+  } catch (e) {
+    if (init.signal?.aborted || isAbort(e)) throw e;
+    throw new ChatError("network", e instanceof Error ? e.message : String(e));
+  }
+  if (!res.ok) {
+    const err = await errorFromResponse(res);
+    // The status fallback would call a 404 session_not_found.
+    if (res.status === 404) throw new ChatError("not_found", err.message, err.opts);
+    throw err;
+  }
+  return res;
 }
 
 /**
@@ -120,26 +183,7 @@ export async function getOwnerSummary(
   signal?: AbortSignal,
   doFetch = globalThis.fetch,
 ): Promise<OwnerSummary> {
-  const headers: Record<string, string> = { Accept: "application/json" };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let res: Response;
-  try {
-    res = await doFetch(apiUrl(baseUrl, "/api/owner/summary"), {
-      headers,
-      credentials: "omit",
-      cache: "no-store",
-      signal,
-    });
-  } catch (e) {
-    if (signal?.aborted || isAbort(e)) throw e;
-    throw new ChatError("network", e instanceof Error ? e.message : String(e));
-  }
-  if (!res.ok) {
-    const err = await errorFromResponse(res);
-    // Any 404 means "not for you" here (the status fallback would call it session_not_found).
-    if (res.status === 404) throw new ChatError("not_found", err.message, err.opts);
-    throw err;
-  }
+  const res = await ownerFetch(apiUrl(baseUrl, "/api/owner/summary"), token, { signal }, doFetch);
   let body: unknown;
   try {
     body = await res.json();
@@ -147,4 +191,15 @@ export async function getOwnerSummary(
     throw new ChatError("bad_response", "the summary was not JSON");
   }
   return normalizeSummary(body);
+}
+
+/** Dismisses an unanswered question (`POST /api/owner/questions/{id}/dismiss`, 204). */
+export async function dismissQuestion(
+  baseUrl: string,
+  token: string | null,
+  id: string,
+  doFetch = globalThis.fetch,
+): Promise<void> {
+  const url = apiUrl(baseUrl, `/api/owner/questions/${encodeURIComponent(id)}/dismiss`);
+  await ownerFetch(url, token, { method: "POST" }, doFetch);
 }
