@@ -1,6 +1,8 @@
 module github.com/digitaltwin/twin
 
-go 1.26.8
+go 1.26.6
+
+toolchain go1.26.8
 
 require (
 	github.com/aws/aws-lambda-go v1.55.1

@@ -98,5 +98,5 @@ func addRoutes(mux *http.ServeMux, d Deps, sessions *sessionLimiter, shed *shedd
 		panic(fmt.Sprintf("httpapi: handler %q is not in Routes", p))
 	}
 	mux.Handle("/api/", handleAPINotFound(d))
-	mux.Handle("/", handleStatic(d.Options.FrontendDir))
+	mux.Handle("/", handleStatic(d.Options.Frontend))
 }

@@ -6,6 +6,7 @@
 package httpapi
 
 import (
+	"io/fs"
 	"log/slog"
 	"net/http"
 
@@ -28,7 +29,7 @@ type Options struct {
 	// turn is shed with 503 llm_unavailable + Retry-After before any work (0: DefaultMaxInFlight,
 	// < 0: no cap). It bounds the model calls, memory and goroutines a burst can cost.
 	MaxInFlightTurns int
-	FrontendDir      string // "" or missing: no UI, a hint page at /
+	Frontend         fs.FS // the exported UI (a folder or the embedded copy); nil: a hint page at /
 	// OriginSecrets are the origin secret's accepted values (on AWS); when set, requests without
 	// one of them in OriginHeader are refused, and only requests with one are trusted for
 	// CloudFront-Viewer-Address. Empty locally.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func TestStaticServesTheExport(t *testing.T) {
@@ -25,7 +26,7 @@ func TestStaticServesTheExport(t *testing.T) {
 	must(os.WriteFile(filepath.Join(dir, "404.html"), []byte("<p>not here</p>"), 0o644))
 	must(os.WriteFile(filepath.Join(dir, "_next/static/chunks/app.js"), []byte(strings.Repeat("console.log(1);", 100)), 0o644))
 	must(os.WriteFile(filepath.Join(dir, "icon.png"), []byte("\x89PNG\r\n\x1a\n"), 0o644))
-	h := handleStatic(dir)
+	h := handleStatic(os.DirFS(dir))
 
 	get := func(path, encoding string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, path, nil)
@@ -46,8 +47,13 @@ func TestStaticServesTheExport(t *testing.T) {
 	if string(body) != page {
 		t.Fatal("gzip body does not decompress to the page")
 	}
-	if rec := get("/", ""); rec.Header().Get("Content-Encoding") != "" || rec.Body.String() != page {
-		t.Fatalf("GET / without gzip: %v", rec.Header())
+	for _, enc := range []string{"", "gzip;q=0", "br, gzip;q=0.0", "identity", "*;q=0"} {
+		if rec := get("/", enc); rec.Header().Get("Content-Encoding") != "" || rec.Body.String() != page {
+			t.Fatalf("GET / with Accept-Encoding %q was compressed: %v", enc, rec.Header())
+		}
+	}
+	if rec := get("/", "deflate;q=1, gzip;q=0.5"); rec.Header().Get("Content-Encoding") != "gzip" {
+		t.Fatalf("GET / with gzip;q=0.5: %v", rec.Header())
 	}
 	if rec := get("/_next/static/chunks/app.js", "gzip"); rec.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" || rec.Header().Get("Content-Encoding") != "gzip" {
 		t.Fatalf("static chunk: %v", rec.Header())
@@ -88,7 +94,7 @@ func TestStaticServesOnlyThePublishedExport(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		h := handleStatic(dir)
+		h := handleStatic(os.DirFS(dir))
 		for path, want := range map[string]int{
 			"/":                  200,
 			"/about/":            200,
@@ -122,5 +128,27 @@ func TestStaticServesOnlyThePublishedExport(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestStaticServesAnEmbeddedExport: the same handler serves a tree that is not a folder on disk
+// (the copy built into the binary), and no tree at all gives the hint page.
+func TestStaticServesAnEmbeddedExport(t *testing.T) {
+	site := fstest.MapFS{
+		"index.html":       {Data: []byte("<!doctype html><title>embedded</title>")},
+		"owner/index.html": {Data: []byte("<p>owner</p>")},
+		"empty/.keep":      {Data: nil},
+	}
+	for path, want := range map[string]int{"/": 200, "/owner/": 200, "/empty/": 404, "/empty/.keep": 404} {
+		rec := httptest.NewRecorder()
+		handleStatic(site).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != want {
+			t.Errorf("GET %s = %d, want %d", path, rec.Code, want)
+		}
+	}
+	rec := httptest.NewRecorder()
+	handleStatic(nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	if !strings.Contains(rec.Body.String(), "make run") {
+		t.Errorf("no export: %q, want the hint page", rec.Body.String())
 	}
 }

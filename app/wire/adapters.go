@@ -2,8 +2,11 @@ package wire
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
@@ -12,6 +15,8 @@ import (
 
 	"github.com/digitaltwin/twin/app/awsclient"
 	"github.com/digitaltwin/twin/app/config"
+	"github.com/digitaltwin/twin/app/embedded"
+	"github.com/digitaltwin/twin/app/httpapi"
 	"github.com/digitaltwin/twin/app/llm/bedrock"
 	"github.com/digitaltwin/twin/app/llm/offline"
 	"github.com/digitaltwin/twin/app/llm/openai"
@@ -53,7 +58,23 @@ func newPersona(ctx context.Context, cfg config.Config, logger *slog.Logger, _ *
 		}
 		return s3source.New(newS3(awsCfg), cfg.PersonaBucket, cfg.PersonaKey, logger), nil
 	}
+	if _, err := os.Stat(cfg.PersonaFile); errors.Is(err, fs.ErrNotExist) {
+		if text := embedded.Persona(); text != nil {
+			logger.InfoContext(ctx, "no persona file: using the example persona built into the binary (write "+cfg.PersonaFile+" or set PERSONA_FILE)",
+				"persona_file", cfg.PersonaFile)
+			return persona.NewStaticSource(text), nil
+		}
+	}
 	return persona.NewFileSource(cfg.PersonaFile, logger), nil
+}
+
+// frontend returns the exported chat page: FRONTEND_DIR when it holds one, else the copy built
+// into the binary, else nil (the server shows how to build it).
+func frontend(cfg config.Config) fs.FS {
+	if dir := os.DirFS(cfg.FrontendDir); cfg.FrontendDir != "" && httpapi.HasIndex(dir) {
+		return dir
+	}
+	return embedded.Site()
 }
 
 // newProvider returns the LLM provider LLM_PROVIDER names.

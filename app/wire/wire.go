@@ -85,7 +85,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut
 			MaxMessageChars:    cfg.MaxMessageChars,
 			CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 			RateLimitPerMinute: cfg.RateLimitPerMinute,
-			FrontendDir:        cfg.FrontendDir,
+			Frontend:           frontend(cfg),
 			OriginSecrets:      origin,
 		},
 	})
