@@ -2,6 +2,8 @@ package config
 
 import (
 	"log/slog"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -101,5 +103,30 @@ func TestSecretNeverPrints(t *testing.T) {
 	}
 	if c.OpenAIAPIKey.Value() != "sk-very-secret" {
 		t.Fatal("Value() lost the secret")
+	}
+}
+
+// TestEnvExampleListsEveryVariable: .env.example documents every variable Load reads, so a new
+// setting cannot ship undocumented.
+func TestEnvExampleListsEveryVariable(t *testing.T) {
+	example, err := os.ReadFile("../../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^#?\s*([A-Z][A-Z0-9_]+)=`).FindAllStringSubmatch(string(example), -1) {
+		listed[m[1]] = true
+	}
+	read := map[string]bool{}
+	for _, env := range []map[string]string{nil, {"ENVIRONMENT": "staging"}, {"LLM_PROVIDER": "openai"}, {"LLM_PROVIDER": "bedrock"}} {
+		_, _ = Load(func(k string) string { read[k] = true; return env[k] })
+	}
+	for k := range read {
+		if !listed[k] {
+			t.Errorf("%s is read by config.Load but not listed in .env.example", k)
+		}
+	}
+	if len(read) < 10 {
+		t.Fatalf("only %d variables seen: the recording getenv is broken", len(read))
 	}
 }
