@@ -10,9 +10,39 @@ export CGO_ENABLED ?= 0
 run: frontend-build
 	$(GO) run ./app/cmd/twin
 
+# ---- one binary ----
+# `build` copies the exported page and the example persona into app/embedded (git-ignored) and
+# builds with the tag "embed": the binary serves the whole twin from an empty folder, while
+# FRONTEND_DIR and PERSONA_FILE on disk still win when present.
+.PHONY: build embed-assets build-check dist
+BUILD_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+BUILD_LDFLAGS = -s -w -X github.com/digitaltwin/twin/app/config.version=$(BUILD_VERSION)
+DIST_TARGETS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+
+## build: build/twin, one binary with the chat page and the example persona inside it
+build: embed-assets
+	$(GO) build -tags embed -trimpath -ldflags "$(BUILD_LDFLAGS)" -o build/twin ./app/cmd/twin
+
+embed-assets: frontend-build
+	rm -rf app/embedded/site && cp -R frontend/out app/embedded/site && cp me.txt app/embedded/me.txt
+
+## build-check: build/twin started in an empty folder serves the page, the persona and a chat turn
+build-check: build
+	TWIN_BIN=$(CURDIR)/build/twin $(GO) test -count=1 -run '^TestEmbeddedBinary$$' ./app/cmd/twin
+
+## dist: release archives (linux, darwin × amd64, arm64) with SHA256SUMS in build/dist
+dist: embed-assets
+	rm -rf build/dist && mkdir -p build/dist
+	set -e; for t in $(DIST_TARGETS); do os=$${t%/*}; arch=$${t#*/}; name=twin_$(BUILD_VERSION)_$${os}_$${arch}; \
+	  mkdir -p build/dist/$$name; cp LICENSE README.md me.txt build/dist/$$name/; \
+	  GOOS=$$os GOARCH=$$arch $(GO) build -tags embed -trimpath -ldflags "$(BUILD_LDFLAGS)" -o build/dist/$$name/twin ./app/cmd/twin; \
+	  tar -C build/dist -czf build/dist/$$name.tar.gz $$name; rm -rf build/dist/$$name; \
+	done
+	cd build/dist && sha256sum *.tar.gz > SHA256SUMS && cat SHA256SUMS
+
 ## test: everything CI runs: vet, gofmt, the real servers the integration tests need, every Go test
 ## (app, infra under Pulumi mocks, dashboards), short fuzzing, and the frontend (unit + e2e in Chromium)
-test: vet fmt-check actionlint tools-aws test-go eval fuzz-short test-frontend
+test: vet fmt-check actionlint tools-aws test-go eval fuzz-short test-frontend build-check
 
 vet:
 	$(GO) vet ./...
