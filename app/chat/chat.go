@@ -138,11 +138,12 @@ func (s *Service) turn(ctx context.Context, req Request, t *turn, emit func(stri
 	// whatever happens to the reply. A retry of a message whose turn failed answers the stored
 	// message instead of storing it twice.
 	prior, stored, retrying := retryOf(base.Messages, req.Message, t.start)
-	var asked <-chan saved
+	var asked *pendingSave
 	if retrying {
 		question = stored
 	} else {
 		asked = s.saveAsync(ctx, base, question)
+		defer func() { _, _ = asked.wait() }()
 	}
 	t.topic = s.topic(p, req.Message)
 	genReq, stats := prompt.Build(prompt.Input{Persona: p, History: promptHistory(prior), Question: question, Budget: s.Budget}, prompt.Tokens)

@@ -65,34 +65,42 @@ func (s *Service) loadHistory(ctx context.Context, id string) (twin.Session, err
 	}
 }
 
-// saved is the outcome of the question's save.
-type saved struct {
+// pendingSave is the question's save running in the background; wait may be called any number
+// of times, so a turn can always wait for it on the way out (even when the model panics), and no
+// write outlives its turn.
+type pendingSave struct {
+	done    chan struct{}
 	session twin.Session
 	err     error
 }
 
+func (p *pendingSave) wait() (twin.Session, error) {
+	<-p.done
+	return p.session, p.err
+}
+
 // saveAsync stores the visitor's message in the background, so the model's first word does not
 // wait for the write.
-func (s *Service) saveAsync(ctx context.Context, base twin.Session, question twin.Message) <-chan saved {
-	done := make(chan saved, 1)
+func (s *Service) saveAsync(ctx context.Context, base twin.Session, question twin.Message) *pendingSave {
+	p := &pendingSave{done: make(chan struct{})}
 	go func() {
-		sess, err := s.save(ctx, base, []twin.Message{question})
-		done <- saved{sess, err}
+		defer close(p.done)
+		p.session, p.err = s.save(ctx, base, []twin.Message{question})
 	}()
-	return done
+	return p
 }
 
 // saveReply stores the reply after its question: on top of what the question's save stored (one
 // conditional write, no re-read), or together with the question when that save failed (asked is
 // nil when the question was stored by an earlier turn).
-func (s *Service) saveReply(ctx context.Context, base twin.Session, asked <-chan saved, question, reply twin.Message) error {
+func (s *Service) saveReply(ctx context.Context, base twin.Session, asked *pendingSave, question, reply twin.Message) error {
 	msgs := []twin.Message{reply}
 	if asked != nil {
-		if q := <-asked; q.err != nil {
-			s.Logger.WarnContext(ctx, "storing the visitor's message failed; storing it with the reply", "error", q.err)
+		if sess, err := asked.wait(); err != nil {
+			s.Logger.WarnContext(ctx, "storing the visitor's message failed; storing it with the reply", "error", err)
 			msgs = []twin.Message{question, reply}
 		} else {
-			base = q.session
+			base = sess
 		}
 	}
 	_, err := s.save(ctx, base, msgs)
