@@ -59,7 +59,7 @@ func runApp(t *testing.T) appOutput {
 	defer app.Close()
 
 	const sid = "22222222-2222-4222-8222-222222222222"
-	post := func(path, body string, status int) {
+	post := func(path, body string, status int) string {
 		t.Helper()
 		r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
@@ -69,18 +69,24 @@ func runApp(t *testing.T) appOutput {
 		if w.Code != status {
 			t.Fatalf("POST %s %s: %d %s", path, body, w.Code, w.Body)
 		}
+		return w.Body.String()
 	}
-	chat := func(sid, msg string, status int) {
+	// chat returns the stored reply's id.
+	chat := func(sid, msg string, status int) string {
 		t.Helper()
 		body, _ := json.Marshal(map[string]string{"message": msg, "session_id": sid})
-		post("/api/chat", string(body), status)
+		var out struct {
+			MessageID string `json:"message_id"`
+		}
+		_ = json.Unmarshal([]byte(post("/api/chat", string(body), status)), &out)
+		return out.MessageID
 	}
-	chat(sid, "Where do you live?", 200)                    // 0, 1
-	chat(sid, "I'd like to get in touch with you", 200)     // 2, 3
-	chat(sid, "Sure: bob@example.com", 200)                 // 4, 5: a lead
-	chat(sid, "What is your favourite football team?", 200) // 6, 7: an unanswered question
-	post("/api/feedback", `{"session_id":"`+sid+`","message_index":1,"rating":"up"}`, http.StatusNoContent)
-	post("/api/feedback", `{"session_id":"`+sid+`","message_index":7,"rating":"down","reason":"no answer"}`, http.StatusNoContent)
+	first := chat(sid, "Where do you live?", 200)                   // 0, 1
+	chat(sid, "I'd like to get in touch with you", 200)             // 2, 3
+	chat(sid, "Sure: bob@example.com", 200)                         // 4, 5: a lead
+	last := chat(sid, "What is your favourite football team?", 200) // 6, 7: an unanswered question
+	post("/api/feedback", `{"session_id":"`+sid+`","message_id":"`+first+`","rating":"up"}`, http.StatusNoContent)
+	post("/api/feedback", `{"session_id":"`+sid+`","message_id":"`+last+`","rating":"down","reason":"no answer"}`, http.StatusNoContent)
 	// A damaged session file: the turn fails with an ERROR line, as a store outage would.
 	const broken = "33333333-3333-4333-8333-333333333333"
 	if err := os.WriteFile(filepath.Join(data, "sessions", broken+".json"), []byte("{"), 0o600); err != nil {

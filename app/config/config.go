@@ -118,7 +118,7 @@ func Load(getenv func(string) string) (Config, error) {
 		OwnerNotifyWindow:        time.Duration(p.intRange("OWNER_NOTIFY_WINDOW_SECONDS", 60, 0, 3600)) * time.Second,
 		OwnerTokenSecretID:       p.str("OWNER_TOKEN_SECRET_ID", ""),
 		OwnerNotifyDailyCap:      p.intRange("OWNER_NOTIFY_DAILY_CAP", 24, 1, 10_000),
-		OwnerRecordsPerClientDay: p.intRange("OWNER_RECORDS_PER_CLIENT_DAY", 30, 1, 100_000),
+		OwnerRecordsPerClientDay: p.intRange("OWNER_RECORDS_PER_CLIENT_DAY", 50, 1, 100_000),
 		FrontendDir:              p.str("FRONTEND_DIR", "frontend/out"),
 		LambdaFront:              p.oneOf("LAMBDA_FRONT", "", "", "http-api", "function-url"),
 		OriginSecretID:           p.str("ORIGIN_SECRET_ID", ""),

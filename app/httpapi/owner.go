@@ -2,20 +2,17 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/digitaltwin/twin/app/owner"
 	"github.com/digitaltwin/twin/app/telemetry"
 )
 
-// feedbackRequest is the body of POST /api/feedback. MessageIndex is the older form of
-// MessageID, accepted until the chat page sends message ids.
+// feedbackRequest is the body of POST /api/feedback.
 type feedbackRequest struct {
-	SessionID    *string `json:"session_id"`
-	MessageID    *string `json:"message_id"`
-	MessageIndex *int    `json:"message_index"`
-	Rating       *string `json:"rating"`
-	Reason       string  `json:"reason"`
+	SessionID *string `json:"session_id"`
+	MessageID *string `json:"message_id"`
+	Rating    *string `json:"rating"`
+	Reason    string  `json:"reason"`
 }
 
 // maxFeedbackBody caps a feedback body (a reason of 500 characters, escaped, and the rest).
@@ -32,23 +29,17 @@ func handleFeedback(d Deps) http.Handler {
 		if err != nil {
 			return err
 		}
-		messageID := ""
 		switch {
 		case req.SessionID == nil:
 			return invalid("session_id", "is required")
-		case req.MessageID != nil:
-			messageID = *req.MessageID
-		case req.MessageIndex != nil && *req.MessageIndex >= 0:
-			messageID = "index-" + strconv.Itoa(*req.MessageIndex)
-		default:
+		case req.MessageID == nil:
 			return invalid("message_id", "is required")
-		}
-		if req.Rating == nil {
+		case req.Rating == nil:
 			return invalid("rating", "is required")
 		}
 		r = r.WithContext(owner.WithClient(telemetry.WithSessionID(r.Context(), *req.SessionID), clientKey(r)))
 		if _, err := d.Owner.RecordFeedback(r.Context(), owner.Feedback{
-			SessionID: *req.SessionID, MessageID: messageID, Rating: owner.Rating(*req.Rating), Reason: req.Reason,
+			SessionID: *req.SessionID, MessageID: *req.MessageID, Rating: owner.Rating(*req.Rating), Reason: req.Reason,
 		}); err != nil {
 			return err
 		}

@@ -29,14 +29,14 @@ func TestFeedback(t *testing.T) {
 		`{"session_id":"` + sid + `","message_id":"` + mid + `","rating":"down","reason":"too vague"}`,
 		`{"session_id":"` + sid + `","message_id":"` + mid + `","rating":"none"}`, // withdrawn
 		`{"session_id":"` + sid + `","message_id":"` + mid + `","rating":"up"}`,
-		`{"session_id":"` + sid + `","message_index":1,"rating":"down"}`, // the older page's form
 	} {
 		if resp := e.post(t, "/api/feedback", body); resp.StatusCode != http.StatusNoContent {
 			t.Fatalf("feedback %s: %d, want 204", body, resp.StatusCode)
 		}
 	}
 	sum := decodeJSON[owner.Summary](t, e.get(t, "/api/owner/summary").Body)
-	if sum.ThumbsUp != 1 || sum.ThumbsDown != 1 || len(sum.RecentFeedback) != 2 || sum.RecentFeedback[1].MessageID != mid {
+	if sum.ThumbsUp != 1 || sum.ThumbsDown != 0 || len(sum.RecentFeedback) != 1 || sum.RecentFeedback[0] != (owner.Feedback{
+		SessionID: sid, MessageID: mid, Rating: owner.RatingUp, Timestamp: sum.RecentFeedback[0].Timestamp}) {
 		t.Fatalf("summary after feedback: up %d down %d recent %+v", sum.ThumbsUp, sum.ThumbsDown, sum.RecentFeedback)
 	}
 	for name, tc := range map[string]struct {
@@ -44,15 +44,14 @@ func TestFeedback(t *testing.T) {
 		status int
 		code   twin.Code
 	}{
-		"missing rating":  {`{"session_id":"` + sid + `","message_index":1}`, 400, twin.CodeInvalidRequest},
+		"missing rating":  {`{"session_id":"` + sid + `","message_id":"` + mid + `"}`, 400, twin.CodeInvalidRequest},
 		"missing id":      {`{"session_id":"` + sid + `","rating":"up"}`, 400, twin.CodeInvalidRequest},
 		"path in id":      {`{"session_id":"` + sid + `","message_id":"../x","rating":"up"}`, 400, twin.CodeInvalidRequest},
 		"not a reply id":  {`{"session_id":"` + sid + `","message_id":"msg-unknown","rating":"up"}`, 400, twin.CodeInvalidRequest},
-		"bad rating":      {`{"session_id":"` + sid + `","message_index":1,"rating":"5 stars"}`, 400, twin.CodeInvalidRequest},
-		"user message":    {`{"session_id":"` + sid + `","message_index":0,"rating":"up"}`, 400, twin.CodeInvalidRequest},
-		"unknown field":   {`{"session_id":"` + sid + `","message_index":1,"rating":"up","admin":1}`, 400, twin.CodeInvalidRequest},
-		"bad session":     {`{"session_id":"../x","message_index":1,"rating":"up"}`, 400, twin.CodeInvalidSessionID},
-		"unknown session": {`{"session_id":"22222222-2222-4222-8222-222222222222","message_index":1,"rating":"up"}`, 404, twin.CodeSessionNotFound},
+		"bad rating":      {`{"session_id":"` + sid + `","message_id":"` + mid + `","rating":"5 stars"}`, 400, twin.CodeInvalidRequest},
+		"unknown field":   {`{"session_id":"` + sid + `","message_id":"m1","rating":"up","admin":1}`, 400, twin.CodeInvalidRequest},
+		"bad session":     {`{"session_id":"../x","message_id":"m1","rating":"up"}`, 400, twin.CodeInvalidSessionID},
+		"unknown session": {`{"session_id":"22222222-2222-4222-8222-222222222222","message_id":"m1","rating":"up"}`, 404, twin.CodeSessionNotFound},
 		"malformed":       {`{"session_id":`, 400, twin.CodeInvalidRequest},
 	} {
 		resp := e.post(t, "/api/feedback", tc.body)

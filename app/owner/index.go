@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -197,15 +199,19 @@ func updateObject[T any](ctx context.Context, b Blobs, key string, read func(con
 // rebuild reads every record once (a deployment from before the index, or a lost index).
 func (s *Service) rebuild(ctx context.Context) (*index, error) {
 	ix := newIndex()
-	leads, err := readAll[Lead](ctx, s.Blobs, PrefixLeads)
+	leads, err := readAll[Lead](ctx, s.Blobs, PrefixLeads, nil)
 	if err != nil {
 		return nil, err
 	}
-	questions, err := readAll[Question](ctx, s.Blobs, PrefixQuestions)
+	questions, err := readAll(ctx, s.Blobs, PrefixQuestions, func(key string, q *Question) {
+		if q.ID == "" { // stored before questions had ids: the key's name has the same form
+			q.ID = strings.TrimSuffix(path.Base(key), ".json")
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
-	feedback, err := readAll[Feedback](ctx, s.Blobs, PrefixFeedback)
+	feedback, err := readAll[Feedback](ctx, s.Blobs, PrefixFeedback, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +232,8 @@ func (s *Service) rebuild(ctx context.Context) (*index, error) {
 	return ix, nil
 }
 
-func readAll[T any](ctx context.Context, b Blobs, prefix string) ([]T, error) {
+// readAll reads every record under prefix; fix, if not nil, completes each from its key.
+func readAll[T any](ctx context.Context, b Blobs, prefix string, fix func(key string, v *T)) ([]T, error) {
 	keys, err := b.List(ctx, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", prefix, err)
@@ -240,6 +247,9 @@ func readAll[T any](ctx context.Context, b Blobs, prefix string) ([]T, error) {
 		var v T
 		if err := json.Unmarshal(data, &v); err != nil {
 			continue // a foreign or damaged object is skipped, not fatal
+		}
+		if fix != nil {
+			fix(k, &v)
 		}
 		out = append(out, v)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -152,8 +154,8 @@ func TestQuestionsAndSummary(t *testing.T) {
 	s, store := newService(t, nil)
 	ctx := context.Background()
 	if _, err := store.Append(ctx, twin.Session{ID: sid}, []twin.Message{
-		{Role: twin.RoleUser, Content: "Do you have pets?"}, {Role: twin.RoleAssistant, Content: "Not shared."},
-		{Role: twin.RoleUser, Content: "do you have  PETS"}, {Role: twin.RoleAssistant, Content: "Still not."},
+		{Role: twin.RoleUser, Content: "Do you have pets?"}, {Role: twin.RoleAssistant, Content: "Not shared.", ID: "r1"},
+		{Role: twin.RoleUser, Content: "do you have  PETS"}, {Role: twin.RoleAssistant, Content: "Still not.", ID: "r3"},
 	}, 100); err != nil {
 		t.Fatal(err)
 	}
@@ -166,9 +168,9 @@ func TestQuestionsAndSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range []Feedback{
-		{SessionID: sid, MessageID: "index-1", Rating: RatingUp},
-		{SessionID: sid, MessageID: "index-1", Rating: RatingDown, Reason: "vague"}, // replaces the first
-		{SessionID: sid, MessageID: "index-3", Rating: RatingUp},
+		{SessionID: sid, MessageID: "r1", Rating: RatingUp},
+		{SessionID: sid, MessageID: "r1", Rating: RatingDown, Reason: "vague"}, // replaces the first
+		{SessionID: sid, MessageID: "r3", Rating: RatingUp},
 	} {
 		if _, err := s.RecordFeedback(ctx, f); err != nil {
 			t.Fatal(err)
@@ -195,8 +197,8 @@ func TestQuestionsAndSummary(t *testing.T) {
 	if sum.ThumbsUp != 1 || sum.ThumbsDown != 1 || sum.ThumbsDownRate != 0.5 {
 		t.Errorf("feedback: up %d down %d rate %v", sum.ThumbsUp, sum.ThumbsDown, sum.ThumbsDownRate)
 	}
-	if len(sum.RecentFeedback) != 2 || sum.RecentFeedback[0].MessageID != "index-3" ||
-		sum.RecentFeedback[1] != (Feedback{SessionID: sid, MessageID: "index-1", Rating: RatingDown, Reason: "vague", Timestamp: sum.RecentFeedback[1].Timestamp}) {
+	if len(sum.RecentFeedback) != 2 || sum.RecentFeedback[0].MessageID != "r3" ||
+		sum.RecentFeedback[1] != (Feedback{SessionID: sid, MessageID: "r1", Rating: RatingDown, Reason: "vague", Timestamp: sum.RecentFeedback[1].Timestamp}) {
 		t.Errorf("recent feedback, latest per reply, newest first: %+v", sum.RecentFeedback)
 	}
 	if sum.Conversations != 1 || sum.CostPerConversation < 0.0029 || sum.CostPerConversation > 0.0031 {
@@ -219,17 +221,14 @@ func TestFeedbackValidation(t *testing.T) {
 		f    Feedback
 		code twin.Code
 	}{
-		"user message": {Feedback{SessionID: sid, MessageID: "index-0", Rating: RatingUp}, twin.CodeInvalidRequest},
-		"out of range": {Feedback{SessionID: sid, MessageID: "index-2", Rating: RatingUp}, twin.CodeInvalidRequest},
-		"negative":     {Feedback{SessionID: sid, MessageID: "index--1", Rating: RatingUp}, twin.CodeInvalidRequest},
 		"no id":        {Feedback{SessionID: sid, Rating: RatingUp}, twin.CodeInvalidRequest},
 		"visitor's id": {Feedback{SessionID: sid, MessageID: "msg-u", Rating: RatingUp}, twin.CodeInvalidRequest},
 		"unknown id":   {Feedback{SessionID: sid, MessageID: "msg-z", Rating: RatingUp}, twin.CodeInvalidRequest},
 		"path id":      {Feedback{SessionID: sid, MessageID: "../../index", Rating: RatingUp}, twin.CodeInvalidRequest},
-		"bad rating":   {Feedback{SessionID: sid, MessageID: "index-1", Rating: "meh"}, twin.CodeInvalidRequest},
-		"no session":   {Feedback{SessionID: "22222222-2222-4222-8222-222222222222", MessageID: "index-1", Rating: RatingUp}, twin.CodeSessionNotFound},
-		"bad session":  {Feedback{SessionID: "x", MessageID: "index-1", Rating: RatingUp}, twin.CodeInvalidSessionID},
-		"long reason":  {Feedback{SessionID: sid, MessageID: "index-1", Rating: RatingDown, Reason: strings.Repeat("r", MaxReasonChars+1)}, twin.CodeInvalidRequest},
+		"bad rating":   {Feedback{SessionID: sid, MessageID: "r1", Rating: "meh"}, twin.CodeInvalidRequest},
+		"no session":   {Feedback{SessionID: "22222222-2222-4222-8222-222222222222", MessageID: "r1", Rating: RatingUp}, twin.CodeSessionNotFound},
+		"bad session":  {Feedback{SessionID: "x", MessageID: "r1", Rating: RatingUp}, twin.CodeInvalidSessionID},
+		"long reason":  {Feedback{SessionID: sid, MessageID: "r1", Rating: RatingDown, Reason: strings.Repeat("r", MaxReasonChars+1)}, twin.CodeInvalidRequest},
 	} {
 		if _, err := s.RecordFeedback(ctx, tc.f); twin.ErrorCode(err) != tc.code {
 			t.Errorf("%s: err %v, want %s", name, err, tc.code)
@@ -307,5 +306,30 @@ func TestQuestionTextStaysOutOfTheLog(t *testing.T) {
 		if got := strings.Contains(logs.String(), "IBAN"); got != logText {
 			t.Errorf("LogText=%v: question text in the log = %v:\n%s", logText, got, logs.String())
 		}
+	}
+}
+
+// TestRecordsFromBeforeTheIndex: records stored before the running totals existed (questions
+// without ids, no index) are counted once, and such a question can still be dismissed.
+func TestRecordsFromBeforeTheIndex(t *testing.T) {
+	s, _ := newService(t, nil)
+	ctx := context.Background()
+	key := PrefixQuestions + sid + "/20261101T101500.000000000Z-0a1b2c3d.json"
+	if err := s.Blobs.Put(ctx, key, []byte(`{"session_id":"`+sid+`","question":"Do you have pets?","timestamp":"2026-11-01T10:15:00Z"}`)); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := s.Summary(ctx)
+	if err != nil || sum.UnansweredQuestions != 1 || len(sum.Unanswered) != 1 || sum.Unanswered[0].ID != "20261101T101500.000000000Z-0a1b2c3d" {
+		t.Fatalf("summary of an old record: %+v, %v", sum.Unanswered, err)
+	}
+	if err := s.DismissQuestion(ctx, sum.Unanswered[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	// A lost index is rebuilt from the records, which remember the dismissal.
+	if err := os.Remove(filepath.Join(s.Blobs.(DirBlobs).dir, indexKey)); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := s.Summary(ctx); err != nil || sum.UnansweredQuestions != 1 || len(sum.Unanswered) != 0 {
+		t.Fatalf("rebuilt after dismissal: %d questions, open %+v, %v", sum.UnansweredQuestions, sum.Unanswered, err)
 	}
 }

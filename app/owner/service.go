@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -243,13 +241,8 @@ func (s *Service) DismissQuestion(ctx context.Context, id string) error {
 	return nil
 }
 
-// isReply reports whether id names one of the twin's replies in sess. "index-N" is the form the
-// older chat page sends (the reply's position in the stored session).
+// isReply reports whether id names one of the twin's replies in sess.
 func isReply(sess twin.Session, id string) bool {
-	if n, ok := strings.CutPrefix(id, "index-"); ok {
-		i, err := strconv.Atoi(n)
-		return err == nil && i >= 0 && i < len(sess.Messages) && sess.Messages[i].Role == twin.RoleAssistant
-	}
 	return slices.ContainsFunc(sess.Messages, func(m twin.Message) bool { return m.Role == twin.RoleAssistant && m.ID == id })
 }
 

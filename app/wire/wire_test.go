@@ -65,7 +65,7 @@ func TestOwnerFeaturesEndToEnd(t *testing.T) {
 	})
 
 	const sid = "11111111-1111-4111-8111-111111111111"
-	chat := func(msg string) string {
+	chat := func(msg string) (reply, id string) {
 		t.Helper()
 		body, _ := json.Marshal(map[string]any{"message": msg, "session_id": sid})
 		resp, err := http.Post(srv.URL+"/api/chat", "application/json", strings.NewReader(string(body)))
@@ -73,17 +73,21 @@ func TestOwnerFeaturesEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		var out struct{ Response string }
+		var out struct {
+			Response  string
+			MessageID string `json:"message_id"`
+		}
 		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
 			t.Fatalf("chat %q: %d %v", msg, resp.StatusCode, err)
 		}
-		return out.Response
+		return out.Response, out.MessageID
 	}
 	chat("I'd like to get in touch with you")
-	if reply := chat("Sure: bob@example.com"); !strings.Contains(reply, "saved your email") {
+	if reply, _ := chat("Sure: bob@example.com"); !strings.Contains(reply, "saved your email") {
 		t.Fatalf("lead reply %q", reply)
 	}
-	if reply := chat("What is your favourite football team?"); !strings.Contains(reply, "noted your question") {
+	reply, replyID := chat("What is your favourite football team?")
+	if !strings.Contains(reply, "noted your question") {
 		t.Fatalf("unknown-question reply %q", reply)
 	}
 	leads, _ := filepath.Glob(filepath.Join(data, "leads", sid, "*.json"))
@@ -95,7 +99,7 @@ func TestOwnerFeaturesEndToEnd(t *testing.T) {
 		t.Fatalf("lead record %s", raw)
 	}
 
-	resp, err := http.Post(srv.URL+"/api/feedback", "application/json", strings.NewReader(`{"session_id":"`+sid+`","message_index":3,"rating":"down","reason":"too short"}`))
+	resp, err := http.Post(srv.URL+"/api/feedback", "application/json", strings.NewReader(`{"session_id":"`+sid+`","message_id":"`+replyID+`","rating":"down","reason":"too short"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,16 +144,22 @@ func TestLocalWritesStayInDataDir(t *testing.T) {
 		"DATA_DIR": data, "MEMORY_DIR": memory, "PERSONA_FILE": "../../me.txt", "OFFLINE_TOKEN_DELAY_MS": "0",
 	})
 	const sid = "22222222-2222-4222-8222-222222222222"
+	var replyID string
 	for _, msg := range []string{"I'd like to get in touch with you", "Sure: bob@example.com", "What is your favourite football team?"} {
 		body, _ := json.Marshal(map[string]any{"message": msg, "session_id": sid})
 		resp, err := http.Post(srv.URL+"/api/chat", "application/json", strings.NewReader(string(body)))
 		if err != nil {
 			t.Fatal(err)
 		}
+		var out struct {
+			MessageID string `json:"message_id"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&out)
 		resp.Body.Close()
+		replyID = out.MessageID
 	}
 	for _, req := range []struct{ method, path, body string }{
-		{"POST", "/api/feedback", `{"session_id":"` + sid + `","message_index":1,"rating":"up"}`},
+		{"POST", "/api/feedback", `{"session_id":"` + sid + `","message_id":"` + replyID + `","rating":"up"}`},
 		{"GET", "/api/owner/summary", ""},
 	} {
 		r, _ := http.NewRequest(req.method, srv.URL+req.path, strings.NewReader(req.body))
