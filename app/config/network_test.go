@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"pgregory.net/rapid"
 )
 
 func TestHostDefaultsToLoopback(t *testing.T) {
@@ -88,4 +90,33 @@ func TestURLsAreLoggedWithoutUserinfo(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), secret) {
 		t.Fatalf("error line: %v", err)
 	}
+}
+
+// TestRedactURLProperty: whatever the user name, password and query of a model URL, the logged
+// form keeps the scheme, host and path and none of the credentials.
+func TestRedactURLProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		user := "U" + rapid.StringMatching(`[A-Za-z0-9._~-]{4,16}`).Draw(t, "user")
+		pass := "P" + rapid.StringMatching(`[A-Za-z0-9._~!$&'()*+,;=-]{4,24}`).Draw(t, "password")
+		key := "K" + rapid.StringMatching(`[A-Za-z0-9-]{8,32}`).Draw(t, "key")
+		host := rapid.StringMatching(`[a-z][a-z0-9-]{0,10}\.(example|lan|internal)`).Draw(t, "host")
+		path := rapid.SampledFrom([]string{"", "/v1", "/openai/v1"}).Draw(t, "path")
+		userinfo := user
+		if rapid.Bool().Draw(t, "with password") {
+			userinfo += ":" + pass
+		}
+		raw := "https://" + userinfo + "@" + host + path
+		if rapid.Bool().Draw(t, "with query") {
+			raw += "?api-key=" + key
+		}
+		got := redactURL(raw)
+		for _, secret := range []string{user, pass, key, "@"} {
+			if strings.Contains(got, secret) {
+				t.Fatalf("redactURL(%q) = %q keeps %q", raw, got, secret)
+			}
+		}
+		if !strings.HasPrefix(got, "https://"+host+path) {
+			t.Fatalf("redactURL(%q) = %q lost the address", raw, got)
+		}
+	})
 }
