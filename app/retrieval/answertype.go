@@ -28,7 +28,7 @@ var (
 	durationPattern = regexp.MustCompile(`(?i)\bsince\b|\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:years?|months?|weeks?)\b|\d{4}\s*[–-]\s*(?:\d{4}|present|now|today)|` + yearPattern)
 	datePattern     = regexp.MustCompile(`(?i)` + yearPattern + `|` + monthPattern)
 	placePattern    = regexp.MustCompile(`\b(?:in|at|from|to|near|around|on)\s+(?:the\s+)?\p{Lu}|\p{Lu}\p{Ll}+,\s+\p{Lu}`)
-	orgPattern      = regexp.MustCompile(`\b(?:at|for|with|joined|of|to)\s+(?:the\s+)?\p{Lu}|\p{Lu}\p{Ll}+\s+\p{Lu}\p{Ll}+|,\s+\p{Lu}\w+,`)
+	orgPattern      = regexp.MustCompile(`\b(?:at|for|joined|with)\s+(?:the\s+)?\p{Lu}|^[^,]*\d{4}[^,]*,[^,]+,\s*\p{Lu}`)
 	personPattern   = regexp.MustCompile(`.\b\p{Lu}\p{Ll}+`)
 	numberPattern   = regexp.MustCompile(`(?i)\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)\b`)
 	contactPattern  = regexp.MustCompile(`(?i)[\w.%+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d ()-]{6,}\d|\b[\w-]+\.(?:com|org|net|io|dev|design|me|app|site)\b|linkedin`)

@@ -25,7 +25,8 @@ type Doc struct {
 	Prev int
 	Line int // the source line it is on (distinct negative numbers for documents made alone)
 
-	terms  map[string]int // term frequencies, section terms included
+	terms  map[string]int  // term frequencies, section terms included
+	own    map[string]bool // the terms of the sentence itself
 	length int
 	// about is the stem of the person the sentence is about when it is not the owner ("My
 	// sister got married in Lisbon." → "sister"), else "".
@@ -36,8 +37,10 @@ type Doc struct {
 // preceding sentence.
 func NewDoc(text, section string, pos int) Doc {
 	d := Doc{Text: text, Section: section, Pos: pos, Prev: -1, Line: -1 - pos, terms: map[string]int{}, about: subject(text)}
+	d.own = map[string]bool{}
 	for _, t := range terms(text) {
 		d.terms[t]++
+		d.own[t] = true
 		d.length++
 	}
 	for _, t := range terms(section) {
@@ -194,6 +197,9 @@ func (ix *Index) match(g Group, d Doc) (score, credit float64) {
 		if i > 0 {
 			s *= relationCredit
 		}
+		if !d.own[t] {
+			s *= contextCredit // only in the section heading: it places the sentence, no more
+		}
 		if s > score {
 			score, credit = s, 1
 		}
@@ -227,10 +233,21 @@ func (ix *Index) Search(q Query) []Hit {
 		var score, matched float64
 		withPrev, topic, owners := false, false, true
 		typed := q.Type.Matches(d.Text)
+		// A type noun ("which city") is met by a sentence holding that kind of thing when the
+		// persona never uses the word, or when the sentence meets another of the question's
+		// words ("Which city is your clinic in?" → "my clinic … in Bologna").
+		other := false
+		for _, g := range groups {
+			if typeNouns[g.Terms[0]] != q.Type {
+				if _, c := ix.match(g, d); c > 0 {
+					other = true
+				}
+			}
+		}
 		for i, g := range groups {
 			s, c := ix.match(g, d)
-			if c == 0 && typed && standIn[i] {
-				s, c = weights[i]*relationCredit, 1 // "which city?" met by "Warsaw, Poland"
+			if c == 0 && typed && (standIn[i] || other) && typeNouns[g.Terms[0]] == q.Type {
+				s, c = weights[i]*relationCredit, 1
 			}
 			if c == 0 && d.Prev >= 0 {
 				if s, c = ix.match(g, ix.docs[d.Prev]); c > 0 {

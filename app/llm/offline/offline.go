@@ -148,7 +148,7 @@ func (r *Responder) personaIndex(p twin.Persona) *retrieval.Index {
 // best joins the persona sentences that answer q (up to two, in persona order), or "". A
 // sentence comes with the one before it when part of the question was matched there, and with
 // the one after it when that one, not it, holds the kind of thing the question asks for ("I
-// work at Tidewater." "I joined in 2019.").
+// work at Tidewater." "I joined in 2019.") or when it is a short fragment of the same line.
 func best(ix *retrieval.Index, q retrieval.Query) string {
 	hits := retrieval.Answers(ix, q)
 	if len(hits) == 0 {
@@ -164,7 +164,13 @@ func best(ix *retrieval.Index, q retrieval.Query) string {
 			pos = append(pos, h.Doc.Prev)
 		}
 		pos = append(pos, h.Doc.Pos)
-		if next, ok := ix.Next(h); ok && q.Type != retrieval.AnyType && !h.Typed && q.Type.Matches(next.Text) {
+		next, ok := ix.Next(h)
+		switch {
+		case !ok:
+		case q.Type != retrieval.AnyType && !h.Typed && q.Type.Matches(next.Text),
+			next.Line == h.Doc.Line && len(strings.Fields(h.Doc.Text)) <= 8:
+			// The neighbour holds what was asked for, or the sentence is a fragment ("2015–2018
+			// UI Designer, Revolut, London.") whose substance follows on its line.
 			pos = append(pos, next.Pos)
 		}
 	}
