@@ -130,3 +130,21 @@ func TestOwnerEndpointsOffWithoutOwner(t *testing.T) {
 		t.Fatalf("summary without owner features: %d", resp.StatusCode)
 	}
 }
+
+// TestFeedbackCountsAgainstTheClientsDailyCap: the handler passes the client's address to the
+// owner service, whose per-client daily cap answers 429 with Retry-After.
+func TestFeedbackCountsAgainstTheClientsDailyCap(t *testing.T) {
+	e := newEnv(t, func(d *Deps) {
+		withOwner(t, owner.Access{Local: true})(d)
+		d.Owner.PerClientPerDay = 2
+	})
+	reply := decodeJSON[chatResponse](t, e.post(t, "/api/chat", chatBody("Where do you live?", sid, false)).Body)
+	body := `{"session_id":"` + sid + `","message_id":"` + reply.MessageID + `","rating":"up"}`
+	for i, want := range []int{204, 204, 429} {
+		resp := e.post(t, "/api/feedback", body)
+		resp.Body.Close()
+		if resp.StatusCode != want || want == 429 && resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("rating %d: %d (Retry-After %q), want %d", i+1, resp.StatusCode, resp.Header.Get("Retry-After"), want)
+		}
+	}
+}

@@ -31,6 +31,10 @@ const (
 	maxRecent      = 50  // recent_feedback and unanswered, as the summary shows them
 	maxOpen        = 200 // open questions kept, so dismissing some still leaves 50 to show
 	maxTexts       = 500 // distinct question texts counted for top_unanswered
+	// maxClients bounds the addresses the per-client cap tracks in a day. Past it, a new
+	// address is refused for the day: a deployment-wide ceiling under a distributed flood,
+	// and an index that stays small (≈ 30 bytes an address).
+	maxClients = 10_000
 )
 
 // index is the running totals behind the owner summary.
@@ -113,7 +117,7 @@ func (ix *index) claim(client string, now time.Time, limit int) bool {
 		ix.ClientDay, ix.Clients = d, map[string]int{}
 	}
 	k := clientHash(client)
-	if ix.Clients[k] >= limit {
+	if n, seen := ix.Clients[k]; n >= limit || !seen && len(ix.Clients) >= maxClients {
 		return false
 	}
 	ix.Clients[k]++

@@ -230,11 +230,18 @@ func plural(n int, what string) string {
 }
 
 // LogPublisher "publishes" to the log: the local twin's owner notifications, readable in the
-// terminal running `make run`.
-type LogPublisher struct{ Logger *slog.Logger }
+// terminal running `make run`. The body (visitor text) is logged only with LogText (a local
+// debug run); otherwise only the subject, which holds counts.
+type LogPublisher struct {
+	Logger  *slog.Logger
+	LogText bool
+}
 
 // Publish logs the notification.
 func (p LogPublisher) Publish(ctx context.Context, subject, message string) error {
-	p.Logger.InfoContext(ctx, "owner notification (local: not sent anywhere)", "subject", subject, "message", message)
+	if !p.LogText {
+		message = "(withheld: visitor text is logged only on a local debug run; see the owner view)"
+	}
+	p.Logger.InfoContext(ctx, "owner notification (not sent anywhere: no OWNER_TOPIC_ARN)", "subject", subject, "message", message)
 	return nil
 }

@@ -333,3 +333,36 @@ func TestRecordsFromBeforeTheIndex(t *testing.T) {
 		t.Fatalf("rebuilt after dismissal: %d questions, open %+v, %v", sum.UnansweredQuestions, sum.Unanswered, err)
 	}
 }
+
+// TestLogPublisherWithholdsVisitorText: without an SNS topic, notifications go to the log, with
+// their body (visitor text) only on a local debug run.
+func TestLogPublisherWithholdsVisitorText(t *testing.T) {
+	for _, logText := range []bool{false, true} {
+		var logs strings.Builder
+		p := LogPublisher{Logger: slog.New(slog.NewJSONHandler(&logs, nil)), LogText: logText}
+		if err := p.Publish(context.Background(), "Your digital twin: 1 unanswered question", "Unanswered question\n    question: \"my IBAN\""); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(logs.String(), "IBAN"); got != logText || !strings.Contains(logs.String(), "1 unanswered question") {
+			t.Errorf("LogText=%v: body in the log = %v:\n%s", logText, got, logs.String())
+		}
+	}
+}
+
+// TestClientCapBoundsTheIndex: the per-client counts keep at most maxClients addresses a day;
+// past it a new address is refused, one already counted keeps its allowance.
+func TestClientCapBoundsTheIndex(t *testing.T) {
+	ix := newIndex()
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	for i := range maxClients {
+		if !ix.claim(fmt.Sprintf("10.%d.%d.%d", i>>16, i>>8&255, i&255), now, 5) {
+			t.Fatalf("address %d refused below the bound", i)
+		}
+	}
+	if ix.claim("192.0.2.1", now, 5) || !ix.claim("10.0.0.1", now, 5) || len(ix.Clients) != maxClients {
+		t.Fatalf("past the bound: new address allowed, or a counted one refused (%d tracked)", len(ix.Clients))
+	}
+	if !ix.claim("192.0.2.1", now.Add(24*time.Hour), 5) || len(ix.Clients) != 1 {
+		t.Fatal("a new day does not start afresh")
+	}
+}

@@ -22,12 +22,12 @@ const notifyTimeout = 5 * time.Second
 // questions/, feedback/, owner/), notifications to OWNER_TOPIC_ARN (or the log) under a daily
 // cap, and access to the owner view (open locally, else the OWNER_TOKEN_SECRET_ID bearer token).
 func newOwner(ctx context.Context, cfg config.Config, store sessionStore, logger *slog.Logger, a *App) (*owner.Service, owner.Access, error) {
+	logText := cfg.Environment == config.EnvLocal && cfg.LogLevel <= slog.LevelDebug
 	s := &owner.Service{
-		Sessions: store, Recent: store, Logger: logger, PerClientPerDay: cfg.OwnerRecordsPerClientDay,
-		LogText: cfg.Environment == config.EnvLocal && cfg.LogLevel <= slog.LevelDebug,
+		Sessions: store, Recent: store, Logger: logger, PerClientPerDay: cfg.OwnerRecordsPerClientDay, LogText: logText,
 	}
 	access := owner.Access{Local: cfg.Environment == config.EnvLocal}
-	var pub owner.Publisher = owner.LogPublisher{Logger: logger}
+	var pub owner.Publisher = owner.LogPublisher{Logger: logger, LogText: logText}
 
 	needAWS := cfg.MemoryBucket != "" || cfg.OwnerTopicARN != "" || cfg.OwnerTokenSecretID != ""
 	if needAWS {
