@@ -230,6 +230,18 @@ describe("Owner", () => {
     expect(alert).toHaveTextContent("something went wrong on the server");
     expect(alert).not.toHaveTextContent("disk on fire");
   });
+
+  it("says where a local twin's owner view opens when asked from another machine (403)", async () => {
+    server.use(
+      http.get("*/api/owner/summary", () =>
+        apiError(403, "forbidden", "the owner view of a local twin answers only on this machine"),
+      ),
+    );
+    render(<Owner baseUrl="" />);
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("only on the machine it runs on");
+    expect(screen.queryByLabelText("Owner token")).not.toBeInTheDocument();
+  });
 });
 
 describe("owner helpers", () => {

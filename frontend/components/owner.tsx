@@ -46,6 +46,8 @@ function problemText(e: unknown): string {
       return "Too many requests just now. Wait a minute and try again.";
     case "bad_response":
       return "The server's answer couldn't be read. Please try again.";
+    case "forbidden":
+      return "A local twin shows its owner view only on the machine it runs on: open it there, at http://localhost.";
     default:
       return "The summary couldn't be loaded: something went wrong on the server. Please try again.";
   }

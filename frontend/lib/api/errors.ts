@@ -17,6 +17,8 @@ export const SERVER_ERROR_CODES = [
   // Extension (decision 0001): a request that matches no API route.
   "not_found",
   "method_not_allowed",
+  // The owner view of a local twin asked from another machine or through another host name.
+  "forbidden",
 ] as const;
 
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
@@ -78,6 +80,7 @@ export function parseRetryAfter(
 
 const FALLBACK_BY_STATUS: Record<number, ServerErrorCode> = {
   400: "invalid_request",
+  403: "forbidden",
   404: "session_not_found",
   409: "session_full",
   413: "message_too_long",
