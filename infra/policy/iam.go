@@ -8,7 +8,7 @@ import (
 )
 
 // StarResourceActions are the only actions allowed on Resource "*", each with its reason.
-// Anything else must name exact ARNs.
+// Anything else must name exact ARNs (or the stack's name prefix).
 var StarResourceActions = map[string]string{
 	"xray:PutTraceSegments":    "X-Ray ingestion has no resource-level permissions (Lambda active tracing, OTLP spans)",
 	"xray:PutTelemetryRecords": "X-Ray ingestion has no resource-level permissions",
@@ -16,11 +16,42 @@ var StarResourceActions = map[string]string{
 	"xray:PutSpansForIndexing": "the X-Ray OTLP endpoint (Transaction Search) indexes spans with this action; no resource types",
 }
 
-// ManagedPolicies are the AWS managed policies that may be attached, with the reason.
-var ManagedPolicies = map[string]string{
-	"arn:aws:iam::aws:policy/PowerUserAccess": "CI deploy role only: a deployer creates every kind of resource of the " +
-		"stack, which no exact-ARN policy can name in advance; it excludes IAM, which the stack grants back " +
-		"only on its own roles, and the role is reachable only by GitHub OIDC from one repository and environment",
+// DeployerStarActions are the CI deploy role's actions on Resource "*": the resources' ARNs
+// carry a generated id, not a name the stack's prefix could match, or the action has no
+// resource type at all. Where the service supports it the deploy role's statement adds the
+// stack-tag condition (infra/stack/deploypolicy.go), so staging's role cannot change prod's.
+var DeployerStarActions = map[string]string{}
+
+func init() {
+	for why, actions := range map[string][]string{
+		"logs: DescribeLogGroups and the log-delivery/resource-policy calls of API Gateway access logging have no resource type": {
+			"logs:DescribeLogGroups", "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+			"logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies"},
+		"CloudFront distribution ids are generated; the statement holds it to the stack's tag": {
+			"cloudfront:CreateDistribution", "cloudfront:CreateDistributionWithTags", "cloudfront:GetDistribution",
+			"cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution", "cloudfront:DeleteDistribution",
+			"cloudfront:TagResource", "cloudfront:UntagResource", "cloudfront:ListTagsForResource",
+			"cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"},
+		"origin access controls and cache, origin-request and response-headers policies have generated ids and no tags; they hold no data and act only through a distribution": {
+			"cloudfront:CreateOriginAccessControl", "cloudfront:GetOriginAccessControl", "cloudfront:UpdateOriginAccessControl",
+			"cloudfront:DeleteOriginAccessControl", "cloudfront:CreateCachePolicy", "cloudfront:GetCachePolicy",
+			"cloudfront:UpdateCachePolicy", "cloudfront:DeleteCachePolicy", "cloudfront:CreateOriginRequestPolicy",
+			"cloudfront:GetOriginRequestPolicy", "cloudfront:UpdateOriginRequestPolicy", "cloudfront:DeleteOriginRequestPolicy",
+			"cloudfront:CreateResponseHeadersPolicy", "cloudfront:GetResponseHeadersPolicy",
+			"cloudfront:UpdateResponseHeadersPolicy", "cloudfront:DeleteResponseHeadersPolicy"},
+		"ACM certificate ids are generated; the statement holds it to the stack's tag": {
+			"acm:RequestCertificate", "acm:DescribeCertificate", "acm:DeleteCertificate", "acm:ListTagsForCertificate",
+			"acm:AddTagsToCertificate", "acm:RemoveTagsFromCertificate"},
+		"Route 53 change ids are generated per request (waiting for a record change)": {"route53:GetChange"},
+		"KMS key ids are generated; the statement holds it to the stack's tag": {
+			"kms:CreateKey", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus",
+			"kms:EnableKeyRotation", "kms:ScheduleKeyDeletion", "kms:ListResourceTags", "kms:TagResource", "kms:UntagResource"},
+	} {
+		for _, a := range actions {
+			DeployerStarActions[a] = why
+			StarResourceActions[a] = "CI deploy role: " + why
+		}
+	}
 }
 
 // statement is an IAM statement with the polymorphic fields normalized.
@@ -165,7 +196,7 @@ func checkIdentityStatement(st statement) []string {
 
 // checkARN accepts an exact ARN whose only wildcard is a trailing "*" after a named prefix:
 // objects under a key prefix (bucket/sessions/*), the streams of one log group (group:*), the
-// stack's own roles (role/twin-staging-*). Wildcards in service, region, account or in the
+// stack's own roles (role/twin-staging-*) and buckets (twin-staging-*). Wildcards in service, region, account or in the
 // middle of the resource are rejected.
 func checkARN(arn string) string {
 	parts := strings.SplitN(arn, ":", 6)
@@ -187,9 +218,11 @@ func checkARN(arn string) string {
 	}
 	// Split "type/name..." or "type:name..." (for S3, "bucket/key..."): a wildcard right after
 	// the first separator spans every resource of the type (every object of the bucket).
+	// Without a separator the resource is a bare name (S3 bucket, SNS topic): "twin-prod-*" is
+	// a name prefix (the stack's buckets and their objects), "*" every bucket.
 	base := strings.TrimSuffix(res, "*")
 	i := strings.IndexAny(base, "/:")
-	if i < 0 || i == len(base)-1 {
+	if base == "" || i >= 0 && i == len(base)-1 {
 		return "wildcard over a whole resource type or bucket"
 	}
 	return ""
@@ -269,6 +302,14 @@ func checkWebIdentityTrust(st statement) []string {
 	return out
 }
 
+// awsManagedPolicy matches the ARNs of AWS managed policies (PowerUserAccess,
+// AdministratorAccess, ReadOnlyAccess, ...): they grant whole services on every resource of the
+// account, so no role of the stack may carry one; the stack's own policies are customer managed.
+func awsManagedPolicy(arn string) bool {
+	parts := strings.SplitN(arn, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "iam" && parts[4] == "aws" && strings.HasPrefix(parts[5], "policy/")
+}
+
 func checkManagedPolicies(r Resource) []string {
 	var arns []string
 	switch r.Type {
@@ -276,13 +317,16 @@ func checkManagedPolicies(r Resource) []string {
 		arns = strs(r.Props["policyArn"])
 	case TypeRole:
 		arns = strs(r.Props["managedPolicyArns"])
+		if b := str(r.Props, "permissionsBoundary"); b != "" {
+			arns = append(arns, b)
+		}
 	default:
 		return nil
 	}
 	var out []string
 	for _, a := range arns {
-		if _, ok := ManagedPolicies[a]; !ok {
-			out = append(out, fmt.Sprintf("managed policy %s is not in the allow-list", a))
+		if awsManagedPolicy(a) {
+			out = append(out, fmt.Sprintf("AWS managed policy %s grants whole services on every resource: use the stack's own least-privilege policies", a))
 		}
 	}
 	return out

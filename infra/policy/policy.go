@@ -73,7 +73,9 @@ func Policies() []Policy {
 	return []Policy{
 		{Name: "iam-least-privilege", Description: "IAM policies name exact actions and ARNs: no wildcard action, no '*' resource outside the justified allow-list, no NotAction/NotResource, no public principals",
 			Resource: checkIAM},
-		{Name: "iam-managed-policies", Description: "Only allow-listed AWS managed policies are attached", Resource: checkManagedPolicies},
+		{Name: "iam-managed-policies", Description: "No AWS managed policy (PowerUserAccess, AdministratorAccess, ...) on any role", Resource: checkManagedPolicies},
+		{Name: "iam-permissions-boundary", Description: "Creating or changing roles is allowed only with the stack's permissions boundary, and every role such a deployer manages carries it",
+			Resource: checkBoundaryCondition, Stack: stackBoundaries},
 		{Name: "https-only", Description: "CloudFront viewers and origins use HTTPS only", Resource: checkHTTPS},
 		{Name: "tls-minimum-1-2", Description: "Viewer and API TLS is at least 1.2 (CloudFront TLSv1.2_2021 or newer; API TLS_1_2)", Resource: checkTLS},
 		{Name: "bucket-not-public", Description: "Buckets block all public access and grant no public ACLs", Resource: checkBucketPublic, Stack: stackBucketPAB},

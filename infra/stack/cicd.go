@@ -10,12 +10,6 @@ import (
 // GitHubOIDCHost is GitHub Actions' OIDC issuer.
 const GitHubOIDCHost = "token.actions.githubusercontent.com"
 
-// DeployerManagedPolicy is the one AWS managed policy the CI deploy role gets. A deployer must
-// create and delete every kind of resource in the stack, which no exact-ARN policy can name
-// before the resources exist; PowerUserAccess excludes IAM, which is added back below only for
-// this stack's own roles. infra/policy allow-lists this attachment and nothing else.
-const DeployerManagedPolicy = "arn:aws:iam::aws:policy/PowerUserAccess"
-
 // DeployRole is the role GitHub Actions assumes through OIDC: no long-lived keys. Its trust is
 // pinned to one repository and one GitHub environment (the one with required reviewers for prod).
 type DeployRole struct {
@@ -24,8 +18,11 @@ type DeployRole struct {
 	Role *iam.Role
 }
 
-// NewDeployRole creates the OIDC provider (unless an existing one is configured) and the role.
-func NewDeployRole(ctx *pulumi.Context, cfg *Config, accountID pulumi.StringInput, opts ...pulumi.ResourceOption) (*DeployRole, error) {
+// NewDeployRole creates the OIDC provider (unless an existing one is configured), the role and
+// its least-privilege policies (deployGrants): no AWS managed policy, names scoped to the
+// stack's prefix, roles only with the stack's permissions boundary
+// (docs/decisions/0010-least-privilege-deploy-role.md).
+func NewDeployRole(ctx *pulumi.Context, cfg *Config, accountID pulumi.StringInput, boundary *iam.Policy, opts ...pulumi.ResourceOption) (*DeployRole, error) {
 	r := &DeployRole{}
 	name := cfg.Prefix + "-deploy"
 	if err := ctx.RegisterComponentResource("twin:stack:DeployRole", name, r, opts...); err != nil {
@@ -67,41 +64,30 @@ func NewDeployRole(ctx *pulumi.Context, cfg *Config, accountID pulumi.StringInpu
 	if err != nil {
 		return nil, err
 	}
-	if _, err := iam.NewRolePolicyAttachment(ctx, name+"-power-user", &iam.RolePolicyAttachmentArgs{
-		Role: r.Role.Name, PolicyArn: pulumi.String(DeployerManagedPolicy),
-	}, pulumi.Parent(r.Role)); err != nil {
-		return nil, err
-	}
-	if _, err := iam.NewRolePolicy(ctx, name+"-iam", &iam.RolePolicyArgs{
-		Role: r.Role.ID(),
-		Policy: policyJSON(func(v []any) (PolicyDocument, error) {
-			account := v[0].(string)
-			return Policy(
-				Allow("OwnRoles", []string{
-					"iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:TagRole", "iam:UntagRole",
-					"iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy",
-					"iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
-					"iam:AttachRolePolicy", "iam:DetachRolePolicy",
-				}, fmt.Sprintf("arn:aws:iam::%s:role/%s-*", account, cfg.Prefix)),
-				Statement{
-					Sid: "PassOwnRolesToLambda", Effect: "Allow", Action: []string{"iam:PassRole"},
-					Resource:  []string{fmt.Sprintf("arn:aws:iam::%s:role/%s-*", account, cfg.Prefix)},
-					Condition: map[string]map[string]any{"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
-				},
-				// The deploy role cannot change itself (that would make it an administrator): its
-				// own changes need a human `pulumi up` with administrator credentials.
-				Statement{
-					Sid: "NotItself", Effect: "Deny",
-					Action: []string{"iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
-						"iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:DeleteRole", "iam:UpdateRole"},
-					Resource: []string{fmt.Sprintf("arn:aws:iam::%s:role/%s-*", account, name)},
-				},
-				Allow("ReadOIDCProvider", []string{"iam:GetOpenIDConnectProvider"},
-					fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", account, GitHubOIDCHost)),
-			), nil
-		}, accountID),
-	}, pulumi.Parent(r.Role)); err != nil {
-		return nil, err
+	// No AWS managed policy: the stack's own policies, one per service group (a managed
+	// policy holds at most 6,144 characters), built from the stack's prefix and boundary.
+	for _, g := range deployGrants(cfg, deployARNs{Account: "account", Boundary: "boundary"}) {
+		group := g.Name
+		pol, err := iam.NewPolicy(ctx, name+"-"+group, &iam.PolicyArgs{
+			Name:        pulumi.String(name + "-" + group),
+			Description: pulumi.String("CI deploys of " + cfg.Prefix + ": " + group),
+			Policy: policyJSON(func(v []any) (PolicyDocument, error) {
+				for _, g := range deployGrants(cfg, deployARNs{Account: v[0].(string), Boundary: v[1].(string)}) {
+					if g.Name == group {
+						return Policy(g.Statements...), nil
+					}
+				}
+				return PolicyDocument{}, fmt.Errorf("deploy grant %q vanished", group)
+			}, accountID, boundary.Arn),
+		}, pulumi.Parent(r.Role))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := iam.NewRolePolicyAttachment(ctx, name+"-"+group, &iam.RolePolicyAttachmentArgs{
+			Role: r.Role.Name, PolicyArn: pol.Arn,
+		}, pulumi.Parent(pol)); err != nil {
+			return nil, err
+		}
 	}
 	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{"roleArn": r.Role.Arn}); err != nil {
 		return nil, err

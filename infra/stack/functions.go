@@ -51,6 +51,7 @@ type functionDeps struct {
 	storage   *Storage
 	owner     *Owner // nil when ownerFeatures is off
 	origin    *OriginSecret
+	boundary  *iam.Policy
 }
 
 // NewFunctions creates the two functions from the one artifact.
@@ -101,6 +102,8 @@ func newFunction(ctx *pulumi.Context, cfg *Config, d functionDeps, parent pulumi
 	}
 	fn.Role, err = iam.NewRole(ctx, fn.Name+"-role", &iam.RoleArgs{
 		Description: pulumi.String("Runtime role of the " + fn.Name + " Lambda function"),
+		// The CI deploy role may only create and change roles that carry this boundary.
+		PermissionsBoundary: d.boundary.Arn,
 		AssumeRolePolicy: policyJSON(func(v []any) (PolicyDocument, error) {
 			return Policy(Statement{
 				Effect:    "Allow",
@@ -115,7 +118,7 @@ func newFunction(ctx *pulumi.Context, cfg *Config, d functionDeps, parent pulumi
 	}
 	if _, err := iam.NewRolePolicy(ctx, fn.Name+"-policy", &iam.RolePolicyArgs{
 		Role:   fn.Role.ID(),
-		Policy: runtimePolicy(cfg, d, logGroupName),
+		Policy: runtimePolicy(cfg, d, logGroupName+":*"),
 	}, pulumi.Parent(fn.Role)); err != nil {
 		return nil, err
 	}
@@ -234,8 +237,10 @@ func (c *Config) BedrockModelArns(accountID string) []string {
 	return arns
 }
 
-// runtimePolicy is the least-privilege policy of a function role, all from exact ARNs.
-func runtimePolicy(cfg *Config, d functionDeps, logGroupName string) pulumi.StringOutput {
+// runtimePolicy is the least-privilege policy of a function role, all from exact ARNs; logs
+// names the log group (and its streams) the role may write, e.g. "/aws/lambda/<fn>:*". The
+// stack's permissions boundary is the same document over every function's log group.
+func runtimePolicy(cfg *Config, d functionDeps, logs string) pulumi.StringOutput {
 	// Resolve the ARNs by name: which ones exist depends on the configuration.
 	arns := pulumi.StringMap{"account": d.accountID, "bucket": d.storage.MemoryBucket.Arn, "origin": d.origin.Secret.Arn}
 	if d.storage.Secret != nil {
@@ -269,7 +274,7 @@ func runtimePolicy(cfg *Config, d functionDeps, logGroupName string) pulumi.Stri
 				Condition: map[string]map[string]any{"StringLike": {"s3:prefix": []string{cfg.MemoryPrefix + "*"}}}},
 			Allow("PersonaRead", []string{"s3:GetObject"}, bucket+"/"+cfg.PersonaKey),
 			Allow("OwnLogGroup", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
-				fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:*", cfg.Region, account, logGroupName)),
+				fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", cfg.Region, account, logs)),
 		}
 		if cfg.LLMProvider == "bedrock" {
 			st = append(st, Allow("InvokeModel",

@@ -79,6 +79,9 @@ func Deploy(ctx *pulumi.Context) (*Outputs, error) {
 			return nil, err
 		}
 	}
+	if deps.boundary, err = NewBoundary(ctx, cfg, deps); err != nil {
+		return nil, err
+	}
 	fns, err := NewFunctions(ctx, cfg, deps)
 	if err != nil {
 		return nil, err
@@ -125,7 +128,7 @@ func Deploy(ctx *pulumi.Context) (*Outputs, error) {
 		out.OwnerTopicArn = deps.owner.Topic.Arn
 	}
 	if cfg.GitHubRepository != "" {
-		role, err := NewDeployRole(ctx, cfg, accountID)
+		role, err := NewDeployRole(ctx, cfg, accountID, deps.boundary)
 		if err != nil {
 			return nil, err
 		}
