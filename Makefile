@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 export CGO_ENABLED ?= 0
 
-.PHONY: run test test-go vet fmt-check actionlint bench fuzz lambda tools
+.PHONY: run test help lint clean check-size test-go vet fmt-check actionlint bench fuzz
 
 ## run: the whole twin on http://localhost:8000 (API + chat page, offline responder, memory on disk)
 run: frontend-build
@@ -23,6 +23,7 @@ DIST_TARGETS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
 build: embed-assets
 	$(GO) build -tags embed -trimpath -ldflags "$(BUILD_LDFLAGS)" -o build/twin ./app/cmd/twin
 
+## embed-assets: copy the exported page and the example persona into app/embedded for the embed build
 embed-assets: frontend-build
 	rm -rf app/embedded/site && cp -R frontend/out app/embedded/site && cp me.txt app/embedded/me.txt
 
@@ -42,8 +43,28 @@ dist: embed-assets
 
 ## test: everything CI runs: vet, gofmt, the real servers the integration tests need, every Go test
 ## (app, infra under Pulumi mocks, dashboards), short fuzzing, and the frontend (unit + e2e in Chromium)
-test: vet fmt-check actionlint tools-aws test-go eval fuzz-short test-frontend build-check
+test: vet fmt-check lint check-size actionlint tools-aws test-go eval fuzz-short test-frontend build-check
 
+## help: this list: every target and what it does
+help:
+	@awk '/^## [a-z0-9-]+: / { sub(/^## /, ""); i = index($$0, ": "); printf "  %-18s %s\n", substr($$0, 1, i - 1), substr($$0, i + 2) }' $(MAKEFILE_LIST)
+
+## lint: staticcheck (pinned, run with go run) over every Go package
+STATICCHECK_VERSION := v0.8.2
+lint:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+## check-size: no product Go file over 400 lines (tests aside): split it by concern instead
+MAX_GO_LINES := 400
+check-size:
+	@over=$$(git ls-files '*.go' ':!:*_test.go' | xargs wc -l | awk '$$2 != "total" && $$1 > $(MAX_GO_LINES)'); \
+	  if [ -n "$$over" ]; then echo "Go files over $(MAX_GO_LINES) lines:"; echo "$$over"; exit 1; fi
+
+## clean: remove what the build targets wrote (build/, the embedded copies, the frontend's export and Next cache)
+clean:
+	rm -rf build app/embedded/site app/embedded/me.txt frontend/out frontend/.next
+
+## vet: go vet over every package
 vet:
 	$(GO) vet ./...
 
@@ -52,9 +73,11 @@ ACTIONLINT_VERSION := v1.7.12
 actionlint:
 	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION) .github/workflows/*.yml
 
+## fmt-check: fail when a Go file is not gofmt-formatted
 fmt-check:
 	@out=$$(gofmt -l app infra dashboards tools 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+## test-go: every Go test once (app, infra under mocks, dashboards, tools)
 test-go:
 	$(GO) test -count=1 ./...
 
@@ -109,7 +132,7 @@ test-frontend:
 	cd frontend && npm run build && node scripts/budget.mjs
 	$(MAKE) e2e
 
-# chromium: Debian's Chromium for the browser tests, unless CHROME_PATH names another Chrome.
+## chromium: Debian's Chromium for the browser tests, unless CHROME_PATH names another Chrome
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 chromium:
 	@[ -n "$$CHROME_PATH" ] || command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)

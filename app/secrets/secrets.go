@@ -90,7 +90,7 @@ func (s *Source) fetch(ctx context.Context) (string, error) {
 	}
 	key, err := parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("Secrets Manager secret %q (LLM_API_KEY_SECRET_ID): %w", s.id, err)
+		return "", fmt.Errorf("parse the LLM API key in Secrets Manager secret %q (LLM_API_KEY_SECRET_ID): %w", s.id, err)
 	}
 	s.key, s.fetched = key, s.now()
 	return key, nil

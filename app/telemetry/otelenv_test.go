@@ -40,7 +40,7 @@ func TestResourceServiceName(t *testing.T) {
 	} {
 		got := map[string]string{}
 		for _, kv := range resourceFrom(envOf(c.env), "v9").Attributes() {
-			got[string(kv.Key)] = kv.Value.Emit()
+			got[string(kv.Key)] = kv.Value.String()
 		}
 		for k, v := range c.want {
 			if got[k] != v {

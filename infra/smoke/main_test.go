@@ -49,7 +49,7 @@ func (f *fakeTwin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		sum := sha256.Sum256(body)
 		if r.Header.Get("X-Amz-Content-Sha256") != hex.EncodeToString(sum[:]) || f.breakIt == "hash" {
-			http.Error(w, `{"message":"signature mismatch"}`, 403)
+			http.Error(w, `{"message":"signature mismatch"}`, http.StatusForbidden)
 			return
 		}
 		var req struct{ Message string }

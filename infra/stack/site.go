@@ -1,13 +1,7 @@
 package stack
 
 import (
-	"net/url"
-	"strings"
-
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -20,41 +14,6 @@ const (
 	minimumViewerTLS                  = "TLSv1.2_2021"
 	siteOriginID, apiOriginID, urlOID = "site", "api", "stream"
 )
-
-// ContentSecurityPolicy of the chat page. Next's static export inlines its bootstrap scripts,
-// hence 'unsafe-inline' for scripts; everything is loaded from the site's own origin, and the
-// page may call the API's custom domain when one is configured (a cross-origin API base).
-func ContentSecurityPolicy(apiOrigin string) string {
-	connect := "'self'"
-	if apiOrigin != "" {
-		connect += " " + apiOrigin
-	}
-	return "default-src 'self'; script-src 'self' 'unsafe-inline'; " +
-		"style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src " + connect + "; " +
-		"frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
-}
-
-// OriginHeaders are the viewer headers CloudFront passes to the API origins (HTTP API and the
-// streaming function URL), plus CloudFront-Viewer-Address: behind CloudFront the origins see an
-// edge server's address, and this header carries the visitor's "ip:port" for per-client rate
-// limits. Host is never passed (API Gateway and function URLs answer only to their own host),
-// and a short list keeps the SigV4-signed function URL request predictable. Authorization goes
-// to the HTTP API through the API cache policy (CloudFront passes it only as part of a cache key).
-var OriginHeaders = []string{"Accept", "Content-Type", "Origin", "X-Correlation-Id", "CloudFront-Viewer-Address"}
-
-// indexRewrite maps /about/ and /about to /about/index.html (the export's trailingSlash layout):
-// an S3 origin behind OAC has no index documents.
-const indexRewrite = `function handler(event) {
-  var req = event.request;
-  var uri = req.uri;
-  if (uri.endsWith('/')) {
-    req.uri = uri + 'index.html';
-  } else if (uri.lastIndexOf('.') < uri.lastIndexOf('/')) {
-    req.uri = uri + '/index.html';
-  }
-  return req;
-}
-`
 
 // Site is the public edge: the private site bucket, CloudFront with its certificate, security
 // headers and cache policies, the streaming route to the function URL, and the optional WAF.
@@ -94,120 +53,32 @@ func NewSite(ctx *pulumi.Context, cfg *Config, d siteDeps, opts ...pulumi.Resour
 		}
 	}
 
-	s3OAC, err := cloudfront.NewOriginAccessControl(ctx, name+"-s3-oac", &cloudfront.OriginAccessControlArgs{
-		Description:                   pulumi.String("CloudFront to the " + name + " bucket"),
-		OriginAccessControlOriginType: pulumi.String("s3"),
-		SigningBehavior:               pulumi.String("always"),
-		SigningProtocol:               pulumi.String("sigv4"),
-	}, p)
+	pol, err := newEdgePolicies(ctx, cfg, name, p)
 	if err != nil {
 		return nil, err
 	}
-	lambdaOAC, err := cloudfront.NewOriginAccessControl(ctx, name+"-lambda-oac", &cloudfront.OriginAccessControlArgs{
-		Description:                   pulumi.String("CloudFront to the " + cfg.Prefix + " streaming function URL"),
-		OriginAccessControlOriginType: pulumi.String("lambda"),
-		SigningBehavior:               pulumi.String("always"),
-		SigningProtocol:               pulumi.String("sigv4"),
-	}, p)
-	if err != nil {
-		return nil, err
-	}
-
-	headers, err := cloudfront.NewResponseHeadersPolicy(ctx, name+"-headers", &cloudfront.ResponseHeadersPolicyArgs{
-		Comment: pulumi.String("Security headers of the " + cfg.Prefix + " twin"),
-		SecurityHeadersConfig: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs{
-			StrictTransportSecurity: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs{
-				AccessControlMaxAgeSec: pulumi.Int(63072000), IncludeSubdomains: pulumi.Bool(true),
-				Preload: pulumi.Bool(true), Override: pulumi.Bool(true),
-			},
-			ContentTypeOptions: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs{Override: pulumi.Bool(true)},
-			FrameOptions: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs{
-				FrameOption: pulumi.String("DENY"), Override: pulumi.Bool(true),
-			},
-			ReferrerPolicy: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs{
-				ReferrerPolicy: pulumi.String("strict-origin-when-cross-origin"), Override: pulumi.Bool(true),
-			},
-			ContentSecurityPolicy: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentSecurityPolicyArgs{
-				ContentSecurityPolicy: pulumi.String(ContentSecurityPolicy(cfg.APIOrigin())), Override: pulumi.Bool(true),
-			},
-		},
-	}, p)
-	if err != nil {
-		return nil, err
-	}
-	cachePolicy := func(suffix, comment string, minTTL, defTTL, maxTTL int) (*cloudfront.CachePolicy, error) {
-		return cloudfront.NewCachePolicy(ctx, name+"-"+suffix, &cloudfront.CachePolicyArgs{
-			Comment: pulumi.String(comment),
-			MinTtl:  pulumi.Int(minTTL), DefaultTtl: pulumi.Int(defTTL), MaxTtl: pulumi.Int(maxTTL),
-			ParametersInCacheKeyAndForwardedToOrigin: &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs{
-				EnableAcceptEncodingGzip:   pulumi.Bool(true),
-				EnableAcceptEncodingBrotli: pulumi.Bool(true),
-				CookiesConfig:              &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigArgs{CookieBehavior: pulumi.String("none")},
-				HeadersConfig:              &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigArgs{HeaderBehavior: pulumi.String("none")},
-				QueryStringsConfig:         &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigArgs{QueryStringBehavior: pulumi.String("none")},
-			},
-		}, p)
-	}
-	// Hashed build assets never change: a year at the edge. HTML (index.html) is not cached:
-	// the default TTL is 0 and the upload marks it Cache-Control: no-cache, so a deploy shows at once.
-	static, err := cachePolicy("static", "Hashed static assets: cached a year", 31536000, 31536000, 31536000)
-	if err != nil {
-		return nil, err
-	}
-	pages, err := cachePolicy("pages", "Pages: follow the object's Cache-Control, default no caching", 0, 0, 31536000)
-	if err != nil {
-		return nil, err
-	}
-	// API answers carry no Cache-Control, so a default TTL of 0 caches nothing; the max TTL of 1 s
-	// is what lets the policy name Authorization (the owner view's bearer token) in the key.
-	api, err := cloudfront.NewCachePolicy(ctx, name+"-api", &cloudfront.CachePolicyArgs{
-		Comment: pulumi.String("API: not cached; Authorization and query strings reach the origin"),
-		MinTtl:  pulumi.Int(0), DefaultTtl: pulumi.Int(0), MaxTtl: pulumi.Int(1),
-		ParametersInCacheKeyAndForwardedToOrigin: &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs{
-			EnableAcceptEncodingGzip:   pulumi.Bool(true),
-			EnableAcceptEncodingBrotli: pulumi.Bool(true),
-			CookiesConfig:              &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigArgs{CookieBehavior: pulumi.String("none")},
-			HeadersConfig: &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigArgs{
-				HeaderBehavior: pulumi.String("whitelist"),
-				Headers: &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigHeadersArgs{
-					Items: pulumi.StringArray{pulumi.String("Authorization")},
-				},
-			},
-			QueryStringsConfig: &cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigArgs{QueryStringBehavior: pulumi.String("all")},
-		},
-	}, p)
-	if err != nil {
-		return nil, err
-	}
-	forward, err := cloudfront.NewOriginRequestPolicy(ctx, name+"-origin-request", &cloudfront.OriginRequestPolicyArgs{
-		Comment: pulumi.String("API origins: a few viewer headers and the viewer address, never Host"),
-		HeadersConfig: &cloudfront.OriginRequestPolicyHeadersConfigArgs{
-			HeaderBehavior: pulumi.String("whitelist"),
-			Headers:        &cloudfront.OriginRequestPolicyHeadersConfigHeadersArgs{Items: pulumi.ToStringArray(OriginHeaders)},
-		},
-		CookiesConfig:      &cloudfront.OriginRequestPolicyCookiesConfigArgs{CookieBehavior: pulumi.String("none")},
-		QueryStringsConfig: &cloudfront.OriginRequestPolicyQueryStringsConfigArgs{QueryStringBehavior: pulumi.String("all")},
-	}, p)
-	if err != nil {
-		return nil, err
-	}
-	rewrite, err := cloudfront.NewFunction(ctx, name+"-index", &cloudfront.FunctionArgs{
-		Name:    pulumi.String(cfg.Prefix + "-index-rewrite"),
-		Runtime: pulumi.String("cloudfront-js-2.0"),
-		Comment: pulumi.String("Directory URIs to index.html"),
-		Code:    pulumi.String(indexRewrite),
-		Publish: pulumi.Bool(true),
-	}, p)
-	if err != nil {
-		return nil, err
-	}
-
 	if cfg.WAF {
 		if s.WebACL, err = webACL(ctx, cfg, p, edge); err != nil {
 			return nil, err
 		}
 	}
 
+	if s.Distribution, err = newDistribution(ctx, cfg, name, s, d, pol, certArn, p); err != nil {
+		return nil, err
+	}
+	if err := grantSiteAccess(ctx, cfg, name, s, d); err != nil {
+		return nil, err
+	}
+	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"url": s.URL, "distributionId": s.Distribution.ID()}); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// newDistribution is the CloudFront distribution: the site bucket, the HTTP API and the streaming
+// function URL as origins; the API's behaviours from the app's route table, then the hashed
+// assets; TLS with the site's certificate.
+func newDistribution(ctx *pulumi.Context, cfg *Config, name string, s *Site, d siteDeps, pol *edgePolicies, certArn pulumi.StringOutput, p pulumi.ResourceOption) (*cloudfront.Distribution, error) {
 	streamHost := d.fns.URL.FunctionUrl.ApplyT(hostOf).(pulumi.StringOutput)
 	apiOrigin := func(id string, host pulumi.StringInput, oac pulumi.StringPtrInput, readTimeout int) *cloudfront.DistributionOriginArgs {
 		return &cloudfront.DistributionOriginArgs{
@@ -231,14 +102,14 @@ func NewSite(ctx *pulumi.Context, cfg *Config, d siteDeps, opts ...pulumi.Resour
 			AllowedMethods:          pulumi.ToStringArray([]string{"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"}),
 			CachedMethods:           pulumi.ToStringArray([]string{"GET", "HEAD"}),
 			CachePolicyId:           cache,
-			OriginRequestPolicyId:   forward.ID(),
-			ResponseHeadersPolicyId: headers.ID(),
+			OriginRequestPolicyId:   pol.forward.ID(),
+			ResponseHeadersPolicyId: pol.headers.ID(),
 			Compress:                pulumi.Bool(false), // do not buffer the token stream
 		}
 	}
 	var behaviours cloudfront.DistributionOrderedCacheBehaviorArray
 	for _, b := range routeBehaviours() {
-		cache := api.ID()
+		cache := pol.api.ID()
 		if b.Origin == urlOID {
 			// The function URL signs with OAC, which overwrites Authorization: no cache key at all.
 			cache = pulumi.ID(managedCachingDisabled).ToIDOutput()
@@ -249,7 +120,7 @@ func NewSite(ctx *pulumi.Context, cfg *Config, d siteDeps, opts ...pulumi.Resour
 	if s.WebACL != nil {
 		webACLArn = s.WebACL.Arn
 	}
-	s.Distribution, err = cloudfront.NewDistribution(ctx, name+"-cdn", &cloudfront.DistributionArgs{
+	return cloudfront.NewDistribution(ctx, name+"-cdn", &cloudfront.DistributionArgs{
 		Enabled:           pulumi.Bool(true),
 		Comment:           pulumi.String("Digital twin " + cfg.Stack),
 		Aliases:           pulumi.StringArray{pulumi.String(cfg.Domain)},
@@ -262,22 +133,22 @@ func NewSite(ctx *pulumi.Context, cfg *Config, d siteDeps, opts ...pulumi.Resour
 			&cloudfront.DistributionOriginArgs{
 				OriginId:              pulumi.String(siteOriginID),
 				DomainName:            s.Bucket.BucketRegionalDomainName,
-				OriginAccessControlId: s3OAC.ID(),
+				OriginAccessControlId: pol.s3OAC.ID(),
 			},
 			apiOrigin(apiOriginID, d.api.Host, nil, 30),
-			apiOrigin(urlOID, streamHost, lambdaOAC.ID(), 60),
+			apiOrigin(urlOID, streamHost, pol.lambdaOAC.ID(), 60),
 		},
 		DefaultCacheBehavior: &cloudfront.DistributionDefaultCacheBehaviorArgs{
 			TargetOriginId:          pulumi.String(siteOriginID),
 			ViewerProtocolPolicy:    pulumi.String("redirect-to-https"),
 			AllowedMethods:          pulumi.ToStringArray([]string{"GET", "HEAD", "OPTIONS"}),
 			CachedMethods:           pulumi.ToStringArray([]string{"GET", "HEAD"}),
-			CachePolicyId:           pages.ID(),
-			ResponseHeadersPolicyId: headers.ID(),
+			CachePolicyId:           pol.pages.ID(),
+			ResponseHeadersPolicyId: pol.headers.ID(),
 			Compress:                pulumi.Bool(true),
 			FunctionAssociations: cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArray{
 				&cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs{
-					EventType: pulumi.String("viewer-request"), FunctionArn: rewrite.Arn,
+					EventType: pulumi.String("viewer-request"), FunctionArn: pol.rewrite.Arn,
 				},
 			},
 		},
@@ -289,8 +160,8 @@ func NewSite(ctx *pulumi.Context, cfg *Config, d siteDeps, opts ...pulumi.Resour
 			ViewerProtocolPolicy:    pulumi.String("redirect-to-https"),
 			AllowedMethods:          pulumi.ToStringArray([]string{"GET", "HEAD"}),
 			CachedMethods:           pulumi.ToStringArray([]string{"GET", "HEAD"}),
-			CachePolicyId:           static.ID(),
-			ResponseHeadersPolicyId: headers.ID(),
+			CachePolicyId:           pol.static.ID(),
+			ResponseHeadersPolicyId: pol.headers.ID(),
 			Compress:                pulumi.Bool(true),
 		}),
 		// No custom error responses: they apply to every behaviour, so they would rewrite the
@@ -306,145 +177,4 @@ func NewSite(ctx *pulumi.Context, cfg *Config, d siteDeps, opts ...pulumi.Resour
 			MinimumProtocolVersion: pulumi.String(minimumViewerTLS),
 		},
 	}, p)
-	if err != nil {
-		return nil, err
-	}
-	dp := pulumi.Parent(s.Distribution)
-
-	// The bucket admits only this distribution, and only over TLS.
-	if _, err := s3.NewBucketPolicy(ctx, name+"-policy", &s3.BucketPolicyArgs{
-		Bucket: s.Bucket.ID(),
-		Policy: policyJSON(func(v []any) (PolicyDocument, error) {
-			bucket, dist := v[0].(string), v[1].(string)
-			return Policy(
-				Statement{
-					Sid: "CloudFrontRead", Effect: "Allow",
-					Principal: map[string]any{"Service": "cloudfront.amazonaws.com"},
-					Action:    []string{"s3:GetObject"}, Resource: []string{bucket + "/*"},
-					Condition: map[string]map[string]any{"StringEquals": {"AWS:SourceArn": dist}},
-				},
-				// Listing makes a missing key a 404 rather than a 403 (S3's answer without it).
-				Statement{
-					Sid: "CloudFrontList", Effect: "Allow",
-					Principal: map[string]any{"Service": "cloudfront.amazonaws.com"},
-					Action:    []string{"s3:ListBucket"}, Resource: []string{bucket},
-					Condition: map[string]map[string]any{"StringEquals": {"AWS:SourceArn": dist}},
-				},
-				denyInsecureTransport(bucket),
-			), nil
-		}, s.Bucket.Arn, s.Distribution.Arn),
-	}, pulumi.Parent(s.Bucket)); err != nil {
-		return nil, err
-	}
-
-	// CloudFront (this distribution only) may call the streaming function URL. Lambda wants both
-	// statements since October 2025; pulumi-aws v6.83.4 lacks invokedViaFunctionUrl, so the
-	// second one is a plain lambda:InvokeFunction scoped by SourceArn.
-	stream := d.fns.Stream
-	for _, perm := range []struct {
-		suffix, action string
-		authType       pulumi.StringPtrInput
-	}{
-		{"url", "lambda:InvokeFunctionUrl", pulumi.String("AWS_IAM")},
-		{"invoke", "lambda:InvokeFunction", nil},
-	} {
-		if _, err := lambda.NewPermission(ctx, name+"-cloudfront-"+perm.suffix, &lambda.PermissionArgs{
-			Action:              pulumi.String(perm.action),
-			Function:            stream.Function.Name,
-			Qualifier:           stream.Alias.Name,
-			Principal:           pulumi.String("cloudfront.amazonaws.com"),
-			SourceArn:           s.Distribution.Arn,
-			FunctionUrlAuthType: perm.authType,
-		}, dp); err != nil {
-			return nil, err
-		}
-	}
-
-	if cfg.HostedZoneID != "" {
-		for _, typ := range []string{"A", "AAAA"} {
-			if _, err := route53.NewRecord(ctx, name+"-"+strings.ToLower(typ), &route53.RecordArgs{
-				ZoneId: pulumi.String(cfg.HostedZoneID),
-				Name:   pulumi.String(cfg.Domain),
-				Type:   pulumi.String(typ),
-				Aliases: route53.RecordAliasArray{&route53.RecordAliasArgs{
-					Name: s.Distribution.DomainName, ZoneId: pulumi.String(cloudFrontHostedZoneID),
-					EvaluateTargetHealth: pulumi.Bool(false),
-				}},
-			}, dp); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"url": s.URL, "distributionId": s.Distribution.ID()}); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
-// webACL is the CloudFront-scope WAF (us-east-1) with one per-IP rate-based rule.
-func webACL(ctx *pulumi.Context, cfg *Config, opts ...pulumi.ResourceOption) (*wafv2.WebAcl, error) {
-	metric := func(n string) *wafv2.WebAclVisibilityConfigArgs {
-		return &wafv2.WebAclVisibilityConfigArgs{
-			CloudwatchMetricsEnabled: pulumi.Bool(true), MetricName: pulumi.String(n), SampledRequestsEnabled: pulumi.Bool(true),
-		}
-	}
-	return wafv2.NewWebAcl(ctx, cfg.Prefix+"-waf", &wafv2.WebAclArgs{
-		Description:   pulumi.String("Per-IP rate limit in front of the " + cfg.Prefix + " twin"),
-		Scope:         pulumi.String("CLOUDFRONT"),
-		DefaultAction: &wafv2.WebAclDefaultActionArgs{Allow: &wafv2.WebAclDefaultActionAllowArgs{}},
-		Rules: wafv2.WebAclRuleArray{&wafv2.WebAclRuleArgs{
-			Name:     pulumi.String("rate-per-ip"),
-			Priority: pulumi.Int(0),
-			Action:   &wafv2.WebAclRuleActionArgs{Block: &wafv2.WebAclRuleActionBlockArgs{}},
-			Statement: &wafv2.WebAclRuleStatementArgs{
-				RateBasedStatement: &wafv2.WebAclRuleStatementRateBasedStatementArgs{
-					Limit: pulumi.Int(cfg.WAFRateLimit), AggregateKeyType: pulumi.String("IP"),
-				},
-			},
-			VisibilityConfig: (*wafv2.WebAclRuleVisibilityConfigArgs)(metric(cfg.Prefix + "-rate-per-ip")),
-		}},
-		VisibilityConfig: metric(cfg.Prefix + "-waf"),
-	}, opts...)
-}
-
-// dnsCertificate requests an ACM certificate for domain, validates it through DNS records in
-// the hosted zone and returns the validated certificate's ARN. Pass the us-east-1 provider for
-// CloudFront.
-func dnsCertificate(ctx *pulumi.Context, name, domain, zoneID string, opts ...pulumi.ResourceOption) (pulumi.StringOutput, error) {
-	cert, err := acm.NewCertificate(ctx, name, &acm.CertificateArgs{
-		DomainName:       pulumi.String(domain),
-		ValidationMethod: pulumi.String("DNS"),
-	}, opts...)
-	if err != nil {
-		return pulumi.StringOutput{}, err
-	}
-	opt := cert.DomainValidationOptions.Index(pulumi.Int(0))
-	rec, err := route53.NewRecord(ctx, name+"-validation", &route53.RecordArgs{
-		ZoneId:         pulumi.String(zoneID),
-		Name:           opt.ResourceRecordName().Elem(),
-		Type:           opt.ResourceRecordType().Elem(),
-		Records:        pulumi.StringArray{opt.ResourceRecordValue().Elem()},
-		Ttl:            pulumi.Int(300),
-		AllowOverwrite: pulumi.Bool(true),
-	}, pulumi.Parent(cert))
-	if err != nil {
-		return pulumi.StringOutput{}, err
-	}
-	valid, err := acm.NewCertificateValidation(ctx, name+"-validated", &acm.CertificateValidationArgs{
-		CertificateArn:        cert.Arn,
-		ValidationRecordFqdns: pulumi.StringArray{rec.Fqdn},
-	}, append(opts, pulumi.Parent(cert))...)
-	if err != nil {
-		return pulumi.StringOutput{}, err
-	}
-	return valid.CertificateArn, nil
-}
-
-// hostOf turns https://host/ into host.
-func hostOf(u string) (string, error) {
-	parsed, err := url.Parse(u)
-	if err != nil {
-		return "", err
-	}
-	return parsed.Host, nil
 }

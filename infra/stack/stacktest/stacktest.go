@@ -288,7 +288,7 @@ func LoadStackConfig(stack string) (map[string]string, error) {
 		Config map[string]any `yaml:"config"`
 	}
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("Pulumi.%s.yaml: %w", stack, err)
+		return nil, fmt.Errorf("stack file Pulumi.%s.yaml: %w", stack, err)
 	}
 	// The origin secret is secret config, encrypted in a real stack file: a fixed test value.
 	out := map[string]string{Project + ":originSecret": TestOriginSecret}
@@ -301,7 +301,7 @@ func LoadStackConfig(stack string) (map[string]string, error) {
 			out[k] = v
 		case map[string]any:
 			if _, secure := v["secure"]; secure {
-				return nil, fmt.Errorf("Pulumi.%s.yaml: %s is a secret; the stack must not need one", stack, k)
+				return nil, fmt.Errorf("stack file Pulumi.%s.yaml: %s is a secret; the stack must not need one", stack, k)
 			}
 			b, _ := json.Marshal(v)
 			out[k] = string(b)
