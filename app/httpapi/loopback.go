@@ -8,7 +8,7 @@ import (
 )
 
 // ownerPrefix is where the owner's endpoints live: private to the owner, never shared
-// cross-origin (see docs/decisions/0016-local-owner-view-this-machine-only.md).
+// cross-origin (see docs/decisions/0016-private-by-default.md).
 const ownerPrefix = "/api/owner/"
 
 // isOwnerPath reports whether the URL path p, once cleaned as the router cleans it, is under
