@@ -2,6 +2,8 @@ package owner
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -118,8 +120,11 @@ func (s *Service) Summary(ctx context.Context) (Summary, error) {
 // keepRebuilt stores an index just rebuilt from the records, so the next summary is one read.
 // Losing the race to a record write is fine: that write stored an index too.
 func (s *Service) keepRebuilt(ctx context.Context, ix *index) {
-	if err := updateObject(ctx, s.Blobs, indexKey, func(context.Context) (*index, string, error) { return ix, "", nil },
-		func(*index) error { return nil }); err != nil {
+	data, err := json.Marshal(ix)
+	if err == nil {
+		err = s.Blobs.PutIf(ctx, indexKey, data, "")
+	}
+	if err != nil && !errors.Is(err, ErrConflict) {
 		s.Logger.WarnContext(ctx, "owner index not stored", "error", err.Error())
 	}
 }
