@@ -107,9 +107,10 @@ func TestUnderEmulator(t *testing.T) {
 		if !strings.Contains(body, "Hello from the model.") || !strings.HasSuffix(body, "data: [DONE]\n\n") {
 			t.Fatalf("body:\n%s", body)
 		}
-		// persona GET + session GET + session PUT; the secret was read once, at init.
-		if g, p := s3.Count(http.MethodGet), s3.Count(http.MethodPut); g != 2 || p != 1 {
-			t.Errorf("S3 saw %d GET + %d PUT, want 2 + 1 (persona, session, session)", g, p)
+		// persona GET + session GET + the question's PUT at the turn's start + the reply's PUT
+		// (docs/decisions/0020-turn-storage-order.md); the secret was read once, at init.
+		if g, p := s3.Count(http.MethodGet), s3.Count(http.MethodPut); g != 2 || p != 2 {
+			t.Errorf("S3 saw %d GET + %d PUT, want 2 + 2 (persona, session; question, reply)", g, p)
 		}
 		if got := sm.Calls(); got != 1 {
 			t.Errorf("%d secret reads, want 1", got)
