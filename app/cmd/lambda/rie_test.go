@@ -7,7 +7,6 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,20 +15,14 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	s3api "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/digitaltwin/twin/app/twintest/fakeaws"
-
-	"github.com/digitaltwin/twin/app/twintest"
+	"github.com/digitaltwin/twin/app/twintest/lambdarie"
 )
-
-// The emulator's runtime API always listens here, so only one emulator can run at a time.
-const rieRuntimeAPI = "127.0.0.1:9001"
 
 var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 
@@ -47,15 +40,7 @@ func TestUnderEmulator(t *testing.T) {
 	if rie == "" {
 		t.Skip("aws-lambda-rie not installed: run `make tools-aws`")
 	}
-	dir := t.TempDir()
-	bootstrap := filepath.Join(dir, "bootstrap")
-	// As `make lambda` builds it, but for this machine's architecture and without -trimpath, so
-	// the packages come from the cache `go test` just filled instead of a second full compile.
-	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-ldflags", "-s -w", "-o", bootstrap, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build bootstrap: %v\n%s", err, out)
-	}
+	bootstrap := lambdarie.Build(t, ".")
 	persona, err := filepath.Abs("../../../me.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -138,93 +123,21 @@ func TestUnderEmulator(t *testing.T) {
 // the raw invocation response.
 func invokeUnderRIE(t *testing.T, rie, bootstrap, persona, front string, event any, extraEnv ...string) []byte {
 	t.Helper()
-	waitPortFree(t, rieRuntimeAPI)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	dir := t.TempDir()
+	env := append([]string{
+		"LAMBDA_FRONT=" + front, "DATA_DIR=" + dir, "PERSONA_FILE=" + persona, "FRONTEND_DIR=" + dir,
+		"OFFLINE_TOKEN_DELAY_MS=0", "LOG_LEVEL=info", "OTEL_TRACES_EXPORTER=none",
+	}, extraEnv...)
+	emu := lambdarie.Start(t, rie, bootstrap, env)
+	out, err := emu.Invoke(event)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-
-	var logs twintest.Logs
-	cmd := exec.Command(rie, "--log-level", "info", "--runtime-interface-emulator-address", addr, bootstrap)
-	cmd.Dir = t.TempDir()
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir, "LAMBDA_FRONT=" + front, "DATA_DIR=" + cmd.Dir,
-		"PERSONA_FILE=" + persona, "FRONTEND_DIR=" + cmd.Dir, "OFFLINE_TOKEN_DELAY_MS=0", "LOG_LEVEL=info",
-		"OTEL_TRACES_EXPORTER=none",
-	}
-	cmd.Env = append(cmd.Env, extraEnv...)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			// The emulator outlives SIGTERM; kill its whole group (it and the bootstrap).
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			_ = cmd.Wait()
-		}
-	}
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			t.Logf("emulator output:\n%s", logs.String())
-		}
-	})
-	waitListening(t, addr)
-
-	payload, _ := json.Marshal(event)
-	client := &http.Client{Timeout: 60 * time.Second}
-	resp, err := client.Post("http://"+addr+"/2015-03-31/functions/function/invocations", "application/json", bytes.NewReader(payload))
-	if err != nil {
-		t.Fatalf("invoke: %v", err)
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("invoke: %d %v\n%s", resp.StatusCode, err, out)
-	}
-	stop()
-	if m := initReport.FindStringSubmatch(logs.String()); m != nil {
+	emu.Stop()
+	if m := initReport.FindStringSubmatch(emu.Logs()); m != nil {
 		t.Logf("%s: init duration %s ms (emulator INIT REPORT)", t.Name(), m[1])
 	}
 	return out
-}
-
-func waitPortFree(t *testing.T, addr string) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err != nil {
-			return
-		}
-		c.Close()
-		if time.Now().After(deadline) {
-			t.Fatalf("%s stays busy: another emulator is running", addr)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-func waitListening(t *testing.T, addr string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("emulator did not listen on %s: %v", addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // TestArtifactUnderEmulator runs the bootstrap inside build/lambda/bootstrap.zip — the arm64

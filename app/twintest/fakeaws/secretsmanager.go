@@ -18,6 +18,7 @@ type SecretsManager struct {
 	mu    sync.Mutex
 	id    string
 	value string
+	more  map[string]string // further secrets (Put)
 	calls int
 	fail  int  // answer the next fail calls with AccessDeniedException
 	down  bool // answer every call with 500 InternalServiceError (an outage)
@@ -37,6 +38,16 @@ func (sm *SecretsManager) Set(value string) {
 	sm.mu.Lock()
 	defer sm.mu.Unlock()
 	sm.value = value
+}
+
+// Put adds (or replaces) another secret the fake serves.
+func (sm *SecretsManager) Put(id, value string) {
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	if sm.more == nil {
+		sm.more = map[string]string{}
+	}
+	sm.more[id] = value
 }
 
 // Calls returns how many GetSecretValue calls arrived.
@@ -87,6 +98,9 @@ func (sm *SecretsManager) serve(w http.ResponseWriter, r *http.Request) {
 		sm.fail--
 	}
 	id, value, down := sm.id, sm.value, sm.down
+	if v, ok := sm.more[in.SecretId]; ok {
+		id, value = in.SecretId, v
+	}
 	sm.mu.Unlock()
 	switch {
 	case down:

@@ -1,0 +1,161 @@
+// Package lambdarie runs the twin's real Lambda bootstrap under the Lambda runtime interface
+// emulator (aws-lambda-rie) for tests: build the bootstrap once, start an emulator per front,
+// invoke it with events, and read a streamed (function URL) response. The emulator's runtime API
+// always listens on 127.0.0.1:9001, so only one runs at a time on a machine: Start waits for the
+// port, and Stop kills the emulator's whole process group (it outlives SIGTERM).
+package lambdarie
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/digitaltwin/twin/app/twintest"
+)
+
+// RuntimeAPI is where every emulator's runtime API listens.
+const RuntimeAPI = "127.0.0.1:9001"
+
+// Build compiles the bootstrap of package dir (app/cmd/lambda) for linux on this machine's
+// architecture into a temporary folder and returns its path. Like `make lambda`, but without
+// -trimpath, so the packages come from the cache `go test` has filled.
+func Build(t testing.TB, dir string) string {
+	t.Helper()
+	out := t.TempDir() + "/bootstrap"
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-ldflags", "-s -w", "-o", out, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build bootstrap: %v\n%s", err, b)
+	}
+	return out
+}
+
+// Emulator is one running aws-lambda-rie with a bootstrap.
+type Emulator struct {
+	addr string
+	cmd  *exec.Cmd
+	logs twintest.Logs
+	once sync.Once
+}
+
+// Start runs rie with bootstrap and exactly env (plus PATH), once the runtime API port is free.
+// It stops when t ends, printing its output if t failed.
+func Start(t testing.TB, rie, bootstrap string, env []string) *Emulator {
+	t.Helper()
+	WaitPortFree(t, RuntimeAPI)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Emulator{addr: ln.Addr().String()}
+	ln.Close()
+	e.cmd = exec.Command(rie, "--log-level", "info", "--runtime-interface-emulator-address", e.addr, bootstrap)
+	e.cmd.Dir = t.TempDir()
+	e.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + e.cmd.Dir}, env...)
+	e.cmd.Stdout, e.cmd.Stderr = &e.logs, &e.logs
+	e.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := e.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		e.Stop()
+		if t.Failed() {
+			t.Logf("emulator output:\n%s", e.logs.String())
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", e.addr, 100*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return e
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("emulator did not listen on %s: %v", e.addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Invoke sends one event and returns the raw invocation response (a function URL response
+// stream is returned whole: the emulator buffers it).
+func (e *Emulator) Invoke(event any) ([]byte, error) {
+	payload, err := json.Marshal(event)
+	if err != nil {
+		return nil, err
+	}
+	client := &http.Client{Timeout: 60 * time.Second}
+	resp, err := client.Post("http://"+e.addr+"/2015-03-31/functions/function/invocations", "application/json", bytes.NewReader(payload))
+	if err != nil {
+		return nil, fmt.Errorf("invoke: %w", err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("invoke: %d %v: %s", resp.StatusCode, err, out)
+	}
+	return out, nil
+}
+
+// Logs is what the emulator and the bootstrap printed so far.
+func (e *Emulator) Logs() string { return e.logs.String() }
+
+// Stop kills the emulator and the bootstrap; it is safe to call twice.
+func (e *Emulator) Stop() {
+	e.once.Do(func() {
+		_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
+		_ = e.cmd.Wait()
+	})
+}
+
+// WaitPortFree waits (up to a minute) until no emulator holds addr.
+func WaitPortFree(t testing.TB, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		if err != nil {
+			return
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("%s stays busy: another emulator is running", addr)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// Streamed is a function URL streaming response: the JSON prelude (statusCode, headers,
+// cookies) and the body after the 8-NUL separator.
+type Streamed struct {
+	StatusCode int               `json:"statusCode"`
+	Headers    map[string]string `json:"headers"`
+	Cookies    []string          `json:"cookies"`
+	Body       []byte            `json:"-"`
+}
+
+// ReadStreamed splits a streamed invocation response into its prelude and body.
+func ReadStreamed(raw []byte) (*Streamed, error) {
+	i := bytes.Index(raw, make([]byte, 8))
+	if i < 0 {
+		return nil, errors.New("no prelude separator in the streamed response")
+	}
+	var s Streamed
+	if err := json.Unmarshal(raw[:i], &s); err != nil {
+		return nil, fmt.Errorf("prelude: %w", err)
+	}
+	s.Body = raw[i+8:]
+	return &s, nil
+}
