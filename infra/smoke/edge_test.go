@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -38,16 +37,7 @@ type replayEdge struct {
 
 func newReplayEdge(t *testing.T) *replayEdge {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test")
-	}
-	if runtime.GOOS != "linux" {
-		t.Skip("the emulator runs linux binaries")
-	}
-	rie := fakeaws.FindTool("AWS_LAMBDA_RIE", "aws-lambda-rie")
-	if rie == "" {
-		t.Skip("aws-lambda-rie not installed: run `make tools-aws`")
-	}
+	rie := lambdarie.Tool(t)
 	cfg, err := stacktest.LoadStackConfig("staging")
 	if err != nil {
 		t.Fatal(err)

@@ -30,16 +30,7 @@ var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 // interface emulator, once per front, answering a function URL event and an HTTP API event.
 // It logs the init duration the emulator reports (docs/benchmarks.md).
 func TestUnderEmulator(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
-	if runtime.GOOS != "linux" {
-		t.Skip("the emulator runs linux binaries")
-	}
-	rie := fakeaws.FindTool("AWS_LAMBDA_RIE", "aws-lambda-rie")
-	if rie == "" {
-		t.Skip("aws-lambda-rie not installed: run `make tools-aws`")
-	}
+	rie := lambdarie.Tool(t)
 	bootstrap := lambdarie.Build(t, ".")
 	persona, err := filepath.Abs("../../../me.txt")
 	if err != nil {

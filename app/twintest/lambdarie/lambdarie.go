@@ -22,10 +22,28 @@ import (
 	"time"
 
 	"github.com/digitaltwin/twin/app/twintest"
+	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 )
 
 // RuntimeAPI is where every emulator's runtime API listens.
 const RuntimeAPI = "127.0.0.1:9001"
+
+// Tool returns the emulator's path (AWS_LAMBDA_RIE, or aws-lambda-rie from `make tools-aws`),
+// skipping t when emulator tests cannot run: -short, not linux, or no emulator installed.
+func Tool(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("the emulator runs linux binaries")
+	}
+	rie := fakeaws.FindTool("AWS_LAMBDA_RIE", "aws-lambda-rie")
+	if rie == "" {
+		t.Skip("aws-lambda-rie not installed: run `make tools-aws`")
+	}
+	return rie
+}
 
 // Build compiles the bootstrap of package dir (app/cmd/lambda) for linux on this machine's
 // architecture into a temporary folder and returns its path. Like `make lambda`, but without

@@ -134,19 +134,11 @@ func (e *Edge) toHTTPAPI(w *recorder, r *http.Request, headers map[string]string
 		w.fail(fmt.Errorf("http-api answered %q: %v", out, err)) // API Gateway: 500 Internal Server Error
 		return
 	}
-	for k, v := range resp.Headers {
-		w.header.Set(k, v)
-	}
-	for _, c := range resp.Cookies {
-		w.header.Add("Set-Cookie", c)
-	}
-	w.status = resp.StatusCode
+	answer := []byte(resp.Body)
 	if resp.IsBase64Encoded {
-		raw, _ := base64.StdEncoding.DecodeString(resp.Body)
-		w.body.Write(raw)
-	} else {
-		w.body.WriteString(resp.Body)
+		answer, _ = base64.StdEncoding.DecodeString(resp.Body)
 	}
+	w.set(resp.StatusCode, resp.Headers, resp.Cookies, answer)
 }
 
 // toFunctionURL is the function URL front door: AWS_IAM refuses an unsigned request; a signed
@@ -181,14 +173,7 @@ func (e *Edge) toFunctionURL(w *recorder, r *http.Request, headers map[string]st
 		w.fail(err)
 		return
 	}
-	for k, v := range s.Headers {
-		w.header.Set(k, v)
-	}
-	for _, c := range s.Cookies {
-		w.header.Add("Set-Cookie", c)
-	}
-	w.status = s.StatusCode
-	w.body.Write(s.Body)
+	w.set(s.StatusCode, s.Headers, s.Cookies, s.Body)
 }
 
 func readBody(r *http.Request) (string, bool) {
@@ -213,6 +198,18 @@ type recorder struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
+}
+
+// set records a function's answer.
+func (w *recorder) set(status int, headers map[string]string, cookies []string, body []byte) {
+	for k, v := range headers {
+		w.header.Set(k, v)
+	}
+	for _, c := range cookies {
+		w.header.Add("Set-Cookie", c)
+	}
+	w.status = status
+	w.body.Write(body)
 }
 
 func (w *recorder) fail(err error) {
