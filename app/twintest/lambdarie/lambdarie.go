@@ -8,7 +8,6 @@ package lambdarie
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -153,27 +152,4 @@ func WaitPortFree(t testing.TB, addr string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-// Streamed is a function URL streaming response: the JSON prelude (statusCode, headers,
-// cookies) and the body after the 8-NUL separator.
-type Streamed struct {
-	StatusCode int               `json:"statusCode"`
-	Headers    map[string]string `json:"headers"`
-	Cookies    []string          `json:"cookies"`
-	Body       []byte            `json:"-"`
-}
-
-// ReadStreamed splits a streamed invocation response into its prelude and body.
-func ReadStreamed(raw []byte) (*Streamed, error) {
-	i := bytes.Index(raw, make([]byte, 8))
-	if i < 0 {
-		return nil, errors.New("no prelude separator in the streamed response")
-	}
-	var s Streamed
-	if err := json.Unmarshal(raw[:i], &s); err != nil {
-		return nil, fmt.Errorf("prelude: %w", err)
-	}
-	s.Body = raw[i+8:]
-	return &s, nil
 }

@@ -13,8 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
-
-	"github.com/digitaltwin/twin/app/twintest/lambdarie"
 )
 
 // Invoke runs the function behind a front ("http-api" or "function-url") with a Lambda event
@@ -168,12 +166,18 @@ func (e *Edge) toFunctionURL(w *recorder, r *http.Request, headers map[string]st
 		w.fail(fmt.Errorf("invoke mode %q: the streaming front's answer cannot be relayed", e.URLInvokeMode))
 		return
 	}
-	s, err := lambdarie.ReadStreamed(out)
-	if err != nil {
-		w.fail(err)
+	// The stream: a JSON prelude (status, headers, cookies), 8 NUL bytes, the body.
+	i := bytes.Index(out, make([]byte, 8))
+	var prelude struct {
+		StatusCode int               `json:"statusCode"`
+		Headers    map[string]string `json:"headers"`
+		Cookies    []string          `json:"cookies"`
+	}
+	if i < 0 || json.Unmarshal(out[:i], &prelude) != nil {
+		w.fail(fmt.Errorf("function-url answered without a stream prelude: %q", out))
 		return
 	}
-	w.set(s.StatusCode, s.Headers, s.Cookies, s.Body)
+	w.set(prelude.StatusCode, prelude.Headers, prelude.Cookies, out[i+8:])
 }
 
 func readBody(r *http.Request) (string, bool) {
