@@ -1,10 +1,13 @@
 // Package owner is what the twin does for its owner beyond chatting: it records leads (a visitor
 // who wants to get in touch and left an email), questions it could not answer from the persona,
 // and visitors' feedback on replies; it notifies the owner of new leads and questions (batched,
-// never blocking a visitor); and it aggregates all of it for the owner view.
+// under a daily cap, never blocking a visitor); and it aggregates all of it for the owner view.
 //
 // Records are small JSON objects under three prefixes of one Blobs store — leads/, questions/,
-// feedback/ — in the memory bucket on AWS and next to the sessions directory locally.
+// feedback/ — in the memory bucket on AWS and in DATA_DIR locally; owner/ holds their running
+// totals and the notification cap's state (docs/decisions/0014-owner-records-index.md). Visitor
+// text is made single-line and capped before it is stored, and quoted in notifications
+// (docs/decisions/0015-contained-owner-data.md).
 package owner
 
 import (
