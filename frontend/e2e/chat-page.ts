@@ -1,4 +1,4 @@
-/** Page object for the chat page: everything by role and accessible name (DESIGN §10). */
+/** Page object for the chat page: everything by role and accessible name. */
 import type { Locator, Page } from "playwright-core";
 import { type AxeViolation, axe } from "./axe";
 

@@ -1,5 +1,5 @@
 /**
- * msw handlers that speak the real wire protocol of DESIGN §4: the UI message stream as SSE bytes,
+ * msw handlers that speak the real wire protocol of the API (README.md): the UI message stream as SSE bytes,
  * the JSON error envelope, history and persona. Tests override them per case with `server.use`.
  */
 import { HttpResponse, http } from "msw";

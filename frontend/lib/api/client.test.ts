@@ -85,7 +85,7 @@ describe("sendChat", () => {
     expect(onStart).toHaveBeenCalledWith({ sessionId: SESSION, messageId: "msg-1" });
   });
 
-  // DESIGN §4: the concatenated deltas are the reply. Whatever the deltas and however the bytes
+  // The API: the concatenated deltas are the reply. Whatever the deltas and however the bytes
   // arrive, the client reports each delta once, in order, and returns their concatenation.
   it("returns exactly the concatenated deltas for any reply and any chunking", async () => {
     await fc.assert(

@@ -1,5 +1,5 @@
 /**
- * Typed errors of the chat API. The codes mirror the backend's closed set (DESIGN §4); the client adds
+ * Typed errors of the chat API. The codes mirror the backend's closed set (app/twin); the client adds
  * a few of its own for failures that never reach the server (network, timeout, a broken stream).
  */
 

@@ -1,5 +1,5 @@
 /**
- * A small reader for the AI SDK *UI message stream* v1 (DESIGN §4): server-sent events whose data is
+ * A small reader for the AI SDK *UI message stream* v1 (see README.md): server-sent events whose data is
  * one JSON object per event, ended by `data: [DONE]`. Built on eventsource-parser so the SSE framing
  * (partial lines, CRLF, comments, multi-line data) is handled by a tested library; this file only
  * knows the event vocabulary. Unknown event types are passed through as `unknown` and ignored by the
