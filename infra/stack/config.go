@@ -93,213 +93,251 @@ var (
 
 // LoadConfig reads and validates the stack configuration. Errors name the key.
 func LoadConfig(ctx *pulumi.Context) (*Config, error) {
-	c := config.New(ctx, "")
-	aws := config.New(ctx, "aws")
-	str := func(key, def string) string {
-		if v := c.Get(key); v != "" {
-			return v
-		}
+	r := &configReader{c: config.New(ctx, ""), aws: config.New(ctx, "aws"), project: ctx.Project(), stack: ctx.Stack()}
+	cfg := r.read()
+	// Validation: one clear line per bad key, by concern.
+	for _, check := range []func(*configReader, *Config){checkEdge, checkFunctions, checkStorage, checkModel, checkLimits} {
+		check(r, cfg)
+	}
+	if len(r.errs) > 0 {
+		return nil, errors.Join(r.errs...)
+	}
+	return cfg, nil
+}
+
+// configReader reads the stack's keys with their defaults and collects what is wrong with them.
+type configReader struct {
+	c, aws         *config.Config
+	project, stack string
+	errs           []error
+}
+
+func (r *configReader) str(key, def string) string {
+	if v := r.c.Get(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *configReader) num(key string, def int) int {
+	if r.c.Get(key) == "" {
 		return def
 	}
-	num := func(key string, def int) int {
-		if c.Get(key) == "" {
-			return def
-		}
-		return c.GetInt(key)
-	}
-	var errs []error
-	fail := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("config %s:%s %s", ctx.Project(), key, fmt.Sprintf(format, args...)))
-	}
-	list := func(key string, def []string) []string {
-		var out []string
-		if c.Get(key) == "" {
-			return def
-		}
-		if err := c.TryObject(key, &out); err != nil {
-			fail(key, "must be a list of strings: %v", err)
-		}
-		return out
-	}
+	return r.c.GetInt(key)
+}
 
+func (r *configReader) list(key string, def []string) []string {
+	var out []string
+	if r.c.Get(key) == "" {
+		return def
+	}
+	if err := r.c.TryObject(key, &out); err != nil {
+		r.fail(key, "must be a list of strings: %v", err)
+	}
+	return out
+}
+
+// fail records one bad key, named as Pulumi names it (project:key).
+func (r *configReader) fail(key, format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf("config %s:%s %s", r.project, key, fmt.Sprintf(format, args...)))
+}
+
+// read is every key with its default; the checks come after.
+func (r *configReader) read() *Config {
 	cfg := &Config{
-		Project:          ctx.Project(),
-		Stack:            ctx.Stack(),
-		Region:           aws.Get("region"),
-		Prefix:           str("namePrefix", "twin") + "-" + ctx.Stack(),
-		Environment:      str("environment", "staging"),
-		Domain:           strings.ToLower(str("domain", "")),
-		HostedZoneID:     str("hostedZoneId", ""),
-		CertificateArn:   str("certificateArn", ""),
-		APIDomain:        strings.ToLower(str("apiDomain", "")),
-		APICertArn:       str("apiCertificateArn", ""),
-		PriceClass:       str("priceClass", "PriceClass_100"),
-		LambdaArchive:    str("lambdaArchive", "build/lambda/bootstrap.zip"),
-		MemorySize:       num("memorySize", 512),
-		ChatTimeout:      num("chatTimeout", 30),
-		ShortTimeout:     num("shortTimeout", 10),
-		StreamTimeout:    num("streamTimeout", 120),
-		ReservedConc:     num("reservedConcurrency", 10),
-		LogRetentionDays: num("logRetentionDays", 30),
-		PersonaFile:      str("personaFile", "me.txt"),
-		PersonaKey:       str("personaKey", "me.txt"),
-		MemoryPrefix:     str("memoryPrefix", "sessions/"),
-		SessionRetention: num("sessionRetentionDays", 0),
-		NoncurrentDays:   num("noncurrentVersionDays", 30),
-		LLMProvider:      str("llmProvider", "bedrock"),
-		BedrockModelID:   str("bedrockModelId", ""),
-		BedrockGlobalRouting: c.Get("bedrockGlobalRouting") != "" &&
-			c.GetBool("bedrockGlobalRouting"),
-		OpenAIBaseURL: str("openaiBaseUrl", "https://api.openai.com/v1"),
-		OpenAIModel:   str("openaiModel", ""),
-		CustomerManagedKey: c.Get("customerManagedKey") != "" &&
-			c.GetBool("customerManagedKey"),
-		RateLimitPerMinute:    num("rateLimitPerMinute", 60),
-		MaxMessageChars:       num("maxMessageChars", 4000),
-		MaxSessionMessages:    num("maxSessionMessages", 500),
-		ThrottleBurst:         num("throttleBurst", 1000),
-		AlarmEmail:            str("alarmEmail", ""),
-		WAF:                   c.Get("waf") != "" && c.GetBool("waf"),
-		WAFRateLimit:          num("wafRateLimit", 500),
-		GitHubRepository:      str("githubRepository", ""),
-		GitHubOIDCProviderArn: str("githubOidcProviderArn", ""),
-		OriginSecret:          str("originSecret", ""),
-		OriginSecretPrevious:  str("originSecretPrevious", ""),
+		Project:          r.project,
+		Stack:            r.stack,
+		Region:           r.aws.Get("region"),
+		Prefix:           r.str("namePrefix", "twin") + "-" + r.stack,
+		Environment:      r.str("environment", "staging"),
+		Domain:           strings.ToLower(r.str("domain", "")),
+		HostedZoneID:     r.str("hostedZoneId", ""),
+		CertificateArn:   r.str("certificateArn", ""),
+		APIDomain:        strings.ToLower(r.str("apiDomain", "")),
+		APICertArn:       r.str("apiCertificateArn", ""),
+		PriceClass:       r.str("priceClass", "PriceClass_100"),
+		LambdaArchive:    r.str("lambdaArchive", "build/lambda/bootstrap.zip"),
+		MemorySize:       r.num("memorySize", 512),
+		ChatTimeout:      r.num("chatTimeout", 30),
+		ShortTimeout:     r.num("shortTimeout", 10),
+		StreamTimeout:    r.num("streamTimeout", 120),
+		ReservedConc:     r.num("reservedConcurrency", 10),
+		LogRetentionDays: r.num("logRetentionDays", 30),
+		PersonaFile:      r.str("personaFile", "me.txt"),
+		PersonaKey:       r.str("personaKey", "me.txt"),
+		MemoryPrefix:     r.str("memoryPrefix", "sessions/"),
+		SessionRetention: r.num("sessionRetentionDays", 0),
+		NoncurrentDays:   r.num("noncurrentVersionDays", 30),
+		LLMProvider:      r.str("llmProvider", "bedrock"),
+		BedrockModelID:   r.str("bedrockModelId", ""),
+		BedrockGlobalRouting: r.c.Get("bedrockGlobalRouting") != "" &&
+			r.c.GetBool("bedrockGlobalRouting"),
+		OpenAIBaseURL: r.str("openaiBaseUrl", "https://api.openai.com/v1"),
+		OpenAIModel:   r.str("openaiModel", ""),
+		CustomerManagedKey: r.c.Get("customerManagedKey") != "" &&
+			r.c.GetBool("customerManagedKey"),
+		RateLimitPerMinute:    r.num("rateLimitPerMinute", 60),
+		MaxMessageChars:       r.num("maxMessageChars", 4000),
+		MaxSessionMessages:    r.num("maxSessionMessages", 500),
+		ThrottleBurst:         r.num("throttleBurst", 1000),
+		AlarmEmail:            r.str("alarmEmail", ""),
+		WAF:                   r.c.Get("waf") != "" && r.c.GetBool("waf"),
+		WAFRateLimit:          r.num("wafRateLimit", 500),
+		GitHubRepository:      r.str("githubRepository", ""),
+		GitHubOIDCProviderArn: r.str("githubOidcProviderArn", ""),
+		OriginSecret:          r.str("originSecret", ""),
+		OriginSecretPrevious:  r.str("originSecretPrevious", ""),
 	}
-	cfg.ThrottleRate = float64(num("throttleRate", 1000))
-	cfg.OwnerFeatures = c.Get("ownerFeatures") == "" || c.GetBool("ownerFeatures")
+	cfg.ThrottleRate = float64(r.num("throttleRate", 1000))
+	cfg.OwnerFeatures = r.c.Get("ownerFeatures") == "" || r.c.GetBool("ownerFeatures")
 	cfg.ProtectData = cfg.Environment == "production"
-	if c.Get("protectData") != "" {
-		cfg.ProtectData = c.GetBool("protectData")
+	if r.c.Get("protectData") != "" {
+		cfg.ProtectData = r.c.GetBool("protectData")
 	}
-	cfg.OwnerEmail = str("ownerEmail", cfg.AlarmEmail)
-	cfg.OwnerPrefixes = list("ownerPrefixes", []string{"leads/", "questions/", "feedback/", "owner/"})
-	cfg.BedrockProfileRegions = list("bedrockProfileRegions", nil)
+	cfg.OwnerEmail = r.str("ownerEmail", cfg.AlarmEmail)
+	cfg.OwnerPrefixes = r.list("ownerPrefixes", []string{"leads/", "questions/", "feedback/", "owner/"})
+	cfg.BedrockProfileRegions = r.list("bedrockProfileRegions", nil)
 	defLevel := "info"
 	if cfg.Environment == "production" {
 		defLevel = "warn"
 	}
-	cfg.LogLevel = str("logLevel", defLevel)
-	cfg.GitHubEnvironment = str("githubEnvironment", cfg.Environment)
+	cfg.LogLevel = r.str("logLevel", defLevel)
+	cfg.GitHubEnvironment = r.str("githubEnvironment", cfg.Environment)
 
-	// Validation: one clear line per bad key.
+	return cfg
+}
+
+// checkEdge: the account, names, domains and certificates of the public edge.
+func checkEdge(r *configReader, cfg *Config) {
 	if cfg.Region == "" {
-		errs = append(errs, errors.New("config aws:region is required"))
+		r.errs = append(r.errs, errors.New("config aws:region is required"))
 	}
-	if !prefixRE.MatchString(str("namePrefix", "twin")) {
-		fail("namePrefix", "must be 1-20 lowercase letters, digits or dashes")
+	if !prefixRE.MatchString(r.str("namePrefix", "twin")) {
+		r.fail("namePrefix", "must be 1-20 lowercase letters, digits or dashes")
 	}
 	if cfg.Environment != "staging" && cfg.Environment != "production" {
-		fail("environment", "must be staging or production, not %q", cfg.Environment)
+		r.fail("environment", "must be staging or production, not %q", cfg.Environment)
 	}
 	if !domainRE.MatchString(cfg.Domain) {
-		fail("domain", "is required: a DNS name such as twin.example.com (CloudFront needs a custom certificate for TLS 1.2)")
+		r.fail("domain", "is required: a DNS name such as twin.example.com (CloudFront needs a custom certificate for TLS 1.2)")
 	}
 	if cfg.HostedZoneID == "" && cfg.CertificateArn == "" {
-		fail("certificateArn", "or hostedZoneId is required to get a certificate for %q", cfg.Domain)
+		r.fail("certificateArn", "or hostedZoneId is required to get a certificate for %q", cfg.Domain)
 	}
 	if cfg.CertificateArn != "" && !strings.HasPrefix(cfg.CertificateArn, "arn:aws:acm:us-east-1:") {
-		fail("certificateArn", "must be an ACM certificate in us-east-1 (CloudFront), got %q", cfg.CertificateArn)
+		r.fail("certificateArn", "must be an ACM certificate in us-east-1 (CloudFront), got %q", cfg.CertificateArn)
 	}
 	if len(cfg.OriginSecret) < MinOriginSecret {
-		fail("originSecret", "is required, at least %d characters: pulumi config set --secret originSecret \"$(openssl rand -hex 32)\"", MinOriginSecret)
+		r.fail("originSecret", "is required, at least %d characters: pulumi config set --secret originSecret \"$(openssl rand -hex 32)\"", MinOriginSecret)
 	}
 	if p := cfg.OriginSecretPrevious; p != "" && (len(p) < MinOriginSecret || p == cfg.OriginSecret) {
-		fail("originSecretPrevious", "must be the earlier originSecret (at least %d characters, not the current one)", MinOriginSecret)
+		r.fail("originSecretPrevious", "must be the earlier originSecret (at least %d characters, not the current one)", MinOriginSecret)
 	}
 	if cfg.APIDomain != "" {
 		if !domainRE.MatchString(cfg.APIDomain) {
-			fail("apiDomain", "is not a DNS name: %q", cfg.APIDomain)
+			r.fail("apiDomain", "is not a DNS name: %q", cfg.APIDomain)
 		}
 		if cfg.HostedZoneID == "" && cfg.APICertArn == "" {
-			fail("apiCertificateArn", "or hostedZoneId is required for apiDomain %q", cfg.APIDomain)
+			r.fail("apiCertificateArn", "or hostedZoneId is required for apiDomain %q", cfg.APIDomain)
 		}
 	}
 	switch cfg.PriceClass {
 	case "PriceClass_100", "PriceClass_200", "PriceClass_All":
 	default:
-		fail("priceClass", "must be PriceClass_100, PriceClass_200 or PriceClass_All")
+		r.fail("priceClass", "must be PriceClass_100, PriceClass_200 or PriceClass_All")
 	}
+}
+
+// checkFunctions: the Lambda functions' size, timeouts, concurrency and logs.
+func checkFunctions(r *configReader, cfg *Config) {
 	if cfg.MemorySize < 512 || cfg.MemorySize > 1024 {
-		fail("memorySize", "must be 512..1024 MB, got %d", cfg.MemorySize)
+		r.fail("memorySize", "must be 512..1024 MB, got %d", cfg.MemorySize)
 	}
 	if cfg.ChatTimeout < 1 || cfg.ChatTimeout > 30 {
-		fail("chatTimeout", "must be 1..30 s (API Gateway integrations stop at 30 s), got %d", cfg.ChatTimeout)
+		r.fail("chatTimeout", "must be 1..30 s (API Gateway integrations stop at 30 s), got %d", cfg.ChatTimeout)
 	}
 	if cfg.ShortTimeout < 1 || cfg.ShortTimeout > cfg.ChatTimeout {
-		fail("shortTimeout", "must be 1..chatTimeout s, got %d", cfg.ShortTimeout)
+		r.fail("shortTimeout", "must be 1..chatTimeout s, got %d", cfg.ShortTimeout)
 	}
 	if cfg.StreamTimeout < 10 || cfg.StreamTimeout > 900 {
-		fail("streamTimeout", "must be 10..900 s, got %d", cfg.StreamTimeout)
+		r.fail("streamTimeout", "must be 10..900 s, got %d", cfg.StreamTimeout)
 	}
 	if cfg.ReservedConc < 1 {
-		fail("reservedConcurrency", "must be at least 1 (it is the cost cap), got %d", cfg.ReservedConc)
+		r.fail("reservedConcurrency", "must be at least 1 (it is the cost cap), got %d", cfg.ReservedConc)
 	}
 	if !validRetention[cfg.LogRetentionDays] {
-		fail("logRetentionDays", "must be a CloudWatch retention (1, 3, 5, 7, 14, 30, 60, 90, ...), got %d", cfg.LogRetentionDays)
+		r.fail("logRetentionDays", "must be a CloudWatch retention (1, 3, 5, 7, 14, 30, 60, 90, ...), got %d", cfg.LogRetentionDays)
 	}
 	switch cfg.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		fail("logLevel", "must be debug, info, warn or error")
+		r.fail("logLevel", "must be debug, info, warn or error")
 	}
+}
+
+// checkStorage: the memory bucket's prefixes and retention, the persona's key.
+func checkStorage(r *configReader, cfg *Config) {
 	for _, p := range append([]string{cfg.MemoryPrefix}, cfg.OwnerPrefixes...) {
 		if !strings.HasSuffix(p, "/") || !s3KeyRE.MatchString(p) || strings.Contains(p, "*") {
-			fail("memoryPrefix", "and ownerPrefixes must be plain key prefixes ending in /, got %q", p)
+			r.fail("memoryPrefix", "and ownerPrefixes must be plain key prefixes ending in /, got %q", p)
 		}
 	}
 	if !s3KeyRE.MatchString(cfg.PersonaKey) || strings.Contains(cfg.PersonaKey, "*") {
-		fail("personaKey", "is not a plain S3 key: %q", cfg.PersonaKey)
+		r.fail("personaKey", "is not a plain S3 key: %q", cfg.PersonaKey)
 	}
 	if cfg.SessionRetention < 0 || cfg.NoncurrentDays < 1 {
-		fail("noncurrentVersionDays", "must be >= 1 and sessionRetentionDays >= 0")
+		r.fail("noncurrentVersionDays", "must be >= 1 and sessionRetentionDays >= 0")
 	}
+}
+
+// checkModel: the provider and the model id it needs.
+func checkModel(r *configReader, cfg *Config) {
 	switch cfg.LLMProvider {
 	case "bedrock":
 		if !modelIDRE.MatchString(cfg.BedrockModelID) {
-			fail("bedrockModelId", "is required when llmProvider is bedrock")
+			r.fail("bedrockModelId", "is required when llmProvider is bedrock")
 		}
 		switch {
 		case isGlobalProfile(cfg.BedrockModelID) && !cfg.BedrockGlobalRouting:
-			fail("bedrockModelId", "%q is a global inference profile: it routes to any commercial region, which "+
+			r.fail("bedrockModelId", "%q is a global inference profile: it routes to any commercial region, which "+
 				"the per-region grant does not cover; set twin:bedrockGlobalRouting true to grant it (requests may "+
 				"leave %s's geography) or use a geographic profile such as eu.", cfg.BedrockModelID, cfg.Region)
 		case isGlobalProfile(cfg.BedrockModelID):
 		case isInferenceProfile(cfg.BedrockModelID) && len(cfg.BedrockProfileRegions) == 0:
-			fail("bedrockProfileRegions", "must list the regions inference profile %q routes to", cfg.BedrockModelID)
+			r.fail("bedrockProfileRegions", "must list the regions inference profile %q routes to", cfg.BedrockModelID)
 		}
 	case "openai":
 		if cfg.OpenAIModel == "" {
-			fail("openaiModel", "is required when llmProvider is openai")
+			r.fail("openaiModel", "is required when llmProvider is openai")
 		}
 		if !strings.HasPrefix(cfg.OpenAIBaseURL, "https://") {
-			fail("openaiBaseUrl", "must be an https:// URL, got %q", cfg.OpenAIBaseURL)
+			r.fail("openaiBaseUrl", "must be an https:// URL, got %q", cfg.OpenAIBaseURL)
 		}
 	default:
-		fail("llmProvider", "must be bedrock or openai, not %q", cfg.LLMProvider)
+		r.fail("llmProvider", "must be bedrock or openai, not %q", cfg.LLMProvider)
 	}
+}
+
+// checkLimits: rate limits, throttling, WAF, the notification addresses and the CI repository.
+func checkLimits(r *configReader, cfg *Config) {
 	if cfg.RateLimitPerMinute < 1 || cfg.MaxMessageChars < 1 || cfg.MaxSessionMessages < 2 {
-		fail("rateLimitPerMinute", "maxMessageChars and maxSessionMessages must be positive")
+		r.fail("rateLimitPerMinute", "maxMessageChars and maxSessionMessages must be positive")
 	}
 	if cfg.ThrottleRate < 1 || cfg.ThrottleBurst < 1 {
-		fail("throttleRate", "and throttleBurst must be positive")
+		r.fail("throttleRate", "and throttleBurst must be positive")
 	}
 	if cfg.WAFRateLimit < 10 {
-		fail("wafRateLimit", "must be at least 10 requests per 5 minutes, got %d", cfg.WAFRateLimit)
+		r.fail("wafRateLimit", "must be at least 10 requests per 5 minutes, got %d", cfg.WAFRateLimit)
 	}
 	if cfg.AlarmEmail != "" && !strings.Contains(cfg.AlarmEmail, "@") {
-		fail("alarmEmail", "is not an email address")
+		r.fail("alarmEmail", "is not an email address")
 	}
 	if cfg.OwnerEmail != "" && !strings.Contains(cfg.OwnerEmail, "@") {
-		fail("ownerEmail", "is not an email address")
+		r.fail("ownerEmail", "is not an email address")
 	}
 	if cfg.GitHubRepository != "" && !repoRE.MatchString(cfg.GitHubRepository) {
-		fail("githubRepository", "must be owner/repo, got %q", cfg.GitHubRepository)
+		r.fail("githubRepository", "must be owner/repo, got %q", cfg.GitHubRepository)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return cfg, nil
 }
 
 var validRetention = map[int]bool{1: true, 3: true, 5: true, 7: true, 14: true, 30: true, 60: true,
