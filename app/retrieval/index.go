@@ -85,7 +85,7 @@ func (ix *Index) idf(term string) float64 {
 
 // Hit is a scored document and the share of the question it matched.
 type Hit struct {
-	Doc      Doc
+	Doc      *Doc // in the index: read only
 	Score    float64
 	Coverage float64
 	// WithPrev: part of the question was matched only in the sentence before; an answer should
@@ -187,7 +187,7 @@ func (ix *Index) known(g Group) Group {
 
 // match scores one question word against a document: BM25 of the best of its terms, discounted
 // for a relative, and its coverage credit (1 when met, else 0).
-func (ix *Index) match(g Group, d Doc) (score, credit float64) {
+func (ix *Index) match(g Group, d *Doc) (score, credit float64) {
 	for i, t := range g.Terms {
 		tf := float64(d.terms[t])
 		if tf == 0 {
@@ -216,60 +216,73 @@ func (ix *Index) Search(q Query) []Hit {
 	if len(ix.docs) == 0 || len(q.Groups) == 0 {
 		return nil // an answer type alone ("how old are you?") names nothing to look for
 	}
-	weights := make([]float64, len(q.Groups))
-	var mass float64
-	hasTopic := false
-	groups := make([]Group, len(q.Groups))
-	standIn := make([]bool, len(q.Groups)) // an answer-type noun the persona never uses
+	p := plan{q: q, weights: make([]float64, len(q.Groups)), groups: make([]Group, len(q.Groups)),
+		standIn: make([]bool, len(q.Groups)), scores: make([]float64, len(q.Groups)), credits: make([]float64, len(q.Groups))}
 	for i, g := range q.Groups {
-		weights[i] = ix.weight(g)
-		mass += weights[i]
-		hasTopic = hasTopic || (!g.Name && !g.Light)
-		groups[i] = ix.known(g)
-		standIn[i] = typeNouns[g.Terms[0]] == q.Type && len(groups[i].Terms) == 1 && ix.df[g.Terms[0]] == 0
+		p.weights[i] = ix.weight(g)
+		p.mass += p.weights[i]
+		p.hasTopic = p.hasTopic || (!g.Name && !g.Light)
+		p.groups[i] = ix.known(g)
+		p.standIn[i] = typeNouns[g.Terms[0]] == q.Type && len(p.groups[i].Terms) == 1 && ix.df[g.Terms[0]] == 0
 	}
-	var hits []Hit
-	for _, d := range ix.docs {
-		var score, matched float64
-		withPrev, topic, owners := false, false, true
-		typed := q.Type.Matches(d.Text)
-		// A type noun ("which city") is met by a sentence holding that kind of thing when the
-		// persona never uses the word, or when the sentence meets another of the question's
-		// words ("Which city is your clinic in?" → "my clinic … in Bologna").
-		other := false
-		for _, g := range groups {
-			if typeNouns[g.Terms[0]] != q.Type {
-				if _, c := ix.match(g, d); c > 0 {
-					other = true
-				}
-			}
+	hits := make([]Hit, 0, len(ix.docs))
+	for i := range ix.docs {
+		if h, ok := ix.score(&p, &ix.docs[i]); ok {
+			hits = append(hits, h)
 		}
-		for i, g := range groups {
-			s, c := ix.match(g, d)
-			if c == 0 && typed && (standIn[i] || other) && typeNouns[g.Terms[0]] == q.Type {
-				s, c = weights[i]*relationCredit, 1
-			}
-			if c == 0 && d.Prev >= 0 {
-				if s, c = ix.match(g, ix.docs[d.Prev]); c > 0 {
-					s, c, withPrev = s*contextCredit, contextCredit, true
-				}
-			}
-			score += s
-			matched += c * weights[i]
-			topic = topic || (c > 0 && !g.Name && !g.Light)
-			owners = owners && (c > 0 || !g.Owner)
-		}
-		if score == 0 {
-			continue
-		}
-		h := Hit{Doc: d, Score: score, Coverage: matched / mass, WithPrev: withPrev, Typed: typed}
-		if (hasTopic && !topic) || !owners || (d.about != "" && !mentions(groups, d.about)) {
-			h.Coverage = 0
-		}
-		hits = append(hits, h)
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
 	return hits
+}
+
+// plan is a query prepared for one index, with scratch space for scoring a document.
+type plan struct {
+	q        Query
+	groups   []Group // the question's words, with only the relatives the index has
+	weights  []float64
+	standIn  []bool // an answer-type noun the persona never uses ("which city")
+	mass     float64
+	hasTopic bool // some word is neither a name nor a light word
+
+	scores, credits []float64
+}
+
+// score matches one document against the plan; ok is false when nothing matched.
+func (ix *Index) score(p *plan, d *Doc) (Hit, bool) {
+	typed := p.q.Type.Matches(d.Text)
+	other := false // the document meets a word that is not an answer-type noun
+	for i, g := range p.groups {
+		p.scores[i], p.credits[i] = ix.match(g, d)
+		other = other || (p.credits[i] > 0 && typeNouns[g.Terms[0]] != p.q.Type)
+	}
+	var score, matched float64
+	withPrev, topic, owners := false, false, true
+	for i, g := range p.groups {
+		s, c := p.scores[i], p.credits[i]
+		// A type noun is met by a sentence holding that kind of thing when the persona never
+		// uses the word, or when the sentence meets another of the question's words ("Which
+		// city is your clinic in?" → "my own clinic … in Bologna").
+		if c == 0 && typed && (p.standIn[i] || other) && typeNouns[g.Terms[0]] == p.q.Type {
+			s, c = p.weights[i]*relationCredit, 1
+		}
+		if c == 0 && d.Prev >= 0 {
+			if s, c = ix.match(g, &ix.docs[d.Prev]); c > 0 {
+				s, c, withPrev = s*contextCredit, contextCredit, true
+			}
+		}
+		score += s
+		matched += c * p.weights[i]
+		topic = topic || (c > 0 && !g.Name && !g.Light)
+		owners = owners && (c > 0 || !g.Owner)
+	}
+	if score == 0 {
+		return Hit{}, false
+	}
+	h := Hit{Doc: d, Score: score, Coverage: matched / p.mass, WithPrev: withPrev, Typed: typed}
+	if (p.hasTopic && !topic) || !owners || (d.about != "" && !mentions(p.groups, d.about)) {
+		h.Coverage = 0
+	}
+	return h, true
 }
 
 // Doc returns the document at position pos.
