@@ -65,7 +65,7 @@ func newPersona(ctx context.Context, cfg config.Config, logger *slog.Logger, _ *
 			return persona.NewStaticSource(text), nil
 		}
 	}
-	return persona.NewFileSource(cfg.PersonaFile, logger), nil
+	return persona.Open(cfg.PersonaFile, logger), nil
 }
 
 // frontend returns the exported chat page: FRONTEND_DIR when it holds one, else the copy built
