@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
@@ -49,12 +50,16 @@ func newStore(ctx context.Context, cfg config.Config, _ *App) (sessionStore, err
 	return filestore.New(cfg.MemoryDir)
 }
 
-// newPersona returns the persona source: S3 when S3_PERSONA_BUCKET is set, else the file.
+// newPersona returns the persona source: S3 when S3_PERSONA_BUCKET is set (a PERSONA_KEY ending in
+// "/" is a prefix read like a folder), else the file or folder PERSONA_FILE names.
 func newPersona(ctx context.Context, cfg config.Config, logger *slog.Logger, _ *App) (twin.PersonaSource, error) {
 	if cfg.PersonaBucket != "" {
 		awsCfg, err := loadAWS(ctx)
 		if err != nil {
 			return nil, err
+		}
+		if strings.HasSuffix(cfg.PersonaKey, "/") {
+			return s3source.NewPrefix(newS3(awsCfg), cfg.PersonaBucket, cfg.PersonaKey, logger), nil
 		}
 		return s3source.New(newS3(awsCfg), cfg.PersonaBucket, cfg.PersonaKey, logger), nil
 	}
