@@ -87,7 +87,7 @@ test-go:
 # so a regression fails CI. cv and nonnative are held out: never tune the responder on them.
 .PHONY: eval
 EVAL_SETS := prose:0.90:0.90 notes:0.90:0.85 sections:0.70:0.85 resume:0.82:0.85 learner:0.85:0.85 \
-             cv:0.72:0.85 nonnative:0.65:0.85
+             cv:0.72:0.85 nonnative:0.65:0.85 folder:0.55:0.70
 
 ## eval: `twin eval` with the offline responder on every persona of eval/, against its thresholds
 eval:

@@ -53,7 +53,7 @@ func TestDirSourceFolder(t *testing.T) {
 	if diff := cmp.Diff([]any{p.Name, p.Greeting, p.Starters}, []any{"Maya: the twin", "Hi # not a comment", []string{"Tell me about Tessel", "Why Go?"}}); diff != "" {
 		t.Errorf("visible fields (-got +want):\n%s", diff)
 	}
-	order := []string{"# Short bio", "## Linkedin profile", "### Experience", "Lead the team that built Tessel", "I am Maya", "## Opinions", "boring technology"}
+	order := []string{"# Short bio", "## Linkedin profile", "### Experience", "Lead the team that built Granite", "I am Maya", "## Opinions", "boring technology"}
 	last := -1
 	for _, s := range order {
 		i := strings.Index(p.Text, s)

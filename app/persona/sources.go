@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -105,7 +106,7 @@ func Assemble(docs []Doc, meta []byte) (twin.Persona, []Skipped, error) {
 			}
 			fm = m
 		}
-		body = strings.TrimSpace(body)
+		body = strings.TrimSpace(reflow(body))
 		if body == "" {
 			skipped = append(skipped, Skipped{d.Name, errors.New("no text")})
 			continue
@@ -201,4 +202,42 @@ func parseFrontMatter(data []byte) (frontMatter, error) {
 	}
 	fm.Starters = starters
 	return fm, nil
+}
+
+// reflow joins hard-wrapped lines, so that a sentence an editor wrapped at 72 or 100 columns is
+// one line again (sentences are found line by line): a line of at least wrapWidth characters
+// that does not end a sentence is joined with the next, unless the next starts a heading, a
+// bullet, a numbered item or a table row, or is blank. Short lines (CV entries, lists, dates)
+// are never joined; fenced code is left alone.
+func reflow(text string) string {
+	lines := strings.Split(text, "\n")
+	var out []string
+	fenced := false
+	for _, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "```") {
+			fenced = !fenced
+		}
+		if n := len(out); n > 0 && !fenced && wraps(out[n-1]) && continuesParagraph(l) {
+			out[n-1] = strings.TrimRight(out[n-1], " ") + " " + strings.TrimSpace(l)
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
+}
+
+// wrapWidth is the shortest line taken to be hard-wrapped rather than ended.
+const wrapWidth = 50
+
+func wraps(line string) bool {
+	t := strings.TrimSpace(line)
+	return utf8.RuneCountInString(t) >= wrapWidth && !strings.HasPrefix(t, "#") && !strings.HasPrefix(t, "|") &&
+		!strings.ContainsAny(t[len(t)-1:], ".!?:")
+}
+
+var listItem = regexp.MustCompile(`^\s*([-*•+]|\d+[.)])\s`)
+
+func continuesParagraph(line string) bool {
+	t := strings.TrimSpace(line)
+	return t != "" && !strings.HasPrefix(t, "#") && !strings.HasPrefix(t, "|") && !strings.HasPrefix(t, "```") && !listItem.MatchString(line)
 }

@@ -261,6 +261,9 @@ func runtimePolicy(cfg *Config, d functionDeps, logs string) pulumi.StringOutput
 			objects = append(objects, bucket+"/"+p+"*")
 			prefixes = append(prefixes, p+"*")
 		}
+		if cfg.PersonaIsFolder() { // the persona folder is listed to find its files
+			prefixes = append(prefixes, cfg.PersonaKey+"*")
+		}
 		st := []Statement{
 			Allow("MemoryReadWrite", []string{"s3:GetObject", "s3:PutObject"}, objects...),
 			// ListBucket on the prefixes only, so a missing session reads as 404, not 403, and
@@ -272,7 +275,7 @@ func runtimePolicy(cfg *Config, d functionDeps, logs string) pulumi.StringOutput
 			Allow("SessionDelete", []string{"s3:DeleteObject", "s3:DeleteObjectVersion"}, bucket+"/"+cfg.MemoryPrefix+"*"),
 			{Sid: "SessionVersionsList", Effect: "Allow", Action: []string{"s3:ListBucketVersions"}, Resource: []string{bucket},
 				Condition: map[string]map[string]any{"StringLike": {"s3:prefix": []string{cfg.MemoryPrefix + "*"}}}},
-			Allow("PersonaRead", []string{"s3:GetObject"}, bucket+"/"+cfg.PersonaKey),
+			personaRead(cfg, bucket),
 			Allow("OwnLogGroup", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 				fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", cfg.Region, account, logs)),
 		}
@@ -300,4 +303,13 @@ func runtimePolicy(cfg *Config, d functionDeps, logs string) pulumi.StringOutput
 		st = append(st, Allow("XRayWrite", XRayWriteActions, "*"))
 		return Policy(st...), nil
 	}, arns.ToStringMapOutput())
+}
+
+// personaRead lets the functions read the persona: its one object, or, for a folder (a
+// personaKey ending in "/"), the objects under that prefix.
+func personaRead(cfg *Config, bucket string) Statement {
+	if !cfg.PersonaIsFolder() {
+		return Allow("PersonaRead", []string{"s3:GetObject"}, bucket+"/"+cfg.PersonaKey)
+	}
+	return Allow("PersonaRead", []string{"s3:GetObject"}, bucket+"/"+cfg.PersonaKey+"*")
 }

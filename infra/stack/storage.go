@@ -17,7 +17,7 @@ type Storage struct {
 	pulumi.ResourceState
 
 	MemoryBucket *s3.BucketV2
-	Persona      *s3.BucketObjectv2
+	Persona      []*s3.BucketObjectv2 // one object, or one per file of a persona folder
 	// Secret and Key are nil unless the provider needs an API key (openai) / a customer key is asked for.
 	Secret *secretsmanager.Secret
 	Key    *kms.Key
@@ -132,13 +132,8 @@ func NewStorage(ctx *pulumi.Context, cfg *Config, opts ...pulumi.ResourceOption)
 		return nil, err
 	}
 
-	s.Persona, err = s3.NewBucketObjectv2(ctx, cfg.Prefix+"-persona", &s3.BucketObjectv2Args{
-		Bucket:               b.ID(),
-		Key:                  pulumi.String(cfg.PersonaKey),
-		Source:               pulumi.NewFileAsset(ProjectPath(ctx, cfg.PersonaFile)),
-		ContentType:          pulumi.String("text/plain; charset=utf-8"),
-		ServerSideEncryption: pulumi.String("AES256"),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{b})) // not under the protected bucket: a new personaKey replaces it
+	// Not under the protected bucket: a new personaKey replaces the objects.
+	s.Persona, err = uploadPersona(ctx, cfg, b, parent, pulumi.DependsOn([]pulumi.Resource{b}))
 	if err != nil {
 		return nil, err
 	}

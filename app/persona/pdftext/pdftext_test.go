@@ -29,7 +29,7 @@ func TestProfileExport(t *testing.T) {
 			"I design storage engines and the tools around them, and I like teaching what I learn along the way. I moved into engineering from applied mathematics after my thesis on queueing networks.",
 			"### Experience", "### Summary", "### Education",
 			"March 2021 - Present (3 years 9 months)",
-			"- Lead the team that built Tessel, our time-series storage engine.",
+			"- Lead the team that built Granite, our time-series storage engine.",
 			"Swedish (Native)", "Finnish (Professional Working)", "English (Full Professional)",
 			"Master of Science, Applied Mathematics (2011 - 2013)",
 		} {

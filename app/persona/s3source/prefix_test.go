@@ -50,7 +50,7 @@ func TestPrefix(t *testing.T) {
 	if p.Name != "Maya Lindqvist" || p.Starters[0] != "Tell me about Tessel" {
 		t.Errorf("visible fields %q %v", p.Name, p.Starters)
 	}
-	for i, want := range []string{"## Hobbies", "I play the cello.", "## Linkedin", "Lead the team that built Tessel", "I am Maya."} {
+	for i, want := range []string{"## Hobbies", "I play the cello.", "## Linkedin", "Lead the team that built Granite", "I am Maya."} {
 		if !strings.Contains(p.Text, want) {
 			t.Fatalf("%d: %q missing from:\n%s", i, want, p.Text)
 		}
