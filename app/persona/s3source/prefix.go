@@ -89,12 +89,7 @@ func (s *Prefix) Persona(ctx context.Context) (twin.Persona, error) {
 		s.logger.WarnContext(ctx, "persona revalidation failed; serving the cached copy", "bucket", s.bucket, "prefix", s.prefix, "error", err.Error())
 		return s.cached, nil
 	default:
-		s.logger.WarnContext(ctx, "persona unavailable", "bucket", s.bucket, "prefix", s.prefix, "error", err.Error())
-		var te *twin.Error
-		if errors.As(err, &te) {
-			return twin.Persona{}, err
-		}
-		return twin.Persona{}, twin.Wrap(twin.CodePersonaUnavailable, err, "the persona is not available")
+		return twin.Persona{}, unavailable(ctx, s.logger, err, "bucket", s.bucket, "prefix", s.prefix)
 	}
 }
 

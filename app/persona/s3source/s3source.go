@@ -89,13 +89,18 @@ func (s *Source) Persona(ctx context.Context) (twin.Persona, error) {
 			"bucket", s.bucket, "key", s.key, "error", err.Error())
 		return s.cached, nil
 	default:
-		s.logger.WarnContext(ctx, "persona unavailable", "bucket", s.bucket, "key", s.key, "error", err.Error())
-		var te *twin.Error
-		if errors.As(err, &te) {
-			return twin.Persona{}, err
-		}
-		return twin.Persona{}, twin.Wrap(twin.CodePersonaUnavailable, err, "the persona is not available")
+		return twin.Persona{}, unavailable(ctx, s.logger, err, "bucket", s.bucket, "key", s.key)
 	}
+}
+
+// unavailable logs why there is no persona to serve and returns CodePersonaUnavailable.
+func unavailable(ctx context.Context, logger *slog.Logger, err error, attrs ...any) error {
+	logger.WarnContext(ctx, "persona unavailable", append(attrs, "error", err.Error())...)
+	var te *twin.Error
+	if errors.As(err, &te) {
+		return err
+	}
+	return twin.Wrap(twin.CodePersonaUnavailable, err, "the persona is not available")
 }
 
 // fetch GETs the object, conditional on the cached ETag. It returns an empty etag for 304.
