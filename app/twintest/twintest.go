@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/digitaltwin/twin/app/twin"
+	"slices"
+	"sync"
 )
 
 var (
@@ -133,4 +135,29 @@ func (f PersonaFunc) Persona(ctx context.Context) (twin.Persona, error) { return
 // StaticPersona is a source that always returns p.
 func StaticPersona(p twin.Persona) PersonaFunc {
 	return func(context.Context) (twin.Persona, error) { return p, nil }
+}
+
+// Tools is a fake twin.ToolFunc (pass its Call): it records every call and answers with Result,
+// or with Err when it is set.
+type Tools struct {
+	Result string
+	Err    error
+
+	mu    sync.Mutex
+	calls []twin.ToolCall
+}
+
+// Call records c and answers.
+func (r *Tools) Call(_ context.Context, c twin.ToolCall) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, c)
+	return r.Result, r.Err
+}
+
+// Calls returns the calls so far, in order.
+func (r *Tools) Calls() []twin.ToolCall {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.calls)
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,10 +11,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/digitaltwin/twin/app/config"
 	"github.com/digitaltwin/twin/app/httpapi"
 	"github.com/digitaltwin/twin/app/twintest/fakeaws"
-	"github.com/digitaltwin/twin/app/wire"
+	"github.com/digitaltwin/twin/app/twintest/served"
 )
 
 const originValue = "0123456789abcdef0123456789abcdef-origin"
@@ -39,16 +36,7 @@ func productionApp(t *testing.T) (http func(context.Context, events.APIGatewayV2
 		"RATE_LIMIT_PER_MINUTE": "60", "DATA_DIR": data, "PERSONA_FILE": "../../../me.txt",
 		"FRONTEND_DIR": t.TempDir(), "OFFLINE_TOKEN_DELAY_MS": "0", "CORS_ALLOWED_ORIGINS": "https://twin.example.com",
 	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := wire.New(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(app.Close)
-	return HTTPAPI(app.Handler), filepath.Join(data, "sessions")
+	return HTTPAPI(served.Build(t, env).Handler), filepath.Join(data, "sessions")
 }
 
 // newSessionTurn is one HTTP API event: a chat turn that starts a session, from source (the

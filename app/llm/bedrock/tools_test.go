@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,30 +15,16 @@ import (
 	"github.com/digitaltwin/twin/app/llm/bedrock"
 	"github.com/digitaltwin/twin/app/llm/llmtest"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest"
 )
 
-// recorder is a twin.ToolFunc that records its calls and answers with result or err.
-type recorder struct {
-	mu     sync.Mutex
-	calls  []twin.ToolCall
-	result string
-	err    error
-}
-
-func (r *recorder) call(_ context.Context, c twin.ToolCall) (string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, c)
-	return r.result, r.err
-}
-
-func toolReq(r *recorder) twin.GenerateRequest {
+func toolReq(r *twintest.Tools) twin.GenerateRequest {
 	tr := req
 	tr.Messages = append(append([]twin.Message(nil), req.Messages...), twin.Message{Role: twin.RoleUser, Content: "I'd like to hire Ada: ana@example.com"})
 	tr.Tools = []twin.Tool{{Name: twin.ToolRecordContact, Description: "Save contact details.", Parameters: map[string]any{
 		"type": "object", "properties": map[string]any{"email": map[string]any{"type": "string"}}, "required": []string{"email"},
 	}}}
-	tr.CallTool = r.call
+	tr.CallTool = r.Call
 	return tr
 }
 
@@ -81,7 +66,7 @@ func TestToolUseRoundTrip(t *testing.T) {
 		s.Delta("be in touch.")
 		s.End(60, 7)
 	})}
-	rec := &recorder{result: "The contact details were saved for the owner."}
+	rec := &twintest.Tools{Result: "The contact details were saved for the owner."}
 	text, u, err := stream(f.start(t), toolReq(rec))
 	if err != nil {
 		t.Fatal(err)
@@ -92,10 +77,10 @@ func TestToolUseRoundTrip(t *testing.T) {
 	if got, want := u, (twin.Usage{InputTokens: 100, OutputTokens: 16}); got != want {
 		t.Errorf("usage = %+v, want the sum %+v", got, want)
 	}
-	if len(rec.calls) != 1 {
-		t.Fatalf("CallTool called %d times, want 1", len(rec.calls))
+	if len(rec.Calls()) != 1 {
+		t.Fatalf("CallTool called %d times, want 1", len(rec.Calls()))
 	}
-	if c := rec.calls[0]; c.ID != "tooluse_1" || c.Name != twin.ToolRecordContact || string(c.Arguments) != contactArgs {
+	if c := rec.Calls()[0]; c.ID != "tooluse_1" || c.Name != twin.ToolRecordContact || string(c.Arguments) != contactArgs {
 		t.Errorf("call = %+v %s, want tooluse_1 record_contact %s", c, c.Arguments, contactArgs)
 	}
 	bodies, _ := f.fake.Requests()
@@ -135,13 +120,13 @@ func TestToolUseFailureIsToldToTheModel(t *testing.T) {
 				s.Delta("That address doesn't look right; could you check it?")
 				s.End(1, 1)
 			})}
-			rec := &recorder{err: &twin.Error{Code: twin.CodeInvalidRequest, Message: "email is not a valid address", Err: errors.New("internal detail")}}
+			rec := &twintest.Tools{Err: &twin.Error{Code: twin.CodeInvalidRequest, Message: "email is not a valid address", Err: errors.New("internal detail")}}
 			text, _, err := stream(f.start(t), toolReq(rec))
 			if err != nil || text != "That address doesn't look right; could you check it?" {
 				t.Fatalf("text %q, err %v", text, err)
 			}
-			if len(rec.calls) != 1 || string(rec.calls[0].Arguments) != `{"email":"not-an-address"}` {
-				t.Fatalf("calls = %+v", rec.calls)
+			if len(rec.Calls()) != 1 || string(rec.Calls()[0].Arguments) != `{"email":"not-an-address"}` {
+				t.Fatalf("calls = %+v", rec.Calls())
 			}
 			bodies, _ := f.fake.Requests()
 			want := `[{"content":[{"toolResult":{"content":[{"text":"error: email is not a valid address (nothing was saved)"}],` + tc.status + `"toolUseId":"tooluse_9"}}],"role":"user"}]`
@@ -159,12 +144,12 @@ func TestToolLoopIsBounded(t *testing.T) {
 		s.ToolUse(0, fmt.Sprintf("tooluse_%d", n), twin.ToolRecordContact, contactArgs)
 		s.Stop("tool_use", 10, 1)
 	})}
-	rec := &recorder{result: "saved"}
+	rec := &twintest.Tools{Result: "saved"}
 	_, u, err := stream(f.start(t), toolReq(rec))
 	if twin.ErrorCode(err) != twin.CodeLLMUnavailable {
 		t.Errorf("err = %v, want llm_unavailable (the model never answered)", err)
 	}
-	if got, want := len(rec.calls), bedrock.MaxToolRounds; got != want {
+	if got, want := len(rec.Calls()), bedrock.MaxToolRounds; got != want {
 		t.Errorf("CallTool called %d times, want %d", got, want)
 	}
 	bodies, _ := f.fake.Requests()
@@ -189,7 +174,7 @@ func TestNoToolsWithoutCallTool(t *testing.T) {
 		s.Stop("tool_use", 1, 1)
 	}}
 	p := f.start(t)
-	r := toolReq(&recorder{})
+	r := toolReq(&twintest.Tools{})
 	r.CallTool = nil
 	text, _, err := stream(p, r)
 	bodies, _ := f.fake.Requests()
@@ -220,13 +205,13 @@ func TestUnusualToolInput(t *testing.T) {
 		s.Delta("ok")
 		s.End(1, 1)
 	})}
-	rec := &recorder{err: &twin.Error{Code: twin.CodeInvalidRequest, Message: "arguments are too large"}}
+	rec := &twintest.Tools{Err: &twin.Error{Code: twin.CodeInvalidRequest, Message: "arguments are too large"}}
 	text, _, err := stream(f.start(t), toolReq(rec))
 	if err != nil || text != "ok" {
 		t.Fatalf("text %q, err %v", text, err)
 	}
-	if len(rec.calls) != 2 || string(rec.calls[0].Arguments) != big || string(rec.calls[1].Arguments) != `{"question": what` {
-		t.Fatalf("%d calls, want the big and the broken one as sent", len(rec.calls))
+	if len(rec.Calls()) != 2 || string(rec.Calls()[0].Arguments) != big || string(rec.Calls()[1].Arguments) != `{"question": what` {
+		t.Fatalf("%d calls, want the big and the broken one as sent", len(rec.Calls()))
 	}
 	bodies, _ := f.fake.Requests()
 	if got := lastMessages(t, bodies[1], 2); !strings.Contains(got, `{"toolUse":{"input":{},"name":"record_unknown_question","toolUseId":"tooluse_bad"}}`) {
@@ -256,10 +241,10 @@ func TestFollowUpFailure(t *testing.T) {
 				}
 				s.Exception("modelStreamErrorException", "the model stopped")
 			})}
-			rec := &recorder{result: "saved"}
+			rec := &twintest.Tools{Result: "saved"}
 			text, _, err := stream(f.start(t), toolReq(rec))
-			if err == nil || text != tc.firstText || len(rec.calls) != 1 {
-				t.Fatalf("text %q, err %v, %d calls", text, err, len(rec.calls))
+			if err == nil || text != tc.firstText || len(rec.Calls()) != 1 {
+				t.Fatalf("text %q, err %v, %d calls", text, err, len(rec.Calls()))
 			}
 			if got := twin.ErrorCode(err) == twin.CodeLLMUnavailable; got != tc.unavailable {
 				t.Errorf("err = %v; llm_unavailable %v, want %v", err, got, tc.unavailable)
@@ -290,7 +275,7 @@ func TestModelWithoutToolUse(t *testing.T) {
 	})
 	p := f.start(t)
 	for i := range 2 {
-		if text, _, err := stream(p, toolReq(&recorder{})); err != nil || text != "hello" {
+		if text, _, err := stream(p, toolReq(&twintest.Tools{})); err != nil || text != "hello" {
 			t.Fatalf("reply %d: text %q, err %v", i, text, err)
 		}
 	}
@@ -299,7 +284,7 @@ func TestModelWithoutToolUse(t *testing.T) {
 	}
 	refuse.Store(false)
 	now = now.Add(10 * time.Minute)
-	if text, _, err := stream(p, toolReq(&recorder{})); err != nil || text != "hello" {
+	if text, _, err := stream(p, toolReq(&twintest.Tools{})); err != nil || text != "hello" {
 		t.Fatalf("after the cool-down: text %q, err %v", text, err)
 	}
 	if got := toolsOffered(f); !slices.Equal(got, []bool{true, false, false, true}) {
@@ -321,10 +306,10 @@ func TestToolValidationErrorIsNotARefusal(t *testing.T) {
 		s.End(1, 1)
 	})
 	p := f.start(t)
-	if _, _, err := stream(p, toolReq(&recorder{})); twin.ErrorCode(err) != twin.CodeLLMUnavailable {
+	if _, _, err := stream(p, toolReq(&twintest.Tools{})); twin.ErrorCode(err) != twin.CodeLLMUnavailable {
 		t.Fatalf("first reply: %v, want llm_unavailable", err)
 	}
-	if text, _, err := stream(p, toolReq(&recorder{})); err != nil || text != "hello" {
+	if text, _, err := stream(p, toolReq(&twintest.Tools{})); err != nil || text != "hello" {
 		t.Fatalf("second reply: %q %v", text, err)
 	}
 	if got := toolsOffered(f); !slices.Equal(got, []bool{true, true}) {

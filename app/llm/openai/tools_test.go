@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/digitaltwin/twin/app/owner"
 	"github.com/digitaltwin/twin/app/secrets"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest"
 )
 
 // toolStart is the first chunk of a streamed tool call: its index, id and name.
@@ -46,28 +46,13 @@ func usage(in, out int) string {
 	return fmt.Sprintf(`{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":%d,"completion_tokens":%d}}`, in, out)
 }
 
-// recorder is a twin.ToolFunc that records its calls and answers with result or err.
-type recorder struct {
-	mu     sync.Mutex
-	calls  []twin.ToolCall
-	result string
-	err    error
-}
-
-func (r *recorder) call(_ context.Context, c twin.ToolCall) (string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, c)
-	return r.result, r.err
-}
-
-func toolReq(r *recorder) twin.GenerateRequest {
+func toolReq(r *twintest.Tools) twin.GenerateRequest {
 	tr := req
 	tr.Messages = append(append([]twin.Message(nil), req.Messages...), twin.Message{Role: twin.RoleUser, Content: "I'd like to hire Ada: ana@example.com"})
 	tr.Tools = []twin.Tool{{Name: twin.ToolRecordContact, Description: "Save contact details.", Parameters: map[string]any{
 		"type": "object", "properties": map[string]any{"email": map[string]any{"type": "string"}}, "required": []string{"email"},
 	}}}
-	tr.CallTool = r.call
+	tr.CallTool = r.Call
 	return tr
 }
 
@@ -103,7 +88,7 @@ func TestToolCallRoundTrip(t *testing.T) {
 		}
 		sse(w, chunk("Saved: Ada will "), chunk("be in touch."), finish("stop"), usage(60, 7), "[DONE]")
 	}}
-	rec := &recorder{result: "The contact details were saved for the owner."}
+	rec := &twintest.Tools{Result: "The contact details were saved for the owner."}
 	p := newProvider(t, f.start(t), secrets.Static("sk"), nil)
 	text, u, err := stream(p, toolReq(rec))
 	if err != nil {
@@ -115,10 +100,10 @@ func TestToolCallRoundTrip(t *testing.T) {
 	if got, want := u, (twin.Usage{InputTokens: 100, OutputTokens: 16}); got != want {
 		t.Errorf("usage = %+v, want the sum %+v", got, want)
 	}
-	if len(rec.calls) != 1 {
-		t.Fatalf("CallTool called %d times, want 1", len(rec.calls))
+	if len(rec.Calls()) != 1 {
+		t.Fatalf("CallTool called %d times, want 1", len(rec.Calls()))
 	}
-	if c := rec.calls[0]; c.ID != "call_1" || c.Name != twin.ToolRecordContact || string(c.Arguments) != contactArgs {
+	if c := rec.Calls()[0]; c.ID != "call_1" || c.Name != twin.ToolRecordContact || string(c.Arguments) != contactArgs {
 		t.Errorf("call = %+v %s, want call_1 record_contact %s", c, c.Arguments, contactArgs)
 	}
 	if len(f.requests) != 2 {
@@ -155,14 +140,14 @@ func TestToolCallFailureIsToldToTheModel(t *testing.T) {
 		}
 		sse(w, chunk("That address doesn't look right; could you check it?"), finish("stop"), "[DONE]")
 	}}
-	rec := &recorder{err: &twin.Error{Code: twin.CodeInvalidRequest, Message: "email is not a valid address", Err: errors.New("internal detail")}}
+	rec := &twintest.Tools{Err: &twin.Error{Code: twin.CodeInvalidRequest, Message: "email is not a valid address", Err: errors.New("internal detail")}}
 	p := newProvider(t, f.start(t), secrets.Static("sk"), nil)
 	text, _, err := stream(p, toolReq(rec))
 	if err != nil || text != "That address doesn't look right; could you check it?" {
 		t.Fatalf("text %q, err %v", text, err)
 	}
-	if len(rec.calls) != 1 || string(rec.calls[0].Arguments) != `{"email":"not-an-address"}` {
-		t.Fatalf("calls = %+v", rec.calls)
+	if len(rec.Calls()) != 1 || string(rec.Calls()[0].Arguments) != `{"email":"not-an-address"}` {
+		t.Fatalf("calls = %+v", rec.Calls())
 	}
 	tool := lastMessages(t, f.requests[1], 1)[0]
 	content, _ := tool["content"].(string)
@@ -179,13 +164,13 @@ func TestToolLoopIsBounded(t *testing.T) {
 		// A model that calls the tool every time, even when told not to.
 		sse(w, toolStart(0, fmt.Sprintf("call_%d", n), twin.ToolRecordContact), toolArgs(0, contactArgs), finish("tool_calls"), usage(10, 1), "[DONE]")
 	}}
-	rec := &recorder{result: "saved"}
+	rec := &twintest.Tools{Result: "saved"}
 	p := newProvider(t, f.start(t), secrets.Static("sk"), nil)
 	_, u, err := stream(p, toolReq(rec))
 	if twin.ErrorCode(err) != twin.CodeLLMUnavailable {
 		t.Errorf("err = %v, want llm_unavailable (the model never answered)", err)
 	}
-	if got, want := len(rec.calls), openai.MaxToolRounds; got != want {
+	if got, want := len(rec.Calls()), openai.MaxToolRounds; got != want {
 		t.Errorf("CallTool called %d times, want %d", got, want)
 	}
 	if got, want := len(f.requests), openai.MaxToolRounds+1; got != want {
@@ -205,7 +190,7 @@ func TestNoToolsWithoutCallTool(t *testing.T) {
 		sse(w, chunk("hello"), toolStart(0, "call_1", twin.ToolRecordContact), toolArgs(0, contactArgs), finish("tool_calls"), "[DONE]")
 	}}
 	p := newProvider(t, f.start(t), secrets.Static("sk"), nil)
-	r := toolReq(&recorder{})
+	r := toolReq(&twintest.Tools{})
 	r.CallTool = nil
 	text, _, err := stream(p, r)
 	if err != nil || text != "hello" || len(f.requests) != 1 {
@@ -236,17 +221,17 @@ func TestUnusualToolCalls(t *testing.T) {
 		}
 		sse(w, chunk("ok"), "[DONE]")
 	}}
-	rec := &recorder{err: &twin.Error{Code: twin.CodeInvalidRequest, Message: "arguments are too large"}}
+	rec := &twintest.Tools{Err: &twin.Error{Code: twin.CodeInvalidRequest, Message: "arguments are too large"}}
 	p := newProvider(t, f.start(t), secrets.Static("sk"), nil)
 	text, _, err := stream(p, toolReq(rec))
 	if err != nil || text != "ok" {
 		t.Fatalf("text %q, err %v", text, err)
 	}
-	if len(rec.calls) != 2 || string(rec.calls[0].Arguments) != big || string(rec.calls[1].Arguments) != `{"question": what` {
-		t.Fatalf("calls = %d, want the big and the broken one as sent", len(rec.calls))
+	if len(rec.Calls()) != 2 || string(rec.Calls()[0].Arguments) != big || string(rec.Calls()[1].Arguments) != `{"question": what` {
+		t.Fatalf("calls = %d, want the big and the broken one as sent", len(rec.Calls()))
 	}
-	if rec.calls[1].ID == "" || rec.calls[1].Name != twin.ToolRecordUnknownQuestion {
-		t.Errorf("second call = %+v, want a made-up id and its name", rec.calls[1])
+	if rec.Calls()[1].ID == "" || rec.Calls()[1].Name != twin.ToolRecordUnknownQuestion {
+		t.Errorf("second call = %+v, want a made-up id and its name", rec.Calls()[1])
 	}
 	msgs := lastMessages(t, f.requests[1], 3)
 	calls := msgs[0]["tool_calls"].([]any)
@@ -278,11 +263,11 @@ func TestFollowUpFailure(t *testing.T) {
 				}
 				apiError(w, http.StatusServiceUnavailable, "overloaded")
 			}}
-			rec := &recorder{result: "saved"}
+			rec := &twintest.Tools{Result: "saved"}
 			p := newProvider(t, f.start(t), secrets.Static("sk"), nil)
 			text, _, err := stream(p, toolReq(rec))
-			if err == nil || text != tc.firstText || len(rec.calls) != 1 {
-				t.Fatalf("text %q, err %v, %d calls", text, err, len(rec.calls))
+			if err == nil || text != tc.firstText || len(rec.Calls()) != 1 {
+				t.Fatalf("text %q, err %v, %d calls", text, err, len(rec.Calls()))
 			}
 			if got := twin.ErrorCode(err) == twin.CodeLLMUnavailable; got != tc.unavailable {
 				t.Errorf("err = %v; llm_unavailable %v, want %v", err, got, tc.unavailable)
@@ -312,7 +297,7 @@ func TestOwnerTools(t *testing.T) {
 			}
 			sse(w, chunk("Thanks."), finish("stop"), "[DONE]")
 		}}
-		r := toolReq(&recorder{})
+		r := toolReq(&twintest.Tools{})
 		r.Tools, r.CallTool = svc.Tools(), svc.ToolFunc("0b5e6f1c-8a4d-4c3e-9f2a-1d2c3b4a5e6f")
 		p := newProvider(t, f.start(t), secrets.Static("sk"), nil)
 		if text, _, err := stream(p, r); err != nil || text != "Thanks." {
@@ -355,7 +340,7 @@ func TestServerWithoutTools(t *testing.T) {
 		c.ToolsCooldown, c.Now = 10*time.Minute, func() time.Time { return now }
 	})
 	for i := range 2 {
-		if text, _, err := stream(p, toolReq(&recorder{})); err != nil || text != "hello" {
+		if text, _, err := stream(p, toolReq(&twintest.Tools{})); err != nil || text != "hello" {
 			t.Fatalf("reply %d: text %q, err %v", i, text, err)
 		}
 	}
@@ -379,7 +364,7 @@ func TestServerWithoutTools(t *testing.T) {
 	// The owner switches to a model with tools; once the cool-down is over they are offered again.
 	refuse.Store(false)
 	now = now.Add(10 * time.Minute)
-	rec := &recorder{}
+	rec := &twintest.Tools{}
 	if text, _, err := stream(p, toolReq(rec)); err != nil || text != "hello" {
 		t.Fatalf("after the cool-down: text %q, err %v", text, err)
 	}
@@ -403,10 +388,10 @@ func TestToolErrorIsNotARefusal(t *testing.T) {
 	}
 	var logs strings.Builder
 	p := newProvider(t, f.start(t), secrets.Static("sk"), func(c *openai.Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
-	if _, _, err := stream(p, toolReq(&recorder{})); twin.ErrorCode(err) != twin.CodeLLMUnavailable {
+	if _, _, err := stream(p, toolReq(&twintest.Tools{})); twin.ErrorCode(err) != twin.CodeLLMUnavailable {
 		t.Fatalf("first reply: %v, want llm_unavailable", err)
 	}
-	if text, _, err := stream(p, toolReq(&recorder{})); err != nil || text != "hello" {
+	if text, _, err := stream(p, toolReq(&twintest.Tools{})); err != nil || text != "hello" {
 		t.Fatalf("second reply: %q %v", text, err)
 	}
 	f.mu.Lock()
@@ -430,11 +415,11 @@ func TestUnfinishedToolCallIsNotRun(t *testing.T) {
 	f := &fakeOpenAI{handle: func(w http.ResponseWriter, _ *http.Request, _ int) {
 		sse(w, chunk("One moment."), toolStart(0, "call_1", twin.ToolRecordContact), toolArgs(0, `{"email":"ana@example.com"}`))
 	}}
-	rec := &recorder{result: "saved"}
+	rec := &twintest.Tools{Result: "saved"}
 	p := newProvider(t, f.start(t), secrets.Static("sk"), nil)
 	text, _, err := stream(p, toolReq(rec))
-	if err != nil || text != "One moment." || len(rec.calls) != 0 || len(f.requests) != 1 {
-		t.Fatalf("text %q, err %v, %d calls, %d requests; want the text, no call", text, err, len(rec.calls), len(f.requests))
+	if err != nil || text != "One moment." || len(rec.Calls()) != 0 || len(f.requests) != 1 {
+		t.Fatalf("text %q, err %v, %d calls, %d requests; want the text, no call", text, err, len(rec.Calls()), len(f.requests))
 	}
 }
 
@@ -448,14 +433,14 @@ func TestCallsSharingAnIndex(t *testing.T) {
 		}
 		sse(w, chunk("ok"), finish("stop"), "[DONE]")
 	}}
-	rec := &recorder{result: "saved"}
+	rec := &twintest.Tools{Result: "saved"}
 	p := newProvider(t, f.start(t), secrets.Static("sk"), nil)
 	if _, _, err := stream(p, toolReq(rec)); err != nil {
 		t.Fatal(err)
 	}
-	if len(rec.calls) != 2 || rec.calls[0].ID != "call_a" || string(rec.calls[0].Arguments) != contactArgs ||
-		rec.calls[1].ID != "call_b" || string(rec.calls[1].Arguments) != `{"question":"pets?"}` {
-		t.Fatalf("calls = %+v", rec.calls)
+	if len(rec.Calls()) != 2 || rec.Calls()[0].ID != "call_a" || string(rec.Calls()[0].Arguments) != contactArgs ||
+		rec.Calls()[1].ID != "call_b" || string(rec.Calls()[1].Arguments) != `{"question":"pets?"}` {
+		t.Fatalf("calls = %+v", rec.Calls())
 	}
 }
 
@@ -473,12 +458,12 @@ func TestTooManyCallsInOneResponse(t *testing.T) {
 		}
 		sse(w, chunk("ok"), finish("stop"), "[DONE]")
 	}}
-	rec := &recorder{result: "noted"}
+	rec := &twintest.Tools{Result: "noted"}
 	p := newProvider(t, f.start(t), secrets.Static("sk"), nil)
 	if _, _, err := stream(p, toolReq(rec)); err != nil {
 		t.Fatal(err)
 	}
-	if got := len(rec.calls); got != 4 {
+	if got := len(rec.Calls()); got != 4 {
 		t.Errorf("CallTool called %d times, want 4", got)
 	}
 	results := lastMessages(t, f.requests[1], 6)
