@@ -7,7 +7,7 @@ import (
 )
 
 // capKey is the shared state of the daily notification cap, next to the records.
-const capKey = "owner/notifications.json"
+const capKey = PrefixState + "notifications.json"
 
 // keepDays is how long the cap remembers a day (a digest older than this is not sent).
 const keepDays = 7

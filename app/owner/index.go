@@ -23,7 +23,7 @@ import (
 // docs/decisions/0014-owner-records-index.md.
 
 // indexKey is where the running totals live, next to the records.
-const indexKey = "owner/index.json"
+const indexKey = PrefixState + "index.json"
 
 // Bounds of the index's lists, so it stays small however many records there are.
 const (

@@ -22,12 +22,18 @@ const (
 	MaxQuestionsPerSession = 20
 )
 
-// Key prefixes of the three kinds of record.
+// Key prefixes of the three kinds of record, and of the state shared by instances (the running
+// totals, the notification cap).
 const (
 	PrefixLeads     = "leads/"
 	PrefixQuestions = "questions/"
 	PrefixFeedback  = "feedback/"
+	PrefixState     = "owner/"
 )
+
+// Prefixes is every key prefix the owner features read and write (the stack grants exactly
+// these on the memory bucket).
+func Prefixes() []string { return []string{PrefixLeads, PrefixQuestions, PrefixFeedback, PrefixState} }
 
 // Service records leads, unanswered questions and feedback, and notifies the owner.
 type Service struct {
