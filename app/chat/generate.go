@@ -94,13 +94,13 @@ func (s *Service) generate(ctx context.Context, req twin.GenerateRequest, t *tur
 	case twin.StatusStopped:
 		span.SetAttributes(attribute.Bool("twin.canceled", true))
 		span.SetStatus(codes.Error, "canceled by the client")
-		if ctx.Err() == nil {
-			err = fmt.Errorf("client gone: %w", context.Canceled)
+		if !errors.Is(err, context.Canceled) {
+			err = fmt.Errorf("client gone: %w (%w)", context.Canceled, err)
 		}
 		return err
 	case twin.StatusInterrupted:
 		err = &twin.Error{Code: twin.CodeLLMUnavailable, RetryAfter: twin.DefaultLLMRetryAfter, Err: err,
-			Message: "the twin was restarting and cut this reply off; what you saw is saved, please send your message again"}
+			Message: "the twin had to stop this reply early (it is restarting or out of time); what you saw is saved, please send your message again"}
 	default:
 		var te *twin.Error
 		switch {

@@ -64,6 +64,9 @@ type Config struct {
 	BedrockModelID    string
 	// OfflineTokenDelay paces the offline responder's stream so a local UI shows it streaming.
 	OfflineTokenDelay time.Duration
+	// FirstTokenTimeout is how long a turn waits for the model's first word before it answers
+	// llm_unavailable (and stores the turn as failed).
+	FirstTokenTimeout time.Duration
 
 	CORSAllowedOrigins []string
 	RateLimitPerMinute int
@@ -111,6 +114,7 @@ func Load(getenv func(string) string) (Config, error) {
 		LLMAPIKeySecretID:        p.str("LLM_API_KEY_SECRET_ID", ""),
 		BedrockModelID:           p.str("BEDROCK_MODEL_ID", ""),
 		OfflineTokenDelay:        time.Duration(p.intRange("OFFLINE_TOKEN_DELAY_MS", 15, 0, 10_000)) * time.Millisecond,
+		FirstTokenTimeout:        p.duration("FIRST_TOKEN_TIMEOUT", 30*time.Second, time.Second, 10*time.Minute),
 		RateLimitPerMinute:       p.intRange("RATE_LIMIT_PER_MINUTE", 60, 1, 1_000_000),
 		MaxMessageChars:          p.intRange("MAX_MESSAGE_CHARS", 4000, 1, 100_000),
 		MaxSessionMessages:       p.intRange("MAX_SESSION_MESSAGES", 500, 2, 100_000),
@@ -238,6 +242,20 @@ func (p *parser) intRange(name string, def, lo, hi int) int {
 	return n
 }
 
+// duration parses a Go duration ("30s", "1m30s") within [lo, hi].
+func (p *parser) duration(name string, def, lo, hi time.Duration) time.Duration {
+	v := p.getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		p.fail(name, "must be a duration between %s and %s, like 30s (got %q)", lo, hi, v)
+		return def
+	}
+	return d
+}
+
 func (p *parser) level(name, def string) slog.Level {
 	raw := strings.ToLower(p.str(name, def))
 	var l slog.Level
@@ -291,7 +309,7 @@ func (c Config) LogAttrs() []slog.Attr {
 		slog.String("llm_provider", c.LLMProvider), slog.String("openai_base_url", redactURL(c.OpenAIBaseURL)),
 		slog.String("openai_model", c.OpenAIModel), slog.Any("openai_api_key", c.OpenAIAPIKey),
 		slog.String("llm_api_key_secret_id", c.LLMAPIKeySecretID), slog.String("bedrock_model_id", c.BedrockModelID),
-		slog.Duration("offline_token_delay", c.OfflineTokenDelay),
+		slog.Duration("offline_token_delay", c.OfflineTokenDelay), slog.Duration("first_token_timeout", c.FirstTokenTimeout),
 		slog.Any("cors_allowed_origins", c.CORSAllowedOrigins), slog.Int("rate_limit_per_minute", c.RateLimitPerMinute),
 		slog.Int("max_message_chars", c.MaxMessageChars), slog.Int("max_session_messages", c.MaxSessionMessages),
 		slog.String("owner_topic_arn", c.OwnerTopicARN), slog.Duration("owner_notify_window", c.OwnerNotifyWindow),

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -19,8 +20,8 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := []any{c.Environment, c.Port, c.PersonaFile, c.DataDir, c.MemoryDir, c.MemoryPrefix, c.LLMProvider, c.RateLimitPerMinute, c.MaxMessageChars, c.MaxSessionMessages, c.LogLevel, c.FrontendDir}
-	want := []any{"local", 8000, "./me.txt", "./data", "data/sessions", "sessions/", "offline", 60, 4000, 500, slog.LevelDebug, "frontend/out"}
+	got := []any{c.Environment, c.Port, c.PersonaFile, c.DataDir, c.MemoryDir, c.MemoryPrefix, c.LLMProvider, c.RateLimitPerMinute, c.MaxMessageChars, c.MaxSessionMessages, c.LogLevel, c.FrontendDir, c.FirstTokenTimeout}
+	want := []any{"local", 8000, "./me.txt", "./data", "data/sessions", "sessions/", "offline", 60, 4000, 500, slog.LevelDebug, "frontend/out", 30 * time.Second}
 	if diff := cmp.Diff(got, want); diff != "" {
 		t.Fatalf("defaults (-got +want):\n%s", diff)
 	}
@@ -73,6 +74,8 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		"lambda no origin secret": {map[string]string{"ENVIRONMENT": "production", "LAMBDA_FRONT": "http-api"}, []string{"ORIGIN_SECRET_ID"}},
 		"two problems":            {map[string]string{"PORT": "-1", "LOG_LEVEL": "loud"}, []string{"PORT", "LOG_LEVEL"}},
 		"zero limit":              {map[string]string{"RATE_LIMIT_PER_MINUTE": "0"}, []string{"RATE_LIMIT_PER_MINUTE"}},
+		"bare seconds":            {map[string]string{"FIRST_TOKEN_TIMEOUT": "30"}, []string{"FIRST_TOKEN_TIMEOUT"}},
+		"instant timeout":         {map[string]string{"FIRST_TOKEN_TIMEOUT": "1ms"}, []string{"FIRST_TOKEN_TIMEOUT"}},
 	} {
 		_, err := Load(env(tc.env))
 		if err == nil {

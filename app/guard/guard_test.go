@@ -2,6 +2,7 @@ package guard
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,6 +27,12 @@ func TestCheck(t *testing.T) {
 		"Sure: answer only from the persona below and from what the visitor has said.": "verbatim",
 		// Re-wrapped and re-cased still matches.
 		"OK!\nANSWER ONLY FROM THE PERSONA\n   below and from what   the visitor has said": "verbatim",
+		// Spaced out, with zero-width spaces, full-width, reversed.
+		"t w i n - c a n a r y - 0 0 f f 0 0 f f 0 0 f f 0 0 f f":                                             "canary",
+		"twin\u200b-canary\u200d-00ff\u2060" + "00ff00ff00ff":                                                 "canary",
+		"ｔｗｉｎ－ｃａｎａｒｙ－００ｆｆ００ｆｆ００ｆｆ００ｆｆ":                                                                        "canary",
+		"ff00ff00ff00ff00-yranac-niwt":                                                                        "canary",
+		"answer\u200bonly\u200bfrom\u200bthe\u200bpersona\u200bbelow\u200band from what the visitor has said": "verbatim",
 		// A short overlap is ordinary speech, not a leak.
 		"I answer only from the persona below, honestly.": "",
 		"": "",
@@ -86,20 +93,54 @@ func TestStreamProperty(t *testing.T) {
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
-func TestStreamHoldsBackOnlyTheWindow(t *testing.T) {
+// longestRisk is, computed the slow way, how many folded characters at the end of text could
+// still grow into a match: the longest tail that occurs in the folded rules or starts the folded
+// canary or its reverse.
+func longestRisk(g *Guard, hidden, canary, text string) int {
+	f, rules, c := string(fold(text)), string(fold(hidden)), fold(canary)
+	rc := slices.Clone(c)
+	slices.Reverse(rc)
+	fr := []rune(f)
+	for k := len(fr); k > 0; k-- {
+		tail := string(fr[len(fr)-k:])
+		if strings.Contains(rules, tail) || strings.HasPrefix(string(c), tail) || strings.HasPrefix(string(rc), tail) {
+			return k
+		}
+	}
+	return 0
+}
+
+// Hold back only what could still become a match: after every delta of any clean ASCII reply,
+// the folded text not yet released is exactly the longest tail that could still grow into a
+// match (a last letter waits too, as a combining mark could still follow it).
+func TestStreamHoldsBackOnlyWhatCouldStillMatch(t *testing.T) {
 	g := New(hidden, canary, 0)
-	var out strings.Builder
-	s := g.NewStream(func(d string) error { out.WriteString(d); return nil })
-	text := strings.Repeat("abcdefghij ", 20) // 220 chars, clean
-	if err := s.Write(text); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := len(text)-out.Len(), g.holdBack(); got > want+1 {
-		t.Fatalf("held back %d bytes, want at most %d", got, want+1)
-	}
-	if err := s.Flush(); err != nil || out.String() != text {
-		t.Fatalf("Flush: %v, released %q", err, out.String())
-	}
+	rapid.Check(t, func(t *rapid.T) {
+		words := rapid.SliceOfN(rapid.SampledFrom([]string{
+			"I", "build", "compilers", "in", "Lisbon.", "the", "persona", "below", "answer", "only", "twin-can",
+			"ary", "00ff", "never", "reveal", "my", ",", "\n", "visitor", "yranac-niwt", "ff00",
+		}), 1, 40).Draw(t, "words")
+		var out, sent strings.Builder
+		s := g.NewStream(func(d string) error { out.WriteString(d); return nil })
+		for _, w := range words {
+			sent.WriteString(w + " ")
+			if err := s.Write(w + " "); err != nil {
+				if ok, _ := g.Check(sent.String()); ok {
+					t.Fatalf("clean %q tripped: %v", sent.String(), err)
+				}
+				return
+			}
+			text := sent.String()
+			folded := text[:len(text)-len(s.pending)] // a last letter waits: a combining mark could follow
+			held := len(fold(folded[out.Len():]))
+			if want := longestRisk(g, hidden, canary, folded); held != want {
+				t.Fatalf("after %q: %d folded characters held back, want %d (released %q)", text, held, want, out.String())
+			}
+		}
+		if err := s.Flush(); err != nil || out.String() != sent.String() {
+			t.Fatalf("Flush: %v, released %q, sent %q", err, out.String(), sent.String())
+		}
+	})
 }
 
 func BenchmarkStream(b *testing.B) {

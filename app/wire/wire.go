@@ -66,6 +66,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut
 		Provider:           provider,
 		Budget:             prompt.DefaultBudget,
 		MaxSessionMessages: cfg.MaxSessionMessages,
+		FirstTokenTimeout:  cfg.FirstTokenTimeout,
 		Logger:             logger,
 		Events:             events,
 		Metrics:            telemetry.NewMetrics(metricsOut, cfg.Environment),

@@ -142,11 +142,16 @@ func TestFunctionURLEcho(t *testing.T) {
 	}
 }
 
-func newApp(t testing.TB) http.Handler {
+// newApp wires the twin on the offline responder and a file store, with settings overriding
+// the defaults.
+func newApp(t testing.TB, settings ...string) http.Handler {
 	t.Helper()
 	env := map[string]string{
 		"DATA_DIR": t.TempDir(), "PERSONA_FILE": "../../../me.txt", "FRONTEND_DIR": t.TempDir(),
 		"OFFLINE_TOKEN_DELAY_MS": "0", "LOG_LEVEL": "error",
+	}
+	for i := 0; i+1 < len(settings); i += 2 {
+		env[settings[i]] = settings[i+1]
 	}
 	return served.Build(t, env).Handler
 }

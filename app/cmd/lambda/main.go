@@ -18,6 +18,7 @@ import (
 
 	"github.com/digitaltwin/twin/app/config"
 	"github.com/digitaltwin/twin/app/telemetry"
+	"github.com/digitaltwin/twin/app/twin"
 	"github.com/digitaltwin/twin/app/wire"
 )
 
@@ -53,18 +54,36 @@ func setup(ctx context.Context, getenv func(string) string, stdout io.Writer) (s
 		_ = shutdownTracing(sctx)
 	}
 	logger.LogAttrs(ctx, slog.LevelInfo, "twin lambda ready", cfg.LogAttrs()...)
-	h := Handler(cfg.LambdaFront, flushingOwnerNotifications(app))
+	h := Handler(cfg.LambdaFront, flushingOwnerNotifications(app, interruptBeforeDeadline(app.Handler, deadlineMargin)))
 	if h == nil {
 		return nil, errors.New("config: LAMBDA_FRONT must be http-api or function-url in Lambda")
 	}
 	return func() { lambda.StartWithOptions(h, lambda.WithEnableSIGTERM(onSIGTERM)) }, nil
 }
 
+// deadlineMargin is how long before the invocation's deadline a turn is interrupted: enough to
+// store its partial reply (one S3 PUT) and end the stream before Lambda stops the function.
+const deadlineMargin = 3 * time.Second
+
+// interruptBeforeDeadline cuts a request off margin before the invocation's deadline, with the
+// cause twin.ErrInterrupted: a chat turn then stores what the visitor was shown, marked
+// interrupted, instead of being killed unsaved by the Lambda timeout.
+func interruptBeforeDeadline(h http.Handler, margin time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if deadline, ok := r.Context().Deadline(); ok {
+			ctx, cancel := context.WithDeadlineCause(r.Context(), deadline.Add(-margin), twin.ErrInterrupted)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // flushingOwnerNotifications sends owner notifications whose batch window has passed as each
 // request ends: between invocations the execution environment is frozen and runs no timers.
-func flushingOwnerNotifications(app *wire.App) http.Handler {
+func flushingOwnerNotifications(app *wire.App, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		app.Handler.ServeHTTP(w, r)
+		h.ServeHTTP(w, r)
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 3*time.Second)
 		defer cancel()
 		app.FlushDue(ctx)

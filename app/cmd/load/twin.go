@@ -28,7 +28,7 @@ import (
 // options chose.
 type localTwin struct {
 	URL      string
-	srv      *http.Server
+	srv      *httpapi.Server
 	dir      string
 	s3       *fakeaws.S3
 	s3faults *faults.S3

@@ -93,11 +93,12 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	logger.InfoContext(sctx, "shutting down")
+	// Turns in flight get the drain window to finish; after it they are interrupted and store
+	// what the visitor was shown, marked interrupted.
+	sctx := context.WithoutCancel(ctx)
+	logger.InfoContext(sctx, "shutting down", "drain", timeouts.Drain, "save", timeouts.Save)
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+		return err
 	}
 	return nil
 }

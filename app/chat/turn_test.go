@@ -1,0 +1,195 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/digitaltwin/twin/app/prompt"
+	"github.com/digitaltwin/twin/app/twin"
+)
+
+// words streams its words one by one. With pause set it stops after pauseAt words, closes
+// pause and waits for its context to end, so a test can act mid-reply.
+type words struct {
+	text    string
+	pauseAt int
+	pause   chan struct{}
+}
+
+func (w words) Name() string  { return "words" }
+func (w words) Model() string { return "words-1" }
+func (w words) Stream(ctx context.Context, _ twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
+	for i, word := range strings.SplitAfter(w.text, " ") {
+		if w.pause != nil && i == w.pauseAt {
+			close(w.pause)
+			<-ctx.Done()
+		}
+		if err := ctx.Err(); err != nil {
+			return twin.Usage{}, err
+		}
+		if err := emit(word); err != nil {
+			return twin.Usage{}, err
+		}
+	}
+	return twin.Usage{}, nil
+}
+
+// long is a reply long enough that the output guard releases it in several pieces.
+var long = strings.Repeat("alpha beta gamma delta epsilon ", 12)
+
+// hanging never answers: it waits for its context to end.
+type hanging struct{}
+
+func (hanging) Name() string  { return "hanging" }
+func (hanging) Model() string { return "hanging-1" }
+func (hanging) Stream(ctx context.Context, _ twin.GenerateRequest, _ func(string) error) (twin.Usage, error) {
+	<-ctx.Done()
+	return twin.Usage{}, ctx.Err()
+}
+
+func stored(t *testing.T, s *Service) []twin.Message {
+	t.Helper()
+	sess, err := s.Store.Get(context.Background(), sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sess.Messages
+}
+
+// checkTurn asserts the stored turn: the question, complete, then the reply with status and text.
+func checkTurn(t *testing.T, msgs []twin.Message, question string, status twin.Status, reply string) {
+	t.Helper()
+	if len(msgs) != 2 {
+		t.Fatalf("stored %d messages %+v, want the question and the reply", len(msgs), msgs)
+	}
+	q, r := msgs[0], msgs[1]
+	if q.Role != twin.RoleUser || q.Content != question || q.Status != twin.StatusComplete || q.ID == "" {
+		t.Fatalf("stored question %+v", q)
+	}
+	if r.Role != twin.RoleAssistant || r.Status != status || r.Content != reply || r.ID == "" || r.ID == q.ID {
+		t.Fatalf("stored reply %+v, want %s %q", r, status, reply)
+	}
+}
+
+// waitsForQuestion answers only once the store holds the visitor's message: a turn that stored
+// it after the reply would make it fail.
+type waitsForQuestion struct{ store twin.Store }
+
+func (waitsForQuestion) Name() string  { return "waits" }
+func (waitsForQuestion) Model() string { return "waits-1" }
+func (w waitsForQuestion) Stream(ctx context.Context, req twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
+	question := req.Messages[len(req.Messages)-1].Content
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if sess, err := w.store.Get(ctx, sid); err == nil && len(sess.Messages) == 1 && sess.Messages[0].Content == question {
+			return twin.Usage{}, emit("stored before my first word")
+		}
+	}
+	return twin.Usage{}, errors.New("the question was not stored while the model answered")
+}
+
+// The question is stored while the model is answering, and the reply under the id the stream
+// announced.
+func TestQuestionStoredWhileTheModelAnswers(t *testing.T) {
+	s, _ := newService(nil, prompt.DefaultBudget)
+	s.Provider = waitsForQuestion{s.Store}
+	res, err := s.Turn(context.Background(), Request{SessionID: sid, Message: "count", Streamed: true, ReplyID: "msg-given"}, func(string) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTurn(t, stored(t, s), "count", twin.StatusComplete, "stored before my first word")
+	if res.MessageID != "msg-given" || stored(t, s)[1].ID != "msg-given" {
+		t.Fatalf("result %+v: the reply is not stored under the id the stream announced", res)
+	}
+}
+
+// A client that goes away mid-reply (Stop, a reload) leaves the question and exactly the text
+// it accepted, marked stopped; the model is cancelled.
+func TestClientGoneStoresWhatWasShown(t *testing.T) {
+	for name, leave := range map[string]func(cancel context.CancelFunc) error{
+		"emit fails":       func(context.CancelFunc) error { return errors.New("broken pipe") },
+		"context canceled": func(cancel context.CancelFunc) error { cancel(); return errors.New("gone") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, m := newService(words{text: long}, prompt.DefaultBudget)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var shown strings.Builder
+			_, err := s.Turn(ctx, Request{SessionID: sid, Message: "go", Streamed: true}, func(d string) error {
+				if shown.Len() > 0 {
+					return leave(cancel)
+				}
+				shown.WriteString(d)
+				return nil
+			})
+			if !errors.Is(err, context.Canceled) || m.turns[0].Outcome != "canceled" {
+				t.Fatalf("err %v, outcome %q: want the client's cancellation", err, m.turns[0].Outcome)
+			}
+			checkTurn(t, stored(t, s), "go", twin.StatusStopped, shown.String())
+			if shown.Len() == 0 || shown.Len() >= len(long) {
+				t.Fatalf("shown %d of %d characters: the test did not stop mid-reply", shown.Len(), len(long))
+			}
+		})
+	}
+}
+
+// A turn the server cuts off (shutdown past its drain window, a Lambda deadline close) stores
+// what the visitor was shown, marked interrupted, and tells the visitor so.
+func TestInterruptedTurnIsStoredAsInterrupted(t *testing.T) {
+	pause := make(chan struct{})
+	s, _ := newService(words{text: long, pauseAt: 40, pause: pause}, prompt.DefaultBudget)
+	ctx, interrupt := context.WithCancelCause(context.Background())
+	go func() { <-pause; interrupt(twin.ErrInterrupted) }()
+	var shown strings.Builder
+	_, err := s.Turn(ctx, Request{SessionID: sid, Message: "go", Streamed: true}, func(d string) error { shown.WriteString(d); return nil })
+	if e := twin.AsError(err); e.Code != twin.CodeLLMUnavailable || !strings.Contains(e.Message, "saved") {
+		t.Fatalf("err %v: want llm_unavailable saying the partial reply is saved", err)
+	}
+	checkTurn(t, stored(t, s), "go", twin.StatusInterrupted, shown.String())
+	if shown.Len() == 0 {
+		t.Fatal("nothing was streamed before the interruption")
+	}
+}
+
+// A model that has not started answering within the first-token timeout fails the turn with an
+// honest llm_unavailable; the turn is stored as failed.
+func TestFirstTokenTimeout(t *testing.T) {
+	for _, streamed := range []bool{false, true} {
+		s, m := newService(hanging{}, prompt.DefaultBudget)
+		s.FirstTokenTimeout = 20 * time.Millisecond
+		_, err := s.Turn(context.Background(), Request{SessionID: sid, Message: "anyone?", Streamed: streamed}, func(string) error { return nil })
+		e := twin.AsError(err)
+		if e.Code != twin.CodeLLMUnavailable || e.RetryAfter <= 0 || !strings.Contains(e.Message, "did not start answering within 20ms") {
+			t.Fatalf("streamed=%v: err %v, want llm_unavailable naming the timeout", streamed, err)
+		}
+		if m.turns[0].Outcome != string(twin.CodeLLMUnavailable) {
+			t.Fatalf("outcome %q", m.turns[0].Outcome)
+		}
+		checkTurn(t, stored(t, s), "anyone?", twin.StatusFailed, "")
+	}
+}
+
+// When the question's own write fails, the reply's write stores both: nothing is lost.
+func TestQuestionWriteFailureIsRepairedWithTheReply(t *testing.T) {
+	s, _ := newService(words{text: "fine thanks"}, prompt.DefaultBudget)
+	s.Store = &failFirstAppend{Store: s.Store}
+	if _, err := s.Turn(context.Background(), Request{SessionID: sid, Message: "how are you"}, func(string) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	checkTurn(t, stored(t, s), "how are you", twin.StatusComplete, "fine thanks")
+}
+
+type failFirstAppend struct {
+	twin.Store
+	failed bool
+}
+
+func (f *failFirstAppend) Append(ctx context.Context, base twin.Session, msgs []twin.Message, limit int) (twin.Session, error) {
+	if !f.failed {
+		f.failed = true
+		return twin.Session{}, errors.New("injected write failure")
+	}
+	return f.Store.Append(ctx, base, msgs, limit)
+}
