@@ -17,6 +17,7 @@ import (
 
 	"github.com/digitaltwin/twin/app/config"
 	"github.com/digitaltwin/twin/app/llm/llmtest"
+	"github.com/digitaltwin/twin/app/twintest"
 	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 	"github.com/digitaltwin/twin/app/twintest/served"
 	"github.com/digitaltwin/twin/app/wire"
@@ -206,7 +207,7 @@ func TestBedrockEndToEnd(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), "Gothenburg.") || !strings.HasSuffix(string(body), "data: [DONE]\n\n") {
+	if resp.StatusCode != 200 || !strings.Contains(twintest.StreamText(string(body)), "Gothenburg.") || !strings.HasSuffix(string(body), "data: [DONE]\n\n") {
 		t.Fatalf("stream: %d\n%s", resp.StatusCode, body)
 	}
 	if _, paths := fake.Requests(); len(paths) != 1 || paths[0] != "/model/us.anthropic.claude-test-v1:0/converse-stream" {

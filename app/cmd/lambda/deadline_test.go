@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest"
 )
 
 // A streamed turn still running when the invocation nears its deadline is interrupted in time to
@@ -29,21 +29,9 @@ func TestTurnNearTheDeadlineIsStoredAsInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, body := readStreaming(t, resp)
-	var shown strings.Builder
-	var last map[string]any
-	sc := bufio.NewScanner(strings.NewReader(body))
-	for sc.Scan() {
-		line, ok := strings.CutPrefix(sc.Text(), "data: ")
-		if !ok || line == "[DONE]" {
-			continue
-		}
-		last = nil
-		_ = json.Unmarshal([]byte(line), &last)
-		if last["type"] == "text-delta" {
-			shown.WriteString(last["delta"].(string))
-		}
-	}
-	if shown.Len() == 0 {
+	evs := twintest.StreamEvents(body)
+	shown, last := twintest.StreamText(body), evs[len(evs)-1]
+	if shown == "" {
 		t.Fatalf("nothing was streamed before the deadline:\n%s", body)
 	}
 	if last["type"] != "error" || !strings.Contains(last["errorText"].(string), "saved") || !strings.HasSuffix(body, "data: [DONE]\n\n") {
@@ -56,7 +44,7 @@ func TestTurnNearTheDeadlineIsStoredAsInterrupted(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &hist); err != nil || len(hist.Messages) != 2 {
 		t.Fatalf("history %d %s", rec.Code, rec.Body)
 	}
-	if r := hist.Messages[1]; r.Status != twin.StatusInterrupted || r.Content != shown.String() {
-		t.Fatalf("stored reply %+v, shown %q: want what was shown, interrupted", r, shown.String())
+	if r := hist.Messages[1]; r.Status != twin.StatusInterrupted || r.Content != shown {
+		t.Fatalf("stored reply %+v, shown %q: want what was shown, interrupted", r, shown)
 	}
 }
