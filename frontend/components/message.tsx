@@ -76,7 +76,7 @@ function useStamp(timestamp: string | undefined) {
 }
 
 const linkButton =
-  "inline-flex min-h-8 pointer-coarse:min-h-11 items-center rounded-lg px-2 font-medium underline underline-offset-2 hover:bg-zinc-200/70 focus-visible:outline-2 focus-visible:outline-zinc-900 dark:hover:bg-zinc-800 dark:focus-visible:outline-zinc-100";
+  "inline-flex min-h-8 pointer-coarse:min-h-11 pointer-coarse:min-w-11 items-center justify-center rounded-lg px-2 font-medium underline underline-offset-2 hover:bg-zinc-200/70 focus-visible:outline-2 focus-visible:outline-zinc-900 dark:hover:bg-zinc-800 dark:focus-visible:outline-zinc-100";
 
 const STATE_LABEL: Partial<Record<ChatMessage["state"], string>> = {
   stopped: "Stopped",

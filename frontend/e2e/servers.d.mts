@@ -7,4 +7,13 @@ export declare function startTwin(opts: {
   bin: string;
   env?: Record<string, string>;
   name?: string;
-}): Promise<{ url: string; stop: () => Promise<void>; memoryDir: string; dataDir: string }>;
+  root?: string;
+  port?: number;
+}): Promise<{
+  url: string;
+  stop: () => Promise<void>;
+  signal: (sig: NodeJS.Signals) => Promise<number | null>;
+  memoryDir: string;
+  dataDir: string;
+  port: number;
+}>;

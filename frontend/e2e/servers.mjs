@@ -45,19 +45,20 @@ function freePort() {
 }
 
 /**
- * Starts one server and waits for /api/health.
- * @param {{ bin: string, env?: Record<string, string>, name?: string }} opts
- * @returns {Promise<{ url: string, stop: () => Promise<void>, memoryDir: string, dataDir: string }>}
+ * Starts one server and waits for /api/health. `root` and `port` let a test restart a server
+ * on the same data and address (the caller then owns `root`; `stop` leaves it).
+ * @param {{ bin: string, env?: Record<string, string>, name?: string, root?: string, port?: number }} opts
+ * @returns {Promise<{ url: string, stop: () => Promise<void>, signal: (sig: NodeJS.Signals) => Promise<number | null>, memoryDir: string, dataDir: string, port: number }>}
  */
-export async function startTwin({ bin, env = {}, name = "twin" }) {
+export async function startTwin({ bin, env = {}, name = "twin", root: given, port: fixed }) {
   const out = join(FRONTEND_DIR, "out", "index.html");
   if (!existsSync(out)) throw new Error(`${out} is missing: run \`npm run build\` first`);
-  const port = await freePort();
-  // DATA_DIR=<root>: sessions in <root>/sessions, the owner records (leads/, questions/,
-  // feedback/, owner/) beside them, so each server gets a private root and no two runs share records.
-  const root = mkdtempSync(join(tmpdir(), `${name}-`));
+  const port = fixed ?? (await freePort());
+  // Everything the server writes (sessions, leads, questions, feedback) under a private DATA_DIR,
+  // so no two runs share records.
+  const root = given ?? mkdtempSync(join(tmpdir(), `${name}-`));
   const memoryDir = join(root, "sessions");
-  mkdirSync(memoryDir);
+  mkdirSync(memoryDir, { recursive: true });
   let log = "";
   const child = spawn(bin, [], {
     cwd: REPO_DIR,
@@ -101,14 +102,24 @@ export async function startTwin({ bin, env = {}, name = "twin" }) {
     await new Promise((r) => setTimeout(r, 100));
   }
 
+  /** Sends `sig` and waits for the exit; resolves with the exit code. */
+  const signal = async (sig) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill(sig);
+      const t = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(t);
+    }
+    return child.exitCode;
+  };
   const stop = async () => {
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");
       const t = setTimeout(() => child.kill("SIGKILL"), 3000);
       await exited;
       clearTimeout(t);
     }
-    rmSync(root, { recursive: true, force: true });
+    if (!given) rmSync(root, { recursive: true, force: true });
   };
-  return { url, stop, memoryDir, dataDir: root };
+  return { url, stop, signal, memoryDir, dataDir: root, port };
 }
