@@ -12,7 +12,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+
+	"github.com/digitaltwin/twin/app/llm/llmtest"
 )
 
 const evalPersona = `# Sam Rivera
@@ -168,5 +171,42 @@ func TestEvalBadInput(t *testing.T) {
 		if code != 2 || out != "" || !strings.Contains(errOut, tc.want) {
 			t.Errorf("eval %q: exit %d, stdout %q, stderr %q; want 2 and %q", tc.args, code, out, errOut, tc.want)
 		}
+	}
+}
+
+// TestEvalBedrock runs the eval through the Bedrock provider against a fake speaking
+// ConverseStream's event stream, found through the SDK's standard endpoint variable.
+func TestEvalBedrock(t *testing.T) {
+	var calls atomic.Int32
+	fake := llmtest.NewBedrock(t, func(w http.ResponseWriter, r *http.Request, ev *llmtest.EventWriter) {
+		ev.Begin()
+		if calls.Add(1) == 1 {
+			ev.Delta("I repair clocks ")
+			ev.Delta("in Geneva.")
+		} else {
+			ev.Delta("That's not something I've shared here.")
+		}
+		ev.End(20, 5)
+	})
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": fake.URL, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDFAKE",
+		"AWS_SECRET_ACCESS_KEY": "fake-secret", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
+		"AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		t.Setenv(k, v)
+	}
+	path := writeEvalFiles(t, `persona: me.txt
+cases:
+  - question: Where is your workshop?
+    expect: [Geneva]
+  - question: Are you married?
+    abstain: true
+`)
+	code, out, errOut := runEvalFor(t, map[string]string{"LLM_PROVIDER": "bedrock", "BEDROCK_MODEL_ID": "us.anthropic.claude-test-v1:0"}, "-questions", path)
+	if code != 0 || !strings.HasSuffix(out, "answered 1/1, abstained 1/1\n") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if _, paths := fake.Requests(); len(paths) != 2 {
+		t.Fatalf("Bedrock calls: %v, want one per case", paths)
 	}
 }
