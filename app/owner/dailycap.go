@@ -22,8 +22,8 @@ type DailyCap struct {
 // NewDailyCap returns a cap of limit messages a day.
 func NewDailyCap(blobs Blobs, limit int) *DailyCap { return &DailyCap{blobs: blobs, limit: limit} }
 
-// DayTally is one day's notification count and what was held back past the cap.
-type DayTally struct {
+// dayTally is one day's notification count and what was held back past the cap.
+type dayTally struct {
 	Day           string `json:"day"`
 	Sent          int    `json:"sent"`
 	HeldLeads     int    `json:"held_leads"`
@@ -32,13 +32,13 @@ type DayTally struct {
 }
 
 type capState struct {
-	Days map[string]*DayTally `json:"days"`
+	Days map[string]*dayTally `json:"days"`
 }
 
 func (c *DailyCap) read(ctx context.Context) (*capState, string, error) {
 	st, version, err := load(ctx, c.blobs, capKey, func(context.Context) (*capState, error) { return &capState{}, nil })
 	if err == nil && st.Days == nil {
-		st.Days = map[string]*DayTally{}
+		st.Days = map[string]*dayTally{}
 	}
 	return st, version, err
 }
@@ -51,7 +51,7 @@ func (c *DailyCap) take(ctx context.Context, today string, leads, questions int)
 		prune(st, today)
 		d := st.Days[today]
 		if d == nil {
-			d = &DayTally{Day: today}
+			d = &dayTally{Day: today}
 			st.Days[today] = d
 		}
 		if ok = d.Sent < c.limit; ok {
@@ -66,8 +66,8 @@ func (c *DailyCap) take(ctx context.Context, today string, leads, questions int)
 }
 
 // digest claims the digests of past days with held events that no instance has sent yet.
-func (c *DailyCap) digest(ctx context.Context, today string) ([]DayTally, error) {
-	var out []DayTally
+func (c *DailyCap) digest(ctx context.Context, today string) ([]dayTally, error) {
+	var out []dayTally
 	err := updateObject(ctx, c.blobs, capKey, c.read, func(st *capState) error {
 		out = out[:0]
 		prune(st, today)
