@@ -189,13 +189,7 @@ func TestBedrockEndToEnd(t *testing.T) {
 		ev.Delta("Gothenburg.")
 		ev.End(20, 5)
 	})
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": fake.URL, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDFAKE",
-		"AWS_SECRET_ACCESS_KEY": "fake-secret", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
-		"AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
-	} {
-		t.Setenv(k, v)
-	}
+	fake.Use(t)
 	env := map[string]string{
 		"LLM_PROVIDER": "bedrock", "BEDROCK_MODEL_ID": "us.anthropic.claude-test-v1:0",
 		"DATA_DIR": t.TempDir(), "PERSONA_FILE": "../../me.txt", "FRONTEND_DIR": t.TempDir(),

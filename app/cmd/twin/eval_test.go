@@ -188,13 +188,7 @@ func TestEvalBedrock(t *testing.T) {
 		}
 		ev.End(20, 5)
 	})
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": fake.URL, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDFAKE",
-		"AWS_SECRET_ACCESS_KEY": "fake-secret", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
-		"AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
-	} {
-		t.Setenv(k, v)
-	}
+	fake.Use(t)
 	path := writeEvalFiles(t, `persona: me.txt
 cases:
   - question: Where is your workshop?

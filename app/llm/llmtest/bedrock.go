@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -49,6 +50,19 @@ func NewBedrock(t testing.TB, handle func(w http.ResponseWriter, r *http.Request
 	t.Cleanup(srv.Close)
 	b.URL = srv.URL
 	return b
+}
+
+// Use points the AWS SDK at the fake for the rest of t, through the standard
+// AWS_ENDPOINT_URL_BEDROCK_RUNTIME, with static credentials, one region and no profile or
+// instance metadata (so nothing reaches for a real account).
+func (b *Bedrock) Use(t *testing.T) {
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": b.URL, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDFAKE",
+		"AWS_SECRET_ACCESS_KEY": "fake-secret", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
+		"AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		t.Setenv(k, v)
+	}
 }
 
 // Requests returns the decoded request bodies and paths received so far.
