@@ -231,19 +231,15 @@ reliability: load load-s3 load-faults abuse fuzz-short
 .PHONY: lambda lambda-check tools-aws test-aws
 LAMBDA_DIR ?= build/lambda
 LAMBDA_GOARCH ?= arm64
-LAMBDA_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LAMBDA_VERSION ?=
 VERSITYGW_VERSION := v1.8.0
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 GOBIN_DIR = $(shell $(GO) env GOPATH)/bin
 
-## lambda: build/lambda/bootstrap.zip for provided.al2023 on arm64 (-tags lambda.norpc, stripped)
+## lambda: build/lambda/bootstrap.zip for provided.al2023 on arm64 (-tags lambda.norpc, stripped): the same
+## reproducible build (tools/lambdabuild) `pulumi up` runs, so the same source gives the same code hash
 lambda:
-	@mkdir -p $(LAMBDA_DIR)
-	CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -tags lambda.norpc -trimpath \
-	  -ldflags "-s -w -X github.com/digitaltwin/twin/app/config.version=$(LAMBDA_VERSION)" \
-	  -o $(LAMBDA_DIR)/bootstrap ./app/cmd/lambda
-	$(GO) run ./tools/lambdazip -o $(LAMBDA_DIR)/bootstrap.zip $(LAMBDA_DIR)/bootstrap
-	@ls -l $(LAMBDA_DIR)/bootstrap.zip
+	$(GO) run ./tools/lambdazip -o $(LAMBDA_DIR)/bootstrap.zip -goarch $(LAMBDA_GOARCH) -version "$(LAMBDA_VERSION)"
 
 ## lambda-check: run the bootstrap inside bootstrap.zip under the Lambda emulator (arm64 via qemu-user: apt-get install qemu-user)
 lambda-check: lambda tools-aws
@@ -259,4 +255,4 @@ tools-aws:
 ## test-aws: the AWS adapters' tests, integration tests included
 test-aws: tools-aws
 	$(GO) test -count=1 ./app/awsclient/... ./app/memory/s3store/... ./app/persona/s3source/... ./app/secrets/... \
-	  ./app/llm/openai/... ./app/llm/bedrock/... ./app/llm/llmtest/... ./app/cmd/lambda/... ./app/wire/... ./tools/lambdazip/...
+	  ./app/llm/openai/... ./app/llm/bedrock/... ./app/llm/llmtest/... ./app/cmd/lambda/... ./app/wire/... ./tools/...

@@ -1,58 +1,48 @@
 package stack_test
 
 import (
-	"archive/zip"
-	"bytes"
-	"debug/elf"
-	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/digitaltwin/twin/infra/policy"
 	"github.com/digitaltwin/twin/infra/stack/stacktest"
+	"github.com/digitaltwin/twin/tools/lambdabuild"
 )
 
-// TestArtifactMatchesTheFunctions checks the artifact `make lambda` built, when there is one,
-// against what the functions declare: a zip holding an executable "bootstrap" for linux/arm64
-// (provided.al2023, architectures [arm64]).
-func TestArtifactMatchesTheFunctions(t *testing.T) {
+// TestDeployBuildsTheArtifact: without lambdaArchive (the stack files set none) the program
+// builds bootstrap.zip from the checkout with tools/lambdabuild, the build `make lambda` runs,
+// into the same build/lambda/bootstrap.zip, and both functions deploy exactly that zip: the
+// declared code hash is the file's.
+func TestDeployBuildsTheArtifact(t *testing.T) {
 	root, err := stacktest.Root()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := stacktest.LoadStackConfig("staging")
+	res := mustDeploy(t, "staging", func(c map[string]string) { delete(c, "twin:lambdaArchive") })
+	want := filepath.Join(root, "build", "lambda", "bootstrap.zip")
+	built, err := lambdabuild.Hash(want, "")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("the program did not write %s: %v", want, err)
 	}
-	path := filepath.Join(root, cfg["twin:lambdaArchive"])
-	z, err := zip.OpenReader(path)
-	if err != nil {
-		t.Skipf("no artifact at %s (run make lambda): %v", path, err)
+	for _, fn := range []string{"twin-staging-http", "twin-staging-stream"} {
+		in := one(t, res, policy.TypeFunction, fn).Inputs
+		if p := get(in, "code", "path"); p != want || in["sourceCodeHash"] != built.SourceCodeHash() {
+			t.Errorf("%s deploys %v with hash %v, want %s with %s", fn, p, in["sourceCodeHash"], want, built.SourceCodeHash())
+		}
 	}
-	defer z.Close()
-	for _, f := range z.File {
-		if f.Name != "bootstrap" {
-			continue
+}
+
+// TestMissingArtifactOrExportIsOneLine: a configured archive that is not there, or an export
+// that was not built, stops the program with one line naming the key and the fix.
+func TestMissingArtifactOrExportIsOneLine(t *testing.T) {
+	for key, want := range map[string]string{
+		"twin:lambdaArchive": "config twin:lambdaArchive: lambda artifact: open",
+		"twin:siteDir":       "config twin:siteDir: the static export",
+	} {
+		_, err := deploy(t, "staging", func(c map[string]string) { c[key] = filepath.Join(t.TempDir(), "missing") })
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Count(strings.TrimSpace(err.Error()), "\n") > 1 {
+			t.Errorf("%s missing: err = %q, want one line containing %q", key, err, want)
 		}
-		if f.Mode()&0o111 == 0 {
-			t.Errorf("bootstrap is not executable (mode %v)", f.Mode())
-		}
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		bin, err := elf.NewFile(bytes.NewReader(b))
-		if err != nil {
-			t.Fatalf("bootstrap is not an ELF binary: %v", err)
-		}
-		if bin.Machine != elf.EM_AARCH64 || bin.OSABI != elf.ELFOSABI_NONE && bin.OSABI != elf.ELFOSABI_LINUX {
-			t.Errorf("bootstrap is %v/%v, want linux arm64", bin.Machine, bin.OSABI)
-		}
-		return
 	}
-	t.Errorf("%s has no bootstrap entry", path)
 }

@@ -34,7 +34,8 @@ type Config struct {
 	APICertArn     string // optional existing regional certificate for APIDomain
 	PriceClass     string
 
-	LambdaArchive    string // path of build/lambda/bootstrap.zip, relative to the project root
+	LambdaArchive    string // a prebuilt bootstrap.zip (relative to the project root); "" builds it from source
+	SiteDir          string // the static export uploaded to the site bucket, relative to the project root
 	MemorySize       int    // MB, 512..1024
 	ChatTimeout      int    // seconds, http-api function (API Gateway caps integrations at 30)
 	ShortTimeout     int    // seconds, API Gateway integration timeout of health/persona/history
@@ -156,7 +157,8 @@ func (r *configReader) read() *Config {
 		APIDomain:        strings.ToLower(r.str("apiDomain", "")),
 		APICertArn:       r.str("apiCertificateArn", ""),
 		PriceClass:       r.str("priceClass", "PriceClass_100"),
-		LambdaArchive:    r.str("lambdaArchive", "build/lambda/bootstrap.zip"),
+		LambdaArchive:    r.str("lambdaArchive", ""),
+		SiteDir:          r.str("siteDir", "frontend/out"),
 		MemorySize:       r.num("memorySize", 512),
 		ChatTimeout:      r.num("chatTimeout", 30),
 		ShortTimeout:     r.num("shortTimeout", 10),

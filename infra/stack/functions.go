@@ -60,8 +60,10 @@ func NewFunctions(ctx *pulumi.Context, cfg *Config, d functionDeps, opts ...pulu
 	if err := ctx.RegisterComponentResource("twin:stack:Functions", cfg.Prefix+"-functions", f, opts...); err != nil {
 		return nil, err
 	}
-	code := pulumi.NewFileArchive(ProjectPath(ctx, cfg.LambdaArchive))
-	var err error
+	code, err := buildLambdaCode(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	if f.HTTP, err = newFunction(ctx, cfg, d, f, code, FrontHTTPAPI, "http", cfg.ChatTimeout); err != nil {
 		return nil, err
 	}
@@ -87,7 +89,7 @@ func NewFunctions(ctx *pulumi.Context, cfg *Config, d functionDeps, opts ...pulu
 	return f, nil
 }
 
-func newFunction(ctx *pulumi.Context, cfg *Config, d functionDeps, parent pulumi.Resource, code pulumi.Archive,
+func newFunction(ctx *pulumi.Context, cfg *Config, d functionDeps, parent pulumi.Resource, code lambdaCode,
 	front, short string, timeout int) (*Function, error) {
 	fn := &Function{Front: front, Name: cfg.Prefix + "-" + short}
 	p := pulumi.Parent(parent)
@@ -124,16 +126,17 @@ func newFunction(ctx *pulumi.Context, cfg *Config, d functionDeps, parent pulumi
 	}
 
 	fn.Function, err = lambda.NewFunction(ctx, fn.Name, &lambda.FunctionArgs{
-		Name:          pulumi.String(fn.Name),
-		Description:   pulumi.String("Digital twin, " + front + " front"),
-		Code:          code,
-		Handler:       pulumi.String("bootstrap"),
-		Runtime:       pulumi.String("provided.al2023"),
-		Architectures: pulumi.StringArray{pulumi.String("arm64")},
-		MemorySize:    pulumi.Int(cfg.MemorySize),
-		Timeout:       pulumi.Int(timeout),
-		Role:          fn.Role.Arn,
-		Publish:       pulumi.Bool(true),
+		Name:           pulumi.String(fn.Name),
+		Description:    pulumi.String("Digital twin, " + front + " front"),
+		Code:           code.archive,
+		SourceCodeHash: pulumi.String(code.hash),
+		Handler:        pulumi.String("bootstrap"),
+		Runtime:        pulumi.String("provided.al2023"),
+		Architectures:  pulumi.StringArray{pulumi.String("arm64")},
+		MemorySize:     pulumi.Int(cfg.MemorySize),
+		Timeout:        pulumi.Int(timeout),
+		Role:           fn.Role.Arn,
+		Publish:        pulumi.Bool(true),
 		// The cost cap: at most this many concurrent executions (and so model calls) per front.
 		ReservedConcurrentExecutions: pulumi.Int(cfg.ReservedConc),
 		LoggingConfig: &lambda.FunctionLoggingConfigArgs{

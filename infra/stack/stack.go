@@ -94,6 +94,9 @@ func Deploy(ctx *pulumi.Context) (*Outputs, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := NewSiteObjects(ctx, cfg, site.Bucket); err != nil {
+		return nil, err
+	}
 	obs, err := NewObservability(ctx, cfg, observabilityDeps{fns: fns, api: api, storage: storage, site: site})
 	if err != nil {
 		return nil, err

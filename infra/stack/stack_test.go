@@ -175,8 +175,8 @@ func TestFunctions(t *testing.T) {
 				if get(in, "loggingConfig", "logFormat") != "JSON" || get(in, "loggingConfig", "logGroup") != "/aws/lambda/"+name {
 					t.Errorf("%s loggingConfig %v", name, in["loggingConfig"])
 				}
-				if p := get(in, "code", "path").(string); !strings.HasSuffix(p, "/build/lambda/bootstrap.zip") {
-					t.Errorf("%s code from %q", name, p)
+				if p := get(in, "code", "path").(string); p != cfg["twin:lambdaArchive"] || in["sourceCodeHash"] == "" {
+					t.Errorf("%s code from %q (hash %v), want the configured archive", name, p, in["sourceCodeHash"])
 				}
 				for k, want := range map[string]string{
 					"ENVIRONMENT":                        s.env,
@@ -499,6 +499,11 @@ func TestMinimalConfigUsesDefaults(t *testing.T) {
 		"twin:bedrockModelId": "anthropic.claude-3-5-haiku-20241022-v1:0",
 		"twin:originSecret":   stacktest.TestOriginSecret,
 	}
+	root, err := stacktest.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps.Copy(minimal, stacktest.Fixtures(root)) // the build outputs; TestDeployBuildsTheArtifact builds for real
 	res, err := stacktest.Run("dev", minimal, func(ctx *pulumi.Context, export func(string, pulumi.StringOutput)) error {
 		_, err := stack.Deploy(ctx)
 		return err

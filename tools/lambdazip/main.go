@@ -1,61 +1,54 @@
-// Command lambdazip packs a Lambda custom-runtime binary as bootstrap.zip: one entry named
-// "bootstrap", executable, deflated at the best level, with a fixed timestamp so the same binary
-// always gives the same zip (and the same code hash, so an unchanged build deploys nothing).
-// It is plain Go so CI needs no zip tool.
+// Command lambdazip builds the Lambda artifact, bootstrap.zip, with tools/lambdabuild: the
+// same reproducible build the Pulumi program runs on `pulumi up` (same source, same hash).
+// With a binary argument it only packs that binary. Plain Go, so CI needs no zip tool.
 //
-//	go run ./tools/lambdazip -o build/lambda/bootstrap.zip build/lambda/bootstrap
+//	go run ./tools/lambdazip -o build/lambda/bootstrap.zip            # build and pack
+//	go run ./tools/lambdazip -o bootstrap.zip path/to/bootstrap        # pack only
 package main
 
 import (
-	"archive/zip"
-	"compress/flate"
+	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"time"
+	"path/filepath"
+
+	"github.com/digitaltwin/twin/tools/lambdabuild"
 )
 
 func main() {
-	out := flag.String("o", "bootstrap.zip", "zip file to write")
-	flag.Parse()
-	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: lambdazip -o bootstrap.zip path/to/bootstrap")
-		os.Exit(2)
-	}
-	if err := pack(*out, flag.Arg(0)); err != nil {
+	if err := run(context.Background(), os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "lambdazip:", err)
 		os.Exit(1)
 	}
 }
 
-func pack(out, binary string) (err error) {
-	in, err := os.Open(binary)
-	if err != nil {
+func run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("lambdazip", flag.ContinueOnError)
+	out := fs.String("o", "build/lambda/bootstrap.zip", "zip file to write")
+	version := fs.String("version", "", "version to stamp (default: git describe --tags --always --dirty)")
+	goarch := fs.String("goarch", "arm64", "target architecture")
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	defer in.Close()
-	f, err := os.Create(out)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
+	switch fs.NArg() {
+	case 1:
+		return lambdabuild.Pack(*out, fs.Arg(0))
+	case 0:
+		root, err := os.Getwd()
+		if err != nil {
+			return err
 		}
-	}()
-	zw := zip.NewWriter(f)
-	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(w, flate.BestCompression)
-	})
-	hdr := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, Modified: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}
-	hdr.SetMode(0o755)
-	w, err := zw.CreateHeader(hdr)
-	if err != nil {
-		return err
+		abs, err := filepath.Abs(*out)
+		if err != nil {
+			return err
+		}
+		a, err := lambdabuild.Build(ctx, lambdabuild.Options{Root: root, Out: abs, Version: *version, GOARCH: *goarch})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s %s (version %s)\n", a.Path, a.SourceCodeHash(), a.Version)
+		return nil
 	}
-	if _, err := io.Copy(w, in); err != nil {
-		return err
-	}
-	return zw.Close()
+	return fmt.Errorf("usage: lambdazip [-o bootstrap.zip] [-version v] [-goarch arm64] [path/to/bootstrap]")
 }

@@ -291,7 +291,8 @@ func LoadStackConfig(stack string) (map[string]string, error) {
 		return nil, fmt.Errorf("stack file Pulumi.%s.yaml: %w", stack, err)
 	}
 	// The origin secret is secret config, encrypted in a real stack file: a fixed test value.
-	out := map[string]string{Project + ":originSecret": TestOriginSecret}
+	out := Fixtures(root)
+	out[Project+":originSecret"] = TestOriginSecret
 	for k, v := range doc.Config {
 		if !strings.Contains(k, ":") {
 			k = Project + ":" + k
@@ -313,6 +314,17 @@ func LoadStackConfig(stack string) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// Fixtures are the config keys that point a mocked run at small stand-ins under testdata/
+// instead of the real build outputs: a fake bootstrap.zip (so tests do not cross-compile the
+// app; tools/lambdabuild tests the real build) and a fake static export.
+func Fixtures(root string) map[string]string {
+	dir := filepath.Join(root, "infra", "stack", "stacktest", "testdata")
+	return map[string]string{
+		Project + ":lambdaArchive": filepath.Join(dir, "bootstrap.zip"),
+		Project + ":siteDir":       filepath.Join(dir, "site"),
+	}
 }
 
 // Result is what one mocked run produced.

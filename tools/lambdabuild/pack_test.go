@@ -1,4 +1,4 @@
-package main
+package lambdabuild
 
 import (
 	"archive/zip"
@@ -18,7 +18,7 @@ func TestPack(t *testing.T) {
 	}
 	a, b := filepath.Join(dir, "a.zip"), filepath.Join(dir, "b.zip")
 	for _, out := range []string{a, b} {
-		if err := pack(out, bin); err != nil {
+		if err := Pack(out, bin); err != nil {
 			t.Fatal(err)
 		}
 	}
