@@ -35,7 +35,7 @@ func run(ctx context.Context, args []string) error {
 	case 1:
 		return lambdabuild.Pack(*out, fs.Arg(0))
 	case 0:
-		root, err := os.Getwd()
+		root, err := moduleRoot()
 		if err != nil {
 			return err
 		}
@@ -51,4 +51,20 @@ func run(ctx context.Context, args []string) error {
 		return nil
 	}
 	return fmt.Errorf("usage: lambdazip [-o bootstrap.zip] [-version v] [-goarch arm64] [path/to/bootstrap]")
+}
+
+// moduleRoot is the nearest directory at or above the working directory holding go.mod.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no go.mod above %s", dir)
+		}
+	}
 }
