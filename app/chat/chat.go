@@ -42,7 +42,10 @@ type Service struct {
 	// FirstTokenTimeout gives up on a model that has not started answering (the turn fails with
 	// llm_unavailable and is stored as failed). DefaultFirstTokenTimeout when 0.
 	FirstTokenTimeout time.Duration
-	Now               func() time.Time
+	// CanaryKey is the deployment's key for the system prompt's canary (prompt.Canary): the same
+	// in every process of a deployment, so the prompt prefix is too. nil for a local twin.
+	CanaryKey []byte
+	Now       func() time.Time
 }
 
 // Owner is what the turn needs of the owner features (owner.Service).
@@ -89,6 +92,7 @@ type turn struct {
 	status       twin.Status
 	clientGone   bool   // emit failed: the visitor's client has gone
 	topic        string // the persona section the question is about ("" if none)
+	canary       string // the system prompt's canary, for the output guard
 }
 
 // Turn runs one chat turn, calling emit for every reply delta in order. Once emit has been
@@ -146,13 +150,15 @@ func (s *Service) turn(ctx context.Context, req Request, t *turn, emit func(stri
 		defer func() { _, _ = asked.wait() }()
 	}
 	t.topic = s.topic(p, req.Message)
-	genReq, stats := prompt.Build(prompt.Input{Persona: p, History: promptHistory(prior), Question: question, Budget: s.Budget}, prompt.Tokens)
+	canary := prompt.Canary(s.CanaryKey, p)
+	t.canary = canary
+	genReq, stats := prompt.Build(prompt.Input{Persona: p, History: promptHistory(prior), Question: question, Budget: s.Budget, Canary: canary}, prompt.Tokens)
 	t.stats = stats
 	if stats.Dropped > 0 {
 		s.Logger.InfoContext(ctx, "history truncated to fit the token budget", "dropped_messages", stats.Dropped, "kept_messages", len(genReq.Messages)-1)
 	}
 	if s.Owner != nil {
-		genReq.Tools, genReq.CallTool = s.Owner.Tools(), guardTools(guardFor(p.Name), s.Owner.ToolFunc(req.SessionID))
+		genReq.Tools, genReq.CallTool = s.Owner.Tools(), guardTools(guardFor(p.Name, canary), s.Owner.ToolFunc(req.SessionID))
 	}
 	genErr := s.generate(ctx, genReq, t, emit)
 

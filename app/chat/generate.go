@@ -45,7 +45,7 @@ func (s *Service) generate(ctx context.Context, req twin.GenerateRequest, t *tur
 	// The output guard sees every delta first and releases only text that cannot be part of a
 	// leak of the hidden rules. What it releases and the client accepted is the reply: what the
 	// visitor saw is exactly what is stored.
-	gs := guardFor(req.Persona.Name).NewStream(func(safe string) error {
+	gs := guardFor(req.Persona.Name, t.canary).NewStream(func(safe string) error {
 		if err := emit(safe); err != nil {
 			t.clientGone = true
 			return err
@@ -171,19 +171,20 @@ func (s *Service) withhold(ctx context.Context, span trace.Span, gs *guard.Strea
 	return nil
 }
 
-// guardCache holds the guard for the last persona name: the rules only change with the name.
+// guardCache holds the guard for the last persona name and canary: the rules only change with
+// them.
 var guardCache atomic.Pointer[cachedGuard]
 
 type cachedGuard struct {
-	name string
-	g    *guard.Guard
+	name, canary string
+	g            *guard.Guard
 }
 
-func guardFor(name string) *guard.Guard {
-	if c := guardCache.Load(); c != nil && c.name == name {
+func guardFor(name, canary string) *guard.Guard {
+	if c := guardCache.Load(); c != nil && c.name == name && c.canary == canary {
 		return c.g
 	}
-	g := guard.New(prompt.Rules(name), prompt.Canary(), guard.DefaultMinChunk)
-	guardCache.Store(&cachedGuard{name: name, g: g})
+	g := guard.New(prompt.Rules(name, canary), canary, guard.DefaultMinChunk)
+	guardCache.Store(&cachedGuard{name: name, canary: canary, g: g})
 	return g
 }

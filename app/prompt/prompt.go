@@ -1,12 +1,18 @@
 // Package prompt turns the persona, the session's history and the visitor's new message into what
 // a provider receives: a system prompt with the twin's rules and the whole persona, then every
 // earlier message in order while it fits the model's token budget. Beyond the budget the oldest
-// turns are dropped and the system prompt says so. Build is a pure function; tokens are counted
-// with an offline BPE tokenizer (o200k_base).
+// turns are dropped and a note after the system prompt says so. Build is a pure function; tokens
+// are counted with an offline BPE tokenizer (o200k_base).
+//
+// The system prompt is the model's cacheable prefix: byte-identical for every turn, session and
+// process of one deployment with one persona. Nothing per turn or per process goes into it; the
+// canary is derived from the deployment's key and the persona version
+// (docs/decisions/0029-cacheable-prompt-prefix.md).
 package prompt
 
 import (
-	"crypto/rand"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"regexp"
@@ -43,6 +49,8 @@ type Input struct {
 	History  []twin.Message // earlier messages of the session, oldest first
 	Question twin.Message   // the visitor's new message
 	Budget   Budget
+	// Canary is the marker in the rules, Canary(key, Persona); empty means Canary(nil, Persona).
+	Canary string
 }
 
 // Build returns the provider request for in and what it kept. The persona is always included
@@ -50,8 +58,12 @@ type Input struct {
 // starts with a visitor message.
 func Build(in Input, count func(string) int) (twin.GenerateRequest, Stats) {
 	var st Stats
+	if in.Canary == "" {
+		in.Canary = Canary(nil, in.Persona)
+	}
+	system := System(in.Persona, in.Canary)
 	question := count(in.Question.Content) + perMessageTokens
-	available := in.Budget.ContextTokens - in.Budget.ReplyTokens - question - count(System(in.Persona, 1<<30)) - perMessageTokens
+	available := in.Budget.ContextTokens - in.Budget.ReplyTokens - question - count(system) - perMessageTokens - count(Note(1<<30))
 
 	keep := len(in.History)
 	for i := len(in.History) - 1; i >= 0; i-- {
@@ -68,54 +80,66 @@ func Build(in Input, count func(string) int) (twin.GenerateRequest, Stats) {
 		keep++
 	}
 	st.Dropped = keep
-	system := System(in.Persona, st.Dropped)
-	st.SystemTokens = count(system) + perMessageTokens
+	note := Note(st.Dropped)
+	st.SystemTokens = count(system) + perMessageTokens + count(note)
 
 	msgs := make([]twin.Message, 0, len(in.History)-keep+1)
 	msgs = append(msgs, in.History[keep:]...)
 	msgs = append(msgs, in.Question)
 	st.InputTokens = st.SystemTokens + st.HistoryTokens + question
-	return twin.GenerateRequest{System: system, Messages: msgs, Persona: in.Persona}, st
+	return twin.GenerateRequest{System: system, Note: note, Messages: msgs, Persona: in.Persona}, st
 }
 
-// System renders the system prompt: the rules, then the whole persona. dropped > 0 adds a note
-// that earlier messages are not shown (1<<30 renders the longest form, for budgeting).
+// System renders the system prompt: the rules with canary, then the whole persona. It depends on
+// nothing else, so it is the same bytes for every turn of a deployment with this persona: the
+// prefix the providers' prompt caches reuse.
 //
 // Visitor text never reaches the system prompt (it is only ever a user message), and the persona
 // cannot close its own block: any <persona> or </persona> tag inside it is neutralised, so the
 // prompt always has exactly one persona block after the fixed rules.
-func System(p twin.Persona, dropped int) string {
+func System(p twin.Persona, canary string) string {
 	var b strings.Builder
-	b.WriteString(Rules(p.Name))
-	if dropped > 0 {
-		n := fmt.Sprint(dropped)
-		if dropped == 1<<30 {
-			n = "999999"
-		}
-		fmt.Fprintf(&b, "\nThe first %s messages of this conversation are not shown here; do not pretend to remember them.\n", n)
-	}
+	b.WriteString(Rules(p.Name, canary))
 	b.WriteString("\n<persona>\n")
 	b.WriteString(neutralizeTags(p.Text))
 	b.WriteString("\n</persona>\n")
 	return b.String()
 }
 
-// Rules returns the fixed rules block of the system prompt for the owner name, canary included.
-// The output guard (app/guard) treats this text as hidden: a reply quoting it is withheld.
-func Rules(name string) string {
+// Note is what follows the system prompt in one turn: with dropped > 0, that the first dropped
+// messages are not shown (1<<30 renders the longest form, for budgeting); else "". It changes
+// from turn to turn, so it stays out of the cacheable prefix.
+func Note(dropped int) string {
+	if dropped <= 0 {
+		return ""
+	}
+	n := fmt.Sprint(dropped)
+	if dropped == 1<<30 {
+		n = "999999"
+	}
+	return fmt.Sprintf("The first %s messages of this conversation are not shown here; do not pretend to remember them.\n", n)
+}
+
+// Rules returns the fixed rules block of the system prompt for the owner name and canary. The
+// output guard (app/guard) treats this text as hidden: a reply quoting it is withheld.
+func Rules(name, canary string) string {
 	return fmt.Sprintf(rules, name, canary)
 }
 
-// Canary returns this process's canary: a random marker in the system prompt that the model is
-// told never to write. A reply containing it proves the hidden instructions leaked.
-func Canary() string { return canary }
-
-var canary = newCanary()
-
-func newCanary() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported platforms
-	return "twin-canary-" + hex.EncodeToString(b[:])
+// Canary returns the marker the model is told never to write: a reply containing it proves the
+// hidden instructions leaked. It is an HMAC of the persona version (the text's hash when the
+// source gives none) keyed by the deployment's key, so every process of a deployment agrees on
+// it (the prefix stays cacheable) while it still changes with the persona and the deployment
+// (docs/decisions/0029-cacheable-prompt-prefix.md). A nil key is a local twin's.
+func Canary(key []byte, p twin.Persona) string {
+	version := p.Version
+	if version == "" {
+		sum := sha256.Sum256([]byte(p.Text))
+		version = hex.EncodeToString(sum[:])
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("twin-canary\x00" + p.Name + "\x00" + version))
+	return "twin-canary-" + hex.EncodeToString(mac.Sum(nil)[:12])
 }
 
 // personaTagRE matches an opening or closing persona tag in any case and spacing.

@@ -1,11 +1,13 @@
 package prompt
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,14 +19,6 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 var persona = twin.Persona{Name: "Ada Example", Text: "I build compilers in Go.\nI live in Lisbon."}
-
-// fixedCanary makes golden files stable: the real canary is random per process.
-const fixedCanary = "twin-canary-0123456789abcdef01234567"
-
-func TestMain(m *testing.M) {
-	canary = fixedCanary
-	os.Exit(m.Run())
-}
 
 func msg(role twin.Role, content string, sec int) twin.Message {
 	return twin.Message{Role: role, Content: content, Timestamp: time.Date(2026, 1, 1, 0, 0, sec, 0, time.UTC)}
@@ -50,13 +44,14 @@ func TestGolden(t *testing.T) {
 			// The prompt part of the request (tools and their callback are the chat service's).
 			type promptPart struct {
 				System   string
+				Note     string
 				Messages []twin.Message
 				Persona  twin.Persona
 			}
 			got, err := json.MarshalIndent(struct {
 				Request promptPart
 				Stats   Stats
-			}{promptPart{req.System, req.Messages, req.Persona}, st}, "", "  ")
+			}{promptPart{req.System, req.Note, req.Messages, req.Persona}, st}, "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,7 +108,13 @@ func TestBuildProperties(t *testing.T) {
 		for _, m := range h {
 			total += Tokens(m.Content) + perMessageTokens
 		}
-		fitsAll := Tokens(System(p, 1<<30))+2*perMessageTokens+total+Tokens(q.Content) <= b.ContextTokens-b.ReplyTokens
+		if want := System(p, Canary(nil, p)); req.System != want {
+			t.Fatalf("system prompt differs from the persona's cacheable prefix:\n%s", req.System)
+		}
+		if want := Note(st.Dropped); req.Note != want {
+			t.Fatalf("note %q, want %q", req.Note, want)
+		}
+		fitsAll := Tokens(req.System)+Tokens(Note(1<<30))+2*perMessageTokens+total+Tokens(q.Content) <= b.ContextTokens-b.ReplyTokens
 		if fitsAll && st.Dropped != 0 {
 			t.Fatalf("dropped %d messages although everything fits", st.Dropped)
 		}
@@ -121,6 +122,39 @@ func TestBuildProperties(t *testing.T) {
 			t.Fatalf("kept history starts with %s", kept[0].Role)
 		}
 	})
+}
+
+// The canary is one per deployment and persona: the same key and persona give the same canary
+// (so every process sends the same prefix), another key or another persona version another one.
+func TestCanaryPerDeploymentAndPersona(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		key := []byte(rapid.String().Draw(t, "key"))
+		p := twin.Persona{Name: rapid.String().Draw(t, "name"), Text: rapid.String().Draw(t, "text"), Version: rapid.StringMatching(`[a-f0-9]{0,8}`).Draw(t, "version")}
+		c := Canary(key, p)
+		if c != Canary(bytes.Clone(key), p) {
+			t.Fatalf("canary differs for the same key and persona")
+		}
+		if !regexp.MustCompile(`^twin-canary-[0-9a-f]{24}$`).MatchString(c) {
+			t.Fatalf("canary %q is not twin-canary- and 24 hex digits", c)
+		}
+		other := append(bytes.Clone(key), 'x')
+		if Canary(other, p) == c {
+			t.Fatalf("another deployment's key gives the same canary")
+		}
+		q := p
+		q.Version += "1"
+		if Canary(key, q) == c {
+			t.Fatalf("another persona version gives the same canary")
+		}
+		if System(p, c) != System(p, Canary(key, p)) {
+			t.Fatalf("system prompt differs for the same key and persona")
+		}
+	})
+	// Without a version the persona text is what counts.
+	a, b := twin.Persona{Name: "A", Text: "one"}, twin.Persona{Name: "A", Text: "two"}
+	if Canary(nil, a) == Canary(nil, b) {
+		t.Fatalf("personas with different texts share a canary")
+	}
 }
 
 func BenchmarkBuild(b *testing.B) {

@@ -82,7 +82,10 @@ type Usage struct {
 
 // GenerateRequest is everything a provider needs for one reply.
 type GenerateRequest struct {
-	System   string    // system prompt: rules + the whole persona
+	System string // system prompt: rules + the whole persona; the same bytes every turn (cacheable)
+	// Note follows the system prompt: per-turn instructions ("the first N messages are not
+	// shown"), kept out of System so its prefix stays cacheable. Often "".
+	Note     string
 	Messages []Message // history within budget, then the visitor's new message last
 	Persona  Persona   // structured persona, for retrieval-based responders
 

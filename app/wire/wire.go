@@ -72,6 +72,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut
 		Metrics:            telemetry.NewMetrics(metricsOut, cfg.Environment),
 		LogContent:         cfg.Environment == config.EnvLocal && cfg.LogLevel <= slog.LevelDebug,
 		Owner:              own,
+		CanaryKey:          canaryKey(origin),
 	}
 	a.Handler = httpapi.NewServer(httpapi.Deps{
 		Chat:        a.Chat,
@@ -91,6 +92,16 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut
 		},
 	})
 	return a, nil
+}
+
+// canaryKey is the deployment's key for the system prompt's canary: the origin secret's current
+// value on AWS (the same in every instance of both functions, and secret), none locally
+// (docs/decisions/0029-cacheable-prompt-prefix.md).
+func canaryKey(origin []string) []byte {
+	if len(origin) == 0 {
+		return nil
+	}
+	return []byte(origin[0])
 }
 
 // Flush sends pending owner notifications now.

@@ -204,6 +204,10 @@ func (p *Provider) input(req twin.GenerateRequest) *bedrockruntime.ConverseStrea
 	if req.System != "" {
 		in.System = []types.SystemContentBlock{&types.SystemContentBlockMemberText{Value: req.System}}
 	}
+	if req.Note != "" {
+		// After the system prompt, which stays the same cacheable prefix every turn.
+		in.System = append(in.System, &types.SystemContentBlockMemberText{Value: req.Note})
+	}
 	if p.cfg.MaxTokens > 0 {
 		in.InferenceConfig = &types.InferenceConfiguration{MaxTokens: aws.Int32(int32(p.cfg.MaxTokens))}
 	}

@@ -270,6 +270,10 @@ func (p *Provider) request(req twin.GenerateRequest) chatRequest {
 	if req.System != "" {
 		msgs = append(msgs, chatMessage{Role: "system", Content: req.System})
 	}
+	if req.Note != "" {
+		// After the system prompt, which stays the same cacheable prefix every turn.
+		msgs = append(msgs, chatMessage{Role: "system", Content: req.Note})
+	}
 	for _, m := range req.Messages {
 		role := "user"
 		if m.Role == twin.RoleAssistant {
