@@ -290,10 +290,13 @@ func intro(p twin.Persona) string {
 	return strings.Join(parts, " ")
 }
 
+// unknown is the in-character decline, naming up to three of the persona's sections (not its
+// title: the name on a CV's or a Markdown file's first line).
 func unknown(p twin.Persona) string {
 	var topics []string
+	title := strings.TrimSpace(strings.TrimLeft(strings.SplitN(strings.TrimSpace(p.Text), "\n", 2)[0], "# "))
 	for _, s := range retrieval.Sections(p.Text) {
-		if s != p.Name {
+		if s != p.Name && s != title {
 			topics = append(topics, s)
 		}
 	}

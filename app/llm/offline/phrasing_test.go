@@ -96,3 +96,12 @@ func TestAnswersAreMadeOfPersonaSentences(t *testing.T) {
 		}
 	}
 }
+
+// The decline suggests the persona's sections, not the name at its top (a CV has no front matter).
+func TestDeclineSuggestsSectionsNotTheTitle(t *testing.T) {
+	p := parsePersona(t, "Jan Novak\nCarpenter\n\nExperience\n2019–now  Joiner, Novak & Sons, Brno.\n\nHobbies\nFishing.\n")
+	got := ask(New(0), p, "What is your blood type?")
+	if !strings.Contains(got, "Ask me about experience, hobbies instead.") || strings.Contains(strings.ToLower(got), "novak,") {
+		t.Fatalf("decline %q", got)
+	}
+}
