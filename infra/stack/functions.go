@@ -185,7 +185,7 @@ func environment(cfg *Config, d functionDeps, front string) pulumi.StringMap {
 		"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": pulumi.String("http/protobuf"),
 		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": pulumi.String("https://xray." + cfg.Region + ".amazonaws.com/v1/traces"),
 		"ORIGIN_SECRET_ID":                   d.origin.Secret.Arn,
-		"ORIGIN_ROTATION":                    pulumi.String(d.origin.Rotation),
+		"ORIGIN_ROTATION":                    d.origin.Rotation,
 	}
 	switch cfg.LLMProvider {
 	case "bedrock":

@@ -26,8 +26,10 @@ type OriginSecret struct {
 	Version *secretsmanager.SecretVersion
 	// Rotation changes whenever the accepted values change; the functions' environment carries
 	// it (ORIGIN_ROTATION), so a rotation publishes new versions and no warm instance keeps the
-	// old values. A short digest prefix: it says nothing usable about the secret.
-	Rotation string
+	// old values. A short digest prefix: it says nothing usable about the secret. It resolves
+	// once the new value is stored, so the functions update (and start reading it) only then,
+	// and CloudFront, which depends on the functions, sends a new value last.
+	Rotation pulumi.StringOutput
 }
 
 // newOriginSecret creates the secret holding {"current", "previous"} for the functions.
@@ -48,7 +50,7 @@ func newOriginSecret(ctx *pulumi.Context, cfg *Config, storage *Storage, opts ..
 	}
 	value, _ := json.Marshal(map[string]string{"current": cfg.OriginSecret, "previous": cfg.OriginSecretPrevious})
 	sum := sha256.Sum256(value)
-	o.Rotation = hex.EncodeToString(sum[:6])
+	rotation := hex.EncodeToString(sum[:6])
 	o.Version, err = secretsmanager.NewSecretVersion(ctx, cfg.Prefix+"-origin-secret-value", &secretsmanager.SecretVersionArgs{
 		SecretId:     o.Secret.ID(),
 		SecretString: pulumi.ToSecret(pulumi.String(string(value))).(pulumi.StringOutput),
@@ -56,6 +58,7 @@ func newOriginSecret(ctx *pulumi.Context, cfg *Config, storage *Storage, opts ..
 	if err != nil {
 		return nil, err
 	}
+	o.Rotation = o.Version.ID().ApplyT(func(pulumi.ID) string { return rotation }).(pulumi.StringOutput)
 	return o, nil
 }
 
