@@ -35,6 +35,7 @@ type turnResult struct {
 	status   int
 	code     string // error code, "stream_error" for an error event, "transport" for no answer
 	reply    string // the reply as the client received it
+	replyID  string // the reply's id: message_id, or the stream's messageId
 	latency  time.Duration
 	ttfb     time.Duration // first text delta (streams)
 	notRun   bool          // the run's time was up before this turn
@@ -153,6 +154,7 @@ func runLane(ctx context.Context, client *http.Client, base string, o options, r
 type chatAnswer struct {
 	Response  string `json:"response"`
 	SessionID string `json:"session_id"`
+	MessageID string `json:"message_id"`
 	Error     struct {
 		Code string `json:"code"`
 	} `json:"error"`
@@ -186,7 +188,7 @@ func sendTurn(ctx context.Context, client *http.Client, base string, r *turnResu
 			r.code = a.Error.Code
 			return
 		}
-		r.ok, r.reply = r.code == "", a.Response
+		r.ok, r.reply, r.replyID = r.code == "", a.Response, a.MessageID
 		if r.id == "" {
 			r.id = a.SessionID
 		}
@@ -210,11 +212,13 @@ func readStream(body io.Reader, start time.Time, r *turnResult) {
 			if data == "[DONE]" {
 				done = true
 			} else {
-				var ev struct{ Type, Delta, ErrorText string }
+				var ev struct{ Type, Delta, ErrorText, MessageID string }
 				if json.Unmarshal([]byte(data), &ev) != nil {
 					r.code = "bad_event"
 				}
 				switch ev.Type {
+				case "start":
+					r.replyID = ev.MessageID
 				case "text-delta":
 					if r.ttfb == 0 {
 						r.ttfb = time.Since(start)

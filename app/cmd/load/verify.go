@@ -14,6 +14,8 @@ import (
 type storedMessage struct {
 	Role    string `json:"role"`
 	Content string `json:"content"`
+	ID      string `json:"id"`
+	Status  string `json:"status"`
 }
 
 // verdict is what the read-back found.
@@ -23,7 +25,7 @@ type verdict struct {
 	stored     int      // messages stored in them
 	lost       int      // 200 turns whose message is not stored
 	duplicated int      // turns whose message is stored more than once
-	mismatched int      // 200 turns whose stored reply is not what the client received
+	mismatched int      // turns whose stored reply is not what the client received, or not marked as it ended
 	disordered int      // 200 turns stored out of their lane's order
 	foreign    int      // stored user messages no client sent
 	failedKept int      // failed turns whose message was kept (allowed: the visitor's message is kept)
@@ -109,13 +111,13 @@ func checkSession(v *verdict, id string, msgs []storedMessage, turns []*turnResu
 			v.lost++
 			v.problem("session %s: %q got a 200 but is not stored", id, r.message)
 		}
-		if !r.ok || len(pos) != 1 {
+		if len(pos) != 1 {
 			continue
 		}
 		p := pos[0]
-		if p+1 >= len(msgs) || msgs[p+1].Role != "assistant" || msgs[p+1].Content != r.reply {
-			v.mismatched++
-			v.problem("session %s: the stored reply to %q is not the one the client received", id, r.message)
+		checkReply(v, id, msgs, p, r)
+		if !r.ok {
+			continue
 		}
 		if last, seen := lastPos[r.lane]; seen && p < last {
 			v.disordered++
@@ -128,6 +130,49 @@ func checkSession(v *verdict, id string, msgs []storedMessage, turns []*turnResu
 			v.foreign++
 			v.problem("session %s: stored message %q was never sent", id, m)
 		}
+	}
+}
+
+// validStatus is every status a stored reply may have.
+var validStatus = map[string]bool{"complete": true, "stopped": true, "interrupted": true, "failed": true}
+
+// checkReply checks the replies stored after the question at p (up to the next visitor message)
+// against what the client of turn r saw. A 200 turn's reply is stored once, under the id the
+// client was given, complete, with the text the client received. A failed turn's reply, when
+// stored, is not complete; after an error event it holds exactly the text the client received.
+func checkReply(v *verdict, id string, msgs []storedMessage, p int, r *turnResult) {
+	found := 0
+	for _, m := range msgs[p+1:] {
+		if m.Role != "assistant" {
+			break
+		}
+		if !validStatus[m.Status] || m.ID == "" {
+			v.mismatched++
+			v.problem("session %s: a reply to %q has id %q and status %q", id, r.message, m.ID, m.Status)
+		}
+		if r.replyID == "" || m.ID != r.replyID {
+			continue
+		}
+		found++
+		switch {
+		case r.ok && (m.Status != "complete" || m.Content != r.reply):
+			v.mismatched++
+			v.problem("session %s: the stored reply to %q (%s) is not the one the client received", id, r.message, m.Status)
+		case !r.ok && m.Status == "complete":
+			v.mismatched++
+			v.problem("session %s: the failed turn %q (%s) is stored complete", id, r.message, r.code)
+		case r.code == "stream_error" && m.Content != r.reply:
+			v.mismatched++
+			v.problem("session %s: the stored partial reply to %q is not what the client was shown", id, r.message)
+		}
+	}
+	switch {
+	case found > 1:
+		v.duplicated++
+		v.problem("session %s: the reply to %q is stored %d times", id, r.message, found)
+	case found == 0 && r.ok:
+		v.mismatched++
+		v.problem("session %s: the reply %s to %q is not stored after it", id, r.replyID, r.message)
 	}
 }
 
