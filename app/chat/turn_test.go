@@ -9,46 +9,37 @@ import (
 
 	"github.com/digitaltwin/twin/app/prompt"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest"
 )
 
-// words streams its words one by one. With pause set it stops after pauseAt words, closes
-// pause and waits for its context to end, so a test can act mid-reply.
-type words struct {
-	text    string
-	pauseAt int
-	pause   chan struct{}
-}
-
-func (w words) Name() string  { return "words" }
-func (w words) Model() string { return "words-1" }
-func (w words) Stream(ctx context.Context, _ twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
-	for i, word := range strings.SplitAfter(w.text, " ") {
-		if w.pause != nil && i == w.pauseAt {
-			close(w.pause)
-			<-ctx.Done()
+// words streams text word by word. With pause set it stops after pauseAt words, closes pause
+// and waits for its context to end, so a test can act mid-reply.
+func words(text string, pauseAt int, pause chan struct{}) *twintest.Provider {
+	return &twintest.Provider{NameValue: "words", StreamFunc: func(ctx context.Context, _ twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
+		for i, word := range strings.SplitAfter(text, " ") {
+			if pause != nil && i == pauseAt {
+				close(pause)
+				<-ctx.Done()
+			}
+			if err := ctx.Err(); err != nil {
+				return twin.Usage{}, err
+			}
+			if err := emit(word); err != nil {
+				return twin.Usage{}, err
+			}
 		}
-		if err := ctx.Err(); err != nil {
-			return twin.Usage{}, err
-		}
-		if err := emit(word); err != nil {
-			return twin.Usage{}, err
-		}
-	}
-	return twin.Usage{}, nil
+		return twin.Usage{}, nil
+	}}
 }
 
 // long is a reply long enough that the output guard releases it in several pieces.
 var long = strings.Repeat("alpha beta gamma delta epsilon ", 12)
 
 // hanging never answers: it waits for its context to end.
-type hanging struct{}
-
-func (hanging) Name() string  { return "hanging" }
-func (hanging) Model() string { return "hanging-1" }
-func (hanging) Stream(ctx context.Context, _ twin.GenerateRequest, _ func(string) error) (twin.Usage, error) {
+var hanging = &twintest.Provider{NameValue: "hanging", StreamFunc: func(ctx context.Context, _ twin.GenerateRequest, _ func(string) error) (twin.Usage, error) {
 	<-ctx.Done()
 	return twin.Usage{}, ctx.Err()
-}
+}}
 
 func stored(t *testing.T, s *Service) []twin.Message {
 	t.Helper()
@@ -74,27 +65,25 @@ func checkTurn(t *testing.T, msgs []twin.Message, question string, status twin.S
 	}
 }
 
-// waitsForQuestion answers only once the store holds the visitor's message: a turn that stored
-// it after the reply would make it fail.
-type waitsForQuestion struct{ store twin.Store }
-
-func (waitsForQuestion) Name() string  { return "waits" }
-func (waitsForQuestion) Model() string { return "waits-1" }
-func (w waitsForQuestion) Stream(ctx context.Context, req twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
-	question := req.Messages[len(req.Messages)-1].Content
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		if sess, err := w.store.Get(ctx, sid); err == nil && len(sess.Messages) == 1 && sess.Messages[0].Content == question {
-			return twin.Usage{}, emit("stored before my first word")
+// waitsForQuestion answers only once store holds the visitor's message: a turn that stored it
+// after the reply would make it fail.
+func waitsForQuestion(store twin.Store) *twintest.Provider {
+	return &twintest.Provider{NameValue: "waits", StreamFunc: func(ctx context.Context, req twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
+		question := req.Messages[len(req.Messages)-1].Content
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			if sess, err := store.Get(ctx, sid); err == nil && len(sess.Messages) == 1 && sess.Messages[0].Content == question {
+				return twin.Usage{}, emit("stored before my first word")
+			}
 		}
-	}
-	return twin.Usage{}, errors.New("the question was not stored while the model answered")
+		return twin.Usage{}, errors.New("the question was not stored while the model answered")
+	}}
 }
 
 // The question is stored while the model is answering, and the reply under the id the stream
 // announced.
 func TestQuestionStoredWhileTheModelAnswers(t *testing.T) {
 	s, _ := newService(nil, prompt.DefaultBudget)
-	s.Provider = waitsForQuestion{s.Store}
+	s.Provider = waitsForQuestion(s.Store)
 	res, err := s.Turn(context.Background(), Request{SessionID: sid, Message: "count", Streamed: true, ReplyID: "msg-given"}, func(string) error { return nil })
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +102,7 @@ func TestClientGoneStoresWhatWasShown(t *testing.T) {
 		"context canceled": func(cancel context.CancelFunc) error { cancel(); return errors.New("gone") },
 	} {
 		t.Run(name, func(t *testing.T) {
-			s, m := newService(words{text: long}, prompt.DefaultBudget)
+			s, m := newService(words(long, 0, nil), prompt.DefaultBudget)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var shown strings.Builder
@@ -139,7 +128,7 @@ func TestClientGoneStoresWhatWasShown(t *testing.T) {
 // what the visitor was shown, marked interrupted, and tells the visitor so.
 func TestInterruptedTurnIsStoredAsInterrupted(t *testing.T) {
 	pause := make(chan struct{})
-	s, _ := newService(words{text: long, pauseAt: 40, pause: pause}, prompt.DefaultBudget)
+	s, _ := newService(words(long, 40, pause), prompt.DefaultBudget)
 	ctx, interrupt := context.WithCancelCause(context.Background())
 	go func() { <-pause; interrupt(twin.ErrInterrupted) }()
 	var shown strings.Builder
@@ -157,7 +146,7 @@ func TestInterruptedTurnIsStoredAsInterrupted(t *testing.T) {
 // honest llm_unavailable; the turn is stored as failed.
 func TestFirstTokenTimeout(t *testing.T) {
 	for _, streamed := range []bool{false, true} {
-		s, m := newService(hanging{}, prompt.DefaultBudget)
+		s, m := newService(hanging, prompt.DefaultBudget)
 		s.FirstTokenTimeout = 20 * time.Millisecond
 		_, err := s.Turn(context.Background(), Request{SessionID: sid, Message: "anyone?", Streamed: streamed}, func(string) error { return nil })
 		e := twin.AsError(err)
@@ -173,23 +162,23 @@ func TestFirstTokenTimeout(t *testing.T) {
 
 // When the question's own write fails, the reply's write stores both: nothing is lost.
 func TestQuestionWriteFailureIsRepairedWithTheReply(t *testing.T) {
-	s, _ := newService(words{text: "fine thanks"}, prompt.DefaultBudget)
-	s.Store = &failFirstAppend{Store: s.Store}
+	s, _ := newService(words("fine thanks", 0, nil), prompt.DefaultBudget)
+	s.Store = failFirstAppend(s.Store)
 	if _, err := s.Turn(context.Background(), Request{SessionID: sid, Message: "how are you"}, func(string) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	checkTurn(t, stored(t, s), "how are you", twin.StatusComplete, "fine thanks")
 }
 
-type failFirstAppend struct {
-	twin.Store
-	failed bool
-}
-
-func (f *failFirstAppend) Append(ctx context.Context, base twin.Session, msgs []twin.Message, limit int) (twin.Session, error) {
-	if !f.failed {
-		f.failed = true
-		return twin.Session{}, errors.New("injected write failure")
-	}
-	return f.Store.Append(ctx, base, msgs, limit)
+// failFirstAppend is inner whose first write fails.
+func failFirstAppend(inner twin.Store) *twintest.Store {
+	failed := false
+	return &twintest.Store{GetFunc: inner.Get,
+		AppendFunc: func(ctx context.Context, base twin.Session, msgs []twin.Message, limit int) (twin.Session, error) {
+			if !failed {
+				failed = true
+				return twin.Session{}, errors.New("injected write failure")
+			}
+			return inner.Append(ctx, base, msgs, limit)
+		}}
 }
