@@ -27,7 +27,7 @@ import (
 
 const ownerToken = "owner-token-for-the-edge-replay-0123456789"
 
-// replayEdge is the staging stack as a request meets it: the edge read from the stack's own
+// replayEdge is a stack as a request meets it: the edge read from the stack's own
 // resources under mocks, in front of the real bootstrap under the Lambda runtime emulator, with
 // each function's environment as the stack sets it (AWS pointed at fakes, the offline model).
 type replayEdge struct {
@@ -35,14 +35,13 @@ type replayEdge struct {
 	invoke stacktest.Invoke
 }
 
-func newReplayEdge(t *testing.T) *replayEdge {
+func newReplayEdge(t *testing.T, rie, bootstrap, stackName string) *replayEdge {
 	t.Helper()
-	rie := lambdarie.Tool(t)
-	cfg, err := stacktest.LoadStackConfig("staging")
+	cfg, err := stacktest.LoadStackConfig(stackName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := stacktest.Run("staging", cfg, func(ctx *pulumi.Context, _ func(string, pulumi.StringOutput)) error {
+	res, err := stacktest.Run(stackName, cfg, func(ctx *pulumi.Context, _ func(string, pulumi.StringOutput)) error {
 		_, err := stack.Deploy(ctx)
 		return err
 	})
@@ -80,7 +79,6 @@ func newReplayEdge(t *testing.T) *replayEdge {
 	sm := fakeaws.NewSecretsManager(t, fmt.Sprint(http["ORIGIN_SECRET_ID"]), string(origin))
 	sm.Put(fmt.Sprint(http["OWNER_TOKEN_SECRET_ID"]), ownerToken)
 
-	bootstrap := lambdarie.Build(t, "../../app/cmd/lambda")
 	frontendDir := t.TempDir()
 	var current *lambdarie.Emulator
 	var currentFront string
@@ -129,10 +127,17 @@ func call(t *testing.T, h http.Handler, method, path, body string, hdr ...string
 	return resp, string(raw)
 }
 
-// TestEdgeReplay replays, through the staging stack's edge to the real bootstrap, the requests
-// the smoke test, the chat page and the owner page make, and requests that skip CloudFront.
+// TestEdgeReplay replays, through each stack's edge to the real bootstrap, the requests the
+// smoke test, the chat page and the owner page make, and requests that skip CloudFront.
 func TestEdgeReplay(t *testing.T) {
-	r := newReplayEdge(t)
+	rie := lambdarie.Tool(t)
+	bootstrap := lambdarie.Build(t, "../../app/cmd/lambda")
+	for _, name := range []string{"staging", "prod"} {
+		t.Run(name, func(t *testing.T) { replay(t, newReplayEdge(t, rie, bootstrap, name)) })
+	}
+}
+
+func replay(t *testing.T, r *replayEdge) {
 	cdn := r.edge.Handler(r.invoke)
 
 	t.Run("smoke test", func(t *testing.T) {
