@@ -3,6 +3,7 @@ package wire_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -211,6 +212,48 @@ func TestBedrockEndToEnd(t *testing.T) {
 
 // TestS3EndToEndVersity is TestS3EndToEnd against versitygw, which checks every SigV4
 // signature (the traced SDK calls included) and implements conditional writes itself.
+// A model that never answers: FIRST_TOKEN_TIMEOUT (from the environment, through config and
+// wire) gives up on it with an honest 503, and the turn is stored as failed with its question.
+func TestFirstTokenTimeoutFromTheEnvironment(t *testing.T) {
+	fake := llmtest.NewBedrock(t, func(w http.ResponseWriter, r *http.Request, ev *llmtest.EventWriter) {
+		<-r.Context().Done() // hangs until the twin gives up
+	})
+	fake.Use(t)
+	env := map[string]string{
+		"LLM_PROVIDER": "bedrock", "BEDROCK_MODEL_ID": "us.anthropic.claude-test-v1:0", "FIRST_TOKEN_TIMEOUT": "1s",
+		"DATA_DIR": t.TempDir(), "PERSONA_FILE": "../../me.txt", "FRONTEND_DIR": t.TempDir(),
+	}
+	_, api := served.Serve(t, env)
+	const sid = "88888888-8888-4888-8888-000000000001"
+	resp, err := http.Post(api.URL+"/api/chat", "application/json", strings.NewReader(`{"message":"Are you there?","session_id":"`+sid+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "did not start answering within 1s") {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	hist, err := http.Get(api.URL + "/api/chat/history/" + sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(hist.Body)
+	hist.Body.Close()
+	// The wire names of the stored fields, as the page reads them.
+	var got struct {
+		Messages []map[string]any `json:"messages"`
+	}
+	if err := json.Unmarshal(raw, &got); err != nil || len(got.Messages) != 2 {
+		t.Fatalf("history %s", raw)
+	}
+	q, a := got.Messages[0], got.Messages[1]
+	if q["content"] != "Are you there?" || q["status"] != "complete" || !strings.HasPrefix(fmt.Sprint(q["id"]), "msg-") ||
+		a["role"] != "assistant" || a["content"] != "" || a["status"] != "failed" || !strings.HasPrefix(fmt.Sprint(a["id"]), "msg-") {
+		t.Fatalf("history %s", raw)
+	}
+}
+
 func TestS3EndToEndVersity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test")
