@@ -182,3 +182,48 @@ func failFirstAppend(inner twin.Store) *twintest.Store {
 			return inner.Append(ctx, base, msgs, limit)
 		}}
 }
+
+// getSignals tells when a Get has started.
+type getSignals struct {
+	twin.Store
+	started chan struct{}
+}
+
+func (g getSignals) Get(ctx context.Context, id string) (twin.Session, error) {
+	close(g.started)
+	return g.Store.Get(ctx, id)
+}
+
+// The persona and the history are read at the same time: the persona source here answers only
+// once the history read has started, which never happens if they run one after the other.
+func TestPersonaAndHistoryLoadConcurrently(t *testing.T) {
+	s, _ := newService(newRecorder(), prompt.DefaultBudget)
+	started := make(chan struct{})
+	s.Store = getSignals{s.Store, started}
+	s.Persona = twintest.PersonaFunc(func(ctx context.Context) (twin.Persona, error) {
+		select {
+		case <-started:
+			return twin.Persona{Name: "Ada", Text: "I am Ada.", Version: "v1"}, nil
+		case <-time.After(5 * time.Second):
+			return twin.Persona{}, twin.Errorf(twin.CodePersonaUnavailable, "the history was not read while the persona loaded")
+		}
+	})
+	if _, err := s.Turn(context.Background(), Request{SessionID: sid, Message: "hi"}, func(string) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A persona failure wins over a history failure, as when the two were read in turn.
+func TestPersonaFailureReportedFirst(t *testing.T) {
+	s, _ := newService(newRecorder(), prompt.DefaultBudget)
+	s.Store = &twintest.Store{GetFunc: func(context.Context, string) (twin.Session, error) {
+		return twin.Session{}, errors.New("disk on fire")
+	}}
+	s.Persona = twintest.PersonaFunc(func(context.Context) (twin.Persona, error) {
+		return twin.Persona{}, twin.Errorf(twin.CodePersonaUnavailable, "no persona")
+	})
+	_, err := s.Turn(context.Background(), Request{SessionID: sid, Message: "hi"}, func(string) error { return nil })
+	if got, want := twin.ErrorCode(err), twin.CodePersonaUnavailable; got != want {
+		t.Fatalf("Turn error code = %v (%v), want %v", got, err, want)
+	}
+}
