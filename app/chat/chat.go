@@ -210,13 +210,15 @@ func (s *Service) loadPersona(ctx context.Context) (twin.Persona, error) {
 // summarize writes the one summary line and the metrics record of a turn.
 func (s *Service) summarize(ctx context.Context, req Request, t *turn) {
 	latency := s.now().Sub(t.start)
-	cost := telemetry.DefaultPrices.Estimate(s.Provider.Model(), t.usage.InputTokens, t.usage.OutputTokens)
+	cost := telemetry.DefaultPrices.Estimate(s.Provider.Model(), t.usage)
 	attrs := []slog.Attr{
 		slog.String("outcome", t.outcome),
 		slog.Float64("latency_ms", ms(latency)),
 		slog.Float64("ttft_ms", ms(t.firstToken)),
 		slog.Int("input_tokens", t.usage.InputTokens),
 		slog.Int("output_tokens", t.usage.OutputTokens),
+		slog.Int("cached_input_tokens", t.usage.CachedInputTokens),
+		slog.Int("cache_write_tokens", t.usage.CacheWriteTokens),
 		slog.String("provider", s.Provider.Name()),
 		slog.String("model", s.Provider.Model()),
 		slog.Float64("cost_usd", cost),
@@ -244,6 +246,8 @@ func (s *Service) summarize(ctx context.Context, req Request, t *turn) {
 			Provider: s.Provider.Name(), Model: s.Provider.Model(), Outcome: t.outcome,
 			Latency: latency, TimeToFirstToken: t.firstToken,
 			InputTokens: t.usage.InputTokens, OutputTokens: t.usage.OutputTokens,
+			CachedInputTokens: t.usage.CachedInputTokens, CacheWriteTokens: t.usage.CacheWriteTokens,
+			CostUSD:          cost,
 			HistoryTruncated: t.stats.Dropped, Streamed: t.streamed,
 		})
 	}

@@ -1,10 +1,13 @@
 package chat
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strings"
 	"testing"
 
@@ -112,6 +115,39 @@ func TestUsageAndOutcomeRecorded(t *testing.T) {
 	}
 	got := m.turns[0]
 	if got.Outcome != telemetry.OutcomeOK || got.InputTokens != 7 || got.OutputTokens != 2 || got.Provider != "recorder" || got.Latency <= 0 {
+		t.Fatalf("turn record %+v", got)
+	}
+}
+
+// A prompt cache hit is on the turn's summary line (cached_input_tokens, cache_write_tokens)
+// and metrics record, and priced at the cache prices: gpt-4o-mini, 3,000 input tokens of which
+// 2,048 cached, 100 output.
+func TestCachedInputTokensRecorded(t *testing.T) {
+	p := &twintest.Provider{ModelValue: "gpt-4o-mini", StreamFunc: func(_ context.Context, _ twin.GenerateRequest, emit func(string) error) (twin.Usage, error) {
+		return twin.Usage{InputTokens: 3000, OutputTokens: 100, CachedInputTokens: 2048}, emit("Lisbon.")
+	}}
+	s, m := newService(p, prompt.DefaultBudget)
+	var logs bytes.Buffer
+	s.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	if _, err := s.Turn(context.Background(), Request{SessionID: sid, Message: "hi"}, func(string) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var line struct {
+		Msg        string  `json:"msg"`
+		Cached     *int    `json:"cached_input_tokens"`
+		CacheWrite *int    `json:"cache_write_tokens"`
+		Cost       float64 `json:"cost_usd"`
+	}
+	for l := range strings.Lines(logs.String()) {
+		if err := json.Unmarshal([]byte(l), &line); err == nil && line.Msg == "chat turn" {
+			break
+		}
+	}
+	want := (952*0.15 + 2048*0.075 + 100*0.60) / 1e6
+	if line.Msg != "chat turn" || line.Cached == nil || *line.Cached != 2048 || line.CacheWrite == nil || *line.CacheWrite != 0 || math.Abs(line.Cost-want) > 1e-12 {
+		t.Fatalf("summary line %+v (cost want %v) in %s", line, want, logs.String())
+	}
+	if got := m.turns[0]; got.CachedInputTokens != 2048 || got.InputTokens != 3000 || math.Abs(got.CostUSD-want) > 1e-12 {
 		t.Fatalf("turn record %+v", got)
 	}
 }

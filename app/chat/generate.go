@@ -146,6 +146,8 @@ func (s *Service) recordUsage(span trace.Span, t *turn, usage twin.Usage) {
 	span.SetAttributes(
 		attribute.Int("gen_ai.usage.input_tokens", usage.InputTokens),
 		attribute.Int("gen_ai.usage.output_tokens", usage.OutputTokens),
+		attribute.Int("gen_ai.usage.cache_read.input_tokens", usage.CachedInputTokens),
+		attribute.Int("gen_ai.usage.cache_creation.input_tokens", usage.CacheWriteTokens),
 		attribute.Int("twin.response.deltas", t.deltas),
 	)
 }

@@ -62,6 +62,9 @@ type Config struct {
 	OpenAIAPIKey      Secret // local only
 	LLMAPIKeySecretID string
 	BedrockModelID    string
+	// BedrockPromptCache puts a cache point after the system prompt for Bedrock models with
+	// prompt caching (BEDROCK_PROMPT_CACHE, default true).
+	BedrockPromptCache bool
 	// OfflineTokenDelay paces the offline responder's stream so a local UI shows it streaming.
 	OfflineTokenDelay time.Duration
 	// FirstTokenTimeout is how long a turn waits for the model's first word before it answers
@@ -113,6 +116,7 @@ func Load(getenv func(string) string) (Config, error) {
 		OpenAIAPIKey:             Secret(p.str("OPENAI_API_KEY", "")),
 		LLMAPIKeySecretID:        p.str("LLM_API_KEY_SECRET_ID", ""),
 		BedrockModelID:           p.str("BEDROCK_MODEL_ID", ""),
+		BedrockPromptCache:       p.oneOf("BEDROCK_PROMPT_CACHE", "true", "true", "false") == "true",
 		OfflineTokenDelay:        time.Duration(p.intRange("OFFLINE_TOKEN_DELAY_MS", 15, 0, 10_000)) * time.Millisecond,
 		FirstTokenTimeout:        p.duration("FIRST_TOKEN_TIMEOUT", 30*time.Second, time.Second, 10*time.Minute),
 		RateLimitPerMinute:       p.intRange("RATE_LIMIT_PER_MINUTE", 60, 1, 1_000_000),

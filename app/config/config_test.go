@@ -20,10 +20,17 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := []any{c.Environment, c.Port, c.PersonaFile, c.DataDir, c.MemoryDir, c.MemoryPrefix, c.LLMProvider, c.RateLimitPerMinute, c.MaxMessageChars, c.MaxSessionMessages, c.LogLevel, c.FrontendDir, c.FirstTokenTimeout}
-	want := []any{"local", 8000, "./me.txt", "./data", "data/sessions", "sessions/", "offline", 60, 4000, 500, slog.LevelDebug, "frontend/out", 30 * time.Second}
+	got := []any{c.Environment, c.Port, c.PersonaFile, c.DataDir, c.MemoryDir, c.MemoryPrefix, c.LLMProvider, c.RateLimitPerMinute, c.MaxMessageChars, c.MaxSessionMessages, c.LogLevel, c.FrontendDir, c.FirstTokenTimeout, c.BedrockPromptCache}
+	want := []any{"local", 8000, "./me.txt", "./data", "data/sessions", "sessions/", "offline", 60, 4000, 500, slog.LevelDebug, "frontend/out", 30 * time.Second, true}
 	if diff := cmp.Diff(got, want); diff != "" {
 		t.Fatalf("defaults (-got +want):\n%s", diff)
+	}
+}
+
+func TestBedrockPromptCacheSwitch(t *testing.T) {
+	c, err := Load(env(map[string]string{"BEDROCK_PROMPT_CACHE": "false"}))
+	if err != nil || c.BedrockPromptCache {
+		t.Fatalf("BEDROCK_PROMPT_CACHE=false: %v, %v; want the cache point off", c.BedrockPromptCache, err)
 	}
 }
 
@@ -76,6 +83,7 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		"zero limit":              {map[string]string{"RATE_LIMIT_PER_MINUTE": "0"}, []string{"RATE_LIMIT_PER_MINUTE"}},
 		"bare seconds":            {map[string]string{"FIRST_TOKEN_TIMEOUT": "30"}, []string{"FIRST_TOKEN_TIMEOUT"}},
 		"instant timeout":         {map[string]string{"FIRST_TOKEN_TIMEOUT": "1ms"}, []string{"FIRST_TOKEN_TIMEOUT"}},
+		"prompt cache not a bool": {map[string]string{"BEDROCK_PROMPT_CACHE": "yes"}, []string{"BEDROCK_PROMPT_CACHE"}},
 	} {
 		_, err := Load(env(tc.env))
 		if err == nil {

@@ -97,8 +97,7 @@ func (d *Driver) Stream(parent context.Context, emit func(string) error, r Reply
 			tools = false
 			res, _, err = d.attempt(parent, ctx, r, round, tools, out)
 		}
-		usage.InputTokens += res.Usage.InputTokens
-		usage.OutputTokens += res.Usage.OutputTokens
+		usage = usage.Add(res.Usage)
 		if err != nil {
 			return usage, d.fail(parent, err, out.Started(), r)
 		}

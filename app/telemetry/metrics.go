@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/digitaltwin/twin/app/twin"
 )
 
 // Namespace is the CloudWatch namespace of every metric the twin emits.
@@ -29,13 +31,16 @@ const (
 	MetricTurns            = "Turns"            // Count, always 1
 	MetricTurnLatency      = "TurnLatency"      // Milliseconds, request to last byte
 	MetricTimeToFirstToken = "TimeToFirstToken" // Milliseconds, request to first model token
-	MetricInputTokens      = "InputTokens"      // Count
-	MetricOutputTokens     = "OutputTokens"     // Count
-	MetricEstimatedCostUSD = "EstimatedCostUSD" // None, US dollars
-	MetricHistoryTruncated = "HistoryTruncated" // Count of history messages dropped to fit the budget
-	MetricS3Retries        = "S3Retries"        // Count of conditional-write retries
-	MetricTurnErrors       = "TurnErrors"       // Count, 1 when Outcome != ok
-	MetricToolsRefused     = "ToolsRefused"     // Count, 1 when the model refused tools (off for a cool-down)
+	MetricInputTokens      = "InputTokens"      // Count, every input token (cached ones included)
+	// MetricCachedInputTokens counts the input tokens read from the model's prompt cache; with
+	// InputTokens it gives the cache hit share.
+	MetricCachedInputTokens = "CachedInputTokens" // Count
+	MetricOutputTokens      = "OutputTokens"      // Count
+	MetricEstimatedCostUSD  = "EstimatedCostUSD"  // None, US dollars
+	MetricHistoryTruncated  = "HistoryTruncated"  // Count of history messages dropped to fit the budget
+	MetricS3Retries         = "S3Retries"         // Count of conditional-write retries
+	MetricTurnErrors        = "TurnErrors"        // Count, 1 when Outcome != ok
+	MetricToolsRefused      = "ToolsRefused"      // Count, 1 when the model refused tools (off for a cool-down)
 )
 
 // CloudWatch units used by the metrics.
@@ -57,6 +62,7 @@ var TurnMetrics = []MetricDef{
 	{MetricTurnLatency, UnitMilliseconds},
 	{MetricTimeToFirstToken, UnitMilliseconds},
 	{MetricInputTokens, UnitCount},
+	{MetricCachedInputTokens, UnitCount},
 	{MetricOutputTokens, UnitCount},
 	{MetricEstimatedCostUSD, UnitNone},
 	{MetricHistoryTruncated, UnitCount},
@@ -77,12 +83,16 @@ type Turn struct {
 	Outcome          string        // "ok" or the error code; "" means ok
 	Latency          time.Duration // whole turn
 	TimeToFirstToken time.Duration // 0 when no token came
-	InputTokens      int
+	InputTokens      int           // every input token, cached ones included
 	OutputTokens     int
-	HistoryTruncated int     // history messages dropped to fit the token budget
-	S3Retries        int     // retries of AWS calls and optimistic writes; 0: AddRetries' count in ctx
-	CostUSD          float64 // 0: estimated from Prices
-	Streamed         bool    // streaming response
+	// CachedInputTokens were read from the prompt cache, CacheWriteTokens written to it (both
+	// are part of InputTokens and priced apart).
+	CachedInputTokens int
+	CacheWriteTokens  int
+	HistoryTruncated  int     // history messages dropped to fit the token budget
+	S3Retries         int     // retries of AWS calls and optimistic writes; 0: AddRetries' count in ctx
+	CostUSD           float64 // 0: estimated from Prices
+	Streamed          bool    // streaming response
 }
 
 // Metrics writes one CloudWatch EMF JSON line per turn to w (stdout on Lambda, where CloudWatch
@@ -136,7 +146,8 @@ func (m *Metrics) encode(ctx context.Context, t Turn) ([]byte, error) {
 	}
 	cost := t.CostUSD
 	if cost == 0 {
-		cost = m.Prices.Estimate(t.Model, t.InputTokens, t.OutputTokens)
+		cost = m.Prices.Estimate(t.Model, twin.Usage{InputTokens: t.InputTokens, OutputTokens: t.OutputTokens,
+			CachedInputTokens: t.CachedInputTokens, CacheWriteTokens: t.CacheWriteTokens})
 	}
 	errCount := 0
 	if outcome != OutcomeOK {
@@ -191,6 +202,7 @@ func (m *Metrics) encode(ctx context.Context, t Turn) ([]byte, error) {
 		b = appendNumField(b, MetricTimeToFirstToken, millis(t.TimeToFirstToken))
 	}
 	b = appendNumField(b, MetricInputTokens, float64(t.InputTokens))
+	b = appendNumField(b, MetricCachedInputTokens, float64(t.CachedInputTokens))
 	b = appendNumField(b, MetricOutputTokens, float64(t.OutputTokens))
 	b = appendNumField(b, MetricEstimatedCostUSD, cost)
 	b = appendNumField(b, MetricHistoryTruncated, float64(t.HistoryTruncated))

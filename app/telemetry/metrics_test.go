@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitaltwin/twin/app/twin"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -31,7 +32,7 @@ func TestRecordTurnEMF(t *testing.T) {
 	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid}))
 	ctx = WithSessionID(WithCorrelationID(ctx, "corr-1"), "sess-1")
 	err := m.RecordTurn(ctx, Turn{Provider: "openai", Model: "gpt-4o-mini-2024-07-18", Latency: 1500 * time.Millisecond,
-		TimeToFirstToken: 250 * time.Millisecond, InputTokens: 1000, OutputTokens: 200, HistoryTruncated: 2, S3Retries: 1})
+		TimeToFirstToken: 250 * time.Millisecond, InputTokens: 1000, OutputTokens: 200, CachedInputTokens: 600, HistoryTruncated: 2, S3Retries: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func TestRecordTurnEMF(t *testing.T) {
 		}
 	}
 	want := map[string]string{"Turns": "Count", "TurnLatency": "Milliseconds", "TimeToFirstToken": "Milliseconds",
-		"InputTokens": "Count", "OutputTokens": "Count", "EstimatedCostUSD": "None", "HistoryTruncated": "Count",
+		"InputTokens": "Count", "CachedInputTokens": "Count", "OutputTokens": "Count", "EstimatedCostUSD": "None", "HistoryTruncated": "Count",
 		"S3Retries": "Count", "TurnErrors": "Count", "ToolsRefused": "Count"}
 	for k, v := range want {
 		if units[k] != v {
@@ -68,15 +69,15 @@ func TestRecordTurnEMF(t *testing.T) {
 	}
 	for k, v := range map[string]any{"Environment": "staging", "Outcome": "ok", "provider": "openai",
 		"model": "gpt-4o-mini-2024-07-18", "correlation_id": "corr-1", "session_id": "sess-1",
-		"Turns": 1.0, "TurnLatency": 1500.0, "TimeToFirstToken": 250.0, "InputTokens": 1000.0, "OutputTokens": 200.0,
+		"Turns": 1.0, "TurnLatency": 1500.0, "TimeToFirstToken": 250.0, "InputTokens": 1000.0, "CachedInputTokens": 600.0, "OutputTokens": 200.0,
 		"HistoryTruncated": 2.0, "S3Retries": 1.0, "TurnErrors": 0.0, "ToolsRefused": 0.0,
 		"trace_id": "5f0a1b2c0123456789abcdef01234567", "xray_trace_id": "1-5f0a1b2c-0123456789abcdef01234567"} {
 		if rec[k] != v {
 			t.Errorf("%s = %v, want %v", k, rec[k], v)
 		}
 	}
-	// gpt-4o-mini: 0.15 in, 0.60 out per 1M tokens.
-	if got, want := rec["EstimatedCostUSD"].(float64), (1000*0.15+200*0.60)/1e6; math.Abs(got-want) > 1e-12 {
+	// gpt-4o-mini: 0.15 in, 0.075 cached in, 0.60 out per 1M tokens.
+	if got, want := rec["EstimatedCostUSD"].(float64), (400*0.15+600*0.075+200*0.60)/1e6; math.Abs(got-want) > 1e-12 {
 		t.Errorf("EstimatedCostUSD = %v, want %v", got, want)
 	}
 }
@@ -109,10 +110,11 @@ func TestPrices(t *testing.T) {
 		want  Price
 		ok    bool
 	}{
-		{"gpt-4o", Price{2.5, 10}, true},
-		{"gpt-4o-mini-2024-07-18", Price{0.15, 0.6}, true},
-		{"us.anthropic.claude-3-5-haiku-20241022-v1:0", Price{0.8, 4}, true},
-		{"anthropic.claude-3-haiku-20240307-v1:0", Price{0.25, 1.25}, true},
+		{"gpt-4o", Price{2.5, 10, 1.25, 2.5}, true},
+		{"gpt-4o-mini-2024-07-18", Price{0.15, 0.6, 0.075, 0.15}, true},
+		{"us.anthropic.claude-3-5-haiku-20241022-v1:0", Price{0.8, 4, 0.08, 1}, true},
+		{"anthropic.claude-3-haiku-20240307-v1:0", Price{0.25, 1.25, 0.25, 0.25}, true},
+		{"eu.anthropic.claude-sonnet-4-6", Price{3, 15, 0.3, 3.75}, true},
 		{"offline", Price{}, true},
 		{"llama3.2", Price{}, false},
 	} {
@@ -121,8 +123,24 @@ func TestPrices(t *testing.T) {
 			t.Errorf("Lookup(%q) = %v, %v; want %v, %v", tc.model, got, ok, tc.want, tc.ok)
 		}
 	}
-	if got := DefaultPrices.Estimate("llama3.2", 1e6, 1e6); got != 0 {
+	if got := DefaultPrices.Estimate("llama3.2", twin.Usage{InputTokens: 1e6, OutputTokens: 1e6}); got != 0 {
 		t.Errorf("unknown model cost %v", got)
+	}
+}
+
+// Cached input is priced apart: a million input tokens of which 600k were read from the cache
+// and 300k written to it, on Claude Sonnet 4 (3 in, 0.30 read, 3.75 write, 15 out per 1M).
+func TestEstimatePricesTheCache(t *testing.T) {
+	u := twin.Usage{InputTokens: 1_000_000, CachedInputTokens: 600_000, CacheWriteTokens: 300_000, OutputTokens: 10_000}
+	want := 0.1*3 + 0.6*0.30 + 0.3*3.75 + 0.01*15
+	if got := DefaultPrices.Estimate("eu.anthropic.claude-sonnet-4-6", u); math.Abs(got-want) > 1e-9 {
+		t.Fatalf("Estimate = %v, want %v", got, want)
+	}
+	// Every price in the table: a cache read never costs more than plain input.
+	for model, p := range DefaultPrices {
+		if p.CacheReadPerMTok > p.InputPerMTok || p.CacheWritePerMTok < p.InputPerMTok {
+			t.Errorf("%s: cache read %v / write %v against input %v", model, p.CacheReadPerMTok, p.CacheWritePerMTok, p.InputPerMTok)
+		}
 	}
 }
 

@@ -74,10 +74,21 @@ type PersonaSource interface {
 	Persona(ctx context.Context) (Persona, error)
 }
 
-// Usage is what one generation consumed.
+// Usage is what one generation consumed. InputTokens counts every input token, including those
+// read from or written to the model's prompt cache.
 type Usage struct {
-	InputTokens  int
-	OutputTokens int
+	InputTokens       int
+	OutputTokens      int
+	CachedInputTokens int // input tokens read from the prompt cache (billed at the cache-read price)
+	CacheWriteTokens  int // input tokens written to the prompt cache (billed at the cache-write price)
+}
+
+// Add returns the sum of u and v (the requests of one reply).
+func (u Usage) Add(v Usage) Usage {
+	return Usage{
+		InputTokens: u.InputTokens + v.InputTokens, OutputTokens: u.OutputTokens + v.OutputTokens,
+		CachedInputTokens: u.CachedInputTokens + v.CachedInputTokens, CacheWriteTokens: u.CacheWriteTokens + v.CacheWriteTokens,
+	}
 }
 
 // GenerateRequest is everything a provider needs for one reply.

@@ -98,7 +98,7 @@ func newProvider(ctx context.Context, cfg config.Config, logger *slog.Logger, _ 
 		if err != nil {
 			return nil, err
 		}
-		return bedrock.New(bedrockruntime.NewFromConfig(awsCfg, bedrock.BufferRequests), bedrock.Config{ModelID: cfg.BedrockModelID, Logger: logger})
+		return bedrock.New(bedrockruntime.NewFromConfig(awsCfg, bedrock.BufferRequests), bedrock.Config{ModelID: cfg.BedrockModelID, PromptCache: cfg.BedrockPromptCache, Logger: logger})
 	default:
 		return nil, fmt.Errorf("LLM_PROVIDER=%s is not wired yet", cfg.LLMProvider)
 	}

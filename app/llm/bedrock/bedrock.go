@@ -44,6 +44,9 @@ type Config struct {
 	ModelID string // model or inference profile id (BEDROCK_MODEL_ID)
 	// MaxTokens caps the reply (model default when 0).
 	MaxTokens int
+	// PromptCache puts a cache point after the system prompt for models with prompt caching
+	// (BEDROCK_PROMPT_CACHE): later requests read the rules and persona from the cache.
+	PromptCache bool
 	// Timeout and FirstTokenTimeout default to the constants above when 0.
 	Timeout           time.Duration
 	FirstTokenTimeout time.Duration
@@ -166,7 +169,7 @@ func (p *Provider) converse(a *llm.Attempt, in *bedrockruntime.ConverseStreamInp
 			finished = true
 		case *types.ConverseStreamOutputMemberMetadata:
 			if u := v.Value.Usage; u != nil {
-				res.usage = twin.Usage{InputTokens: int(aws.ToInt32(u.InputTokens)), OutputTokens: int(aws.ToInt32(u.OutputTokens))}
+				res.usage = usage(u)
 			}
 		}
 	}
@@ -203,6 +206,9 @@ func (p *Provider) input(req twin.GenerateRequest) *bedrockruntime.ConverseStrea
 	in := &bedrockruntime.ConverseStreamInput{ModelId: aws.String(p.cfg.ModelID), Messages: msgs}
 	if req.System != "" {
 		in.System = []types.SystemContentBlock{&types.SystemContentBlockMemberText{Value: req.System}}
+		if p.cfg.PromptCache && PromptCacheSupported(p.cfg.ModelID) {
+			in.System = append(in.System, &types.SystemContentBlockMemberCachePoint{Value: types.CachePointBlock{Type: types.CachePointTypeDefault}})
+		}
 	}
 	if req.Note != "" {
 		// After the system prompt, which stays the same cacheable prefix every turn.
@@ -212,6 +218,35 @@ func (p *Provider) input(req twin.GenerateRequest) *bedrockruntime.ConverseStrea
 		in.InferenceConfig = &types.InferenceConfiguration{MaxTokens: aws.Int32(int32(p.cfg.MaxTokens))}
 	}
 	return in
+}
+
+// usage is the metadata event's usage. Bedrock's inputTokens leaves out the tokens read from or
+// written to the prompt cache; twin.Usage counts every input token.
+func usage(u *types.TokenUsage) twin.Usage {
+	read, write := int(aws.ToInt32(u.CacheReadInputTokens)), int(aws.ToInt32(u.CacheWriteInputTokens))
+	return twin.Usage{
+		InputTokens: int(aws.ToInt32(u.InputTokens)) + read + write, OutputTokens: int(aws.ToInt32(u.OutputTokens)),
+		CachedInputTokens: read, CacheWriteTokens: write,
+	}
+}
+
+// cachingModels are the model families Bedrock documents prompt caching (a cachePoint in the
+// system prompt) for; other models refuse the block.
+var cachingModels = []string{
+	"anthropic.claude-3-5-haiku", "anthropic.claude-3-7-sonnet", "anthropic.claude-haiku-4",
+	"anthropic.claude-sonnet-4", "anthropic.claude-opus-4", "amazon.nova-micro", "amazon.nova-lite",
+	"amazon.nova-pro", "amazon.nova-premier",
+}
+
+// PromptCacheSupported reports whether modelID (a model or an inference profile id) takes a
+// cachePoint.
+func PromptCacheSupported(modelID string) bool {
+	for _, m := range cachingModels {
+		if strings.Contains(modelID, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // refusesTools: the ValidationException of a model without tool use in ConverseStream ("This

@@ -17,6 +17,8 @@ package openai
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -192,7 +194,7 @@ func (p *Provider) attempt(a *llm.Attempt, key string, body chatRequest, out *ll
 		chunk := stream.Current()
 		if u := chunk.Usage; u != nil && u.PromptTokens+u.CompletionTokens > 0 {
 			// Some servers send a zero usage on every chunk; the last real one wins.
-			res.usage = twin.Usage{InputTokens: u.PromptTokens, OutputTokens: u.CompletionTokens}
+			res.usage = twin.Usage{InputTokens: u.PromptTokens, OutputTokens: u.CompletionTokens, CachedInputTokens: u.PromptTokensDetails.CachedTokens}
 		}
 		for _, c := range chunk.Choices {
 			if c.Index != 0 {
@@ -232,8 +234,11 @@ type chatRequest struct {
 	Stream              bool          `json:"stream"`
 	StreamOptions       streamOptions `json:"stream_options"`
 	MaxCompletionTokens int           `json:"max_completion_tokens,omitempty"`
-	Tools               []chatTool    `json:"tools,omitempty"`
-	ToolChoice          string        `json:"tool_choice,omitempty"`
+	// PromptCacheKey routes requests with the same prompt prefix to the same cache (OpenAI's
+	// prefix caching); servers without it ignore the field.
+	PromptCacheKey string     `json:"prompt_cache_key,omitempty"`
+	Tools          []chatTool `json:"tools,omitempty"`
+	ToolChoice     string     `json:"tool_choice,omitempty"`
 }
 
 // chatMessage is one message of the request. An assistant message that called tools carries
@@ -260,8 +265,12 @@ type chunk struct {
 		FinishReason string `json:"finish_reason"`
 	} `json:"choices"`
 	Usage *struct {
-		PromptTokens     int `json:"prompt_tokens"`
+		PromptTokens     int `json:"prompt_tokens"` // cached ones included
 		CompletionTokens int `json:"completion_tokens"`
+		// PromptTokensDetails.CachedTokens is the part of the prompt read from the cache.
+		PromptTokensDetails struct {
+			CachedTokens int `json:"cached_tokens"`
+		} `json:"prompt_tokens_details"`
 	} `json:"usage"`
 }
 
@@ -284,7 +293,19 @@ func (p *Provider) request(req twin.GenerateRequest) chatRequest {
 	return chatRequest{
 		Model: p.cfg.Model, Messages: msgs, Stream: true,
 		StreamOptions: streamOptions{IncludeUsage: true}, MaxCompletionTokens: p.cfg.MaxTokens,
+		PromptCacheKey: promptCacheKey(req.Persona),
 	}
+}
+
+// promptCacheKey names the cacheable prefix (the system prompt) after the persona version, so
+// every turn of every session with this persona is routed to the same prompt cache; "" when the
+// persona has no version.
+func promptCacheKey(p twin.Persona) string {
+	if p.Version == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(p.Version))
+	return "twin-persona-" + hex.EncodeToString(sum[:8])
 }
 
 // refusesTools: the server's known answer for a model or server without tool support (Ollama,
