@@ -168,6 +168,15 @@ func TestFunctionURLStreamsTheTwin(t *testing.T) {
 	if prelude["statusCode"] != float64(200) || !strings.HasPrefix(fmt.Sprint(headers["Content-Type"]), "text/event-stream") {
 		t.Fatalf("prelude = %v", prelude)
 	}
+	if text, done := streamText(t, body); !done || !strings.Contains(text, "Gothenburg") {
+		t.Fatalf("stream (done=%v) text %q\n%s", done, text, body)
+	}
+}
+
+// streamText joins the text deltas of a UI message stream (the output guard may split a word
+// across two) and reports whether it ended with [DONE]; an error event fails t.
+func streamText(t *testing.T, body string) (string, bool) {
+	t.Helper()
 	var text strings.Builder
 	sc := bufio.NewScanner(strings.NewReader(body))
 	done := false
@@ -189,9 +198,7 @@ func TestFunctionURLStreamsTheTwin(t *testing.T) {
 			text.WriteString(ev.Delta)
 		}
 	}
-	if !done || !strings.Contains(text.String(), "Gothenburg") {
-		t.Fatalf("stream (done=%v) text %q\n%s", done, text.String(), body)
-	}
+	return text.String(), done
 }
 
 func TestHTTPAPIServesTheTwin(t *testing.T) {

@@ -45,7 +45,7 @@ func TestUnderEmulator(t *testing.T) {
 		if prelude["statusCode"] != float64(200) || headers["X-Correlation-Id"] != "req-456" {
 			t.Fatalf("prelude = %v", prelude)
 		}
-		if !strings.Contains(body, `"type":"text-delta"`) || !strings.Contains(body, "Sweden") || !strings.HasSuffix(body, "data: [DONE]\n\n") {
+		if text, done := streamText(t, body); !strings.Contains(text, "Sweden") || !done || !strings.HasSuffix(body, "data: [DONE]\n\n") {
 			t.Fatalf("body tail %q:\n%s", body[max(0, len(body)-40):], body)
 		}
 	})
@@ -80,7 +80,7 @@ func TestUnderEmulator(t *testing.T) {
 			"S3_MEMORY_BUCKET=twin-memory", "S3_PERSONA_BUCKET=twin-persona",
 			"LLM_PROVIDER=openai", "OPENAI_BASE_URL="+model.URL+"/v1", "OPENAI_MODEL=test-model", "LLM_API_KEY_SECRET_ID=twin/llm")
 		_, body := readStreaming(t, bytes.NewReader(out))
-		if !strings.Contains(body, "Hello from the model.") || !strings.HasSuffix(body, "data: [DONE]\n\n") {
+		if text, done := streamText(t, body); !strings.Contains(text, "Hello from the model.") || !done {
 			t.Fatalf("body:\n%s", body)
 		}
 		// persona GET + session GET + the question's PUT at the turn's start + the reply's PUT
@@ -187,7 +187,7 @@ func TestArtifactUnderEmulator(t *testing.T) {
 	ev := functionURLEvent("POST", "/api/chat/stream", `{"message":"Where do you live?"}`)
 	out := invokeUnderRIE(t, rie, entry, persona, "function-url", ev)
 	prelude, body := readStreaming(t, bytes.NewReader(out))
-	if prelude["statusCode"] != float64(200) || !strings.Contains(body, "Sweden") || !strings.HasSuffix(body, "data: [DONE]\n\n") {
+	if text, done := streamText(t, body); prelude["statusCode"] != float64(200) || !strings.Contains(text, "Sweden") || !done {
 		t.Fatalf("prelude %v body:\n%s", prelude, body)
 	}
 }

@@ -1,8 +1,9 @@
 // Package lambdarie runs the twin's real Lambda bootstrap under the Lambda runtime interface
 // emulator (aws-lambda-rie) for tests: build the bootstrap once, start an emulator per front,
 // invoke it with events, and read a streamed (function URL) response. The emulator's runtime API
-// always listens on 127.0.0.1:9001, so only one runs at a time on a machine: Start waits for the
-// port, and Stop kills the emulator's whole process group (it outlives SIGTERM).
+// always listens on 127.0.0.1:9001, so only one runs at a time on a machine: Start takes a
+// machine-wide lock and waits for the port, and Stop kills the emulator's whole process group
+// (it outlives SIGTERM) and releases the lock.
 package lambdarie
 
 import (
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"syscall"
@@ -63,6 +65,7 @@ func Build(t testing.TB, dir string) string {
 type Emulator struct {
 	addr string
 	cmd  *exec.Cmd
+	lock *os.File // the machine-wide emulator lock, held until Stop
 	logs twintest.Logs
 	once sync.Once
 }
@@ -71,12 +74,14 @@ type Emulator struct {
 // It stops when t ends, printing its output if t failed.
 func Start(t testing.TB, rie, bootstrap string, env []string) *Emulator {
 	t.Helper()
+	lock := acquire(t)
 	WaitPortFree(t, RuntimeAPI)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		lock.Close()
 		t.Fatal(err)
 	}
-	e := &Emulator{addr: ln.Addr().String()}
+	e := &Emulator{addr: ln.Addr().String(), lock: lock}
 	ln.Close()
 	e.cmd = exec.Command(rie, "--log-level", "info", "--runtime-interface-emulator-address", e.addr, bootstrap)
 	e.cmd.Dir = t.TempDir()
@@ -84,6 +89,7 @@ func Start(t testing.TB, rie, bootstrap string, env []string) *Emulator {
 	e.cmd.Stdout, e.cmd.Stderr = &e.logs, &e.logs
 	e.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := e.cmd.Start(); err != nil {
+		lock.Close()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -134,7 +140,28 @@ func (e *Emulator) Stop() {
 	e.once.Do(func() {
 		_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
 		_ = e.cmd.Wait()
+		e.lock.Close() // releases the lock
 	})
+}
+
+// acquire takes the machine-wide emulator lock: `go test ./...` runs packages in parallel, and
+// two emulators starting at once would both find the runtime API port free. Waiting for the
+// port alone (WaitPortFree) still guards against an emulator started outside this package.
+func acquire(t testing.TB) *os.File {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "aws-lambda-rie.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+		if time.Now().After(deadline) {
+			f.Close()
+			t.Fatal("another test has held the emulator lock for two minutes")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return f
 }
 
 // WaitPortFree waits (up to a minute) until no emulator holds addr.
