@@ -1,5 +1,6 @@
 /** The chat page when something goes wrong, and the visitor's ways forward (issue 17). */
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { SESSION_KEY } from "@/lib/session";
@@ -91,16 +92,15 @@ describe("Chat recovery", () => {
             }),
       ),
     );
-    const { user } = await ready().catch(() => ({ user: null }));
+    const user = userEvent.setup();
+    render(<Chat baseUrl="" />);
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("Your conversation couldn't be loaded");
     expect(screen.queryByRole("heading", { name: "Chat with Ada" })).not.toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Send" })).toBeDisabled();
     expect(window.localStorage.getItem(SESSION_KEY)).toBe(SESSION);
     broken = false;
-    await (user ?? (await import("@testing-library/user-event")).default.setup()).click(
-      within(alert).getByRole("button", { name: "Try again" }),
-    );
+    await user.click(within(alert).getByRole("button", { name: "Try again" }));
     await within(screen.getByRole("log")).findByText("from before");
   });
 

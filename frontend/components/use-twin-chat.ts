@@ -156,7 +156,15 @@ export function useTwinChat({
             }
             dispatch({ type: "delta", id: reply.id, delta });
           },
-          onRetry: () => setNotice({ tone: "info", text: "Connection trouble — trying again…" }),
+          onRetry: ({ error }) =>
+            setNotice({
+              tone: "info",
+              // Blame the connection only when it was the connection.
+              text:
+                error.code === "network"
+                  ? "Connection trouble — trying again…"
+                  : "No answer yet — trying again…",
+            }),
         });
         if (res.transport === "json") streamOk.current = false;
         dispatch({

@@ -6,6 +6,8 @@
  * the focus ring, reduced motion. Each test that restarts a server has its own.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, type BrowserContextOptions, chromium } from "playwright-core";
@@ -194,6 +196,44 @@ describe("chat page recovery on the Go server", () => {
   );
 });
 
+describe("chat page with a hanging model", () => {
+  it("gives up after FIRST_TOKEN_TIMEOUT with an honest message and a Retry", async () => {
+    // An OpenAI-compatible server that takes the request and never answers.
+    const hung: ServerResponse[] = [];
+    const model = createServer((_req, res) => {
+      hung.push(res);
+    });
+    await new Promise<void>((r) => model.listen(0, "127.0.0.1", r));
+    const twin = await startTwin({
+      bin: twinBinary(),
+      name: "twin-e2e-hanging",
+      env: {
+        LLM_PROVIDER: "openai",
+        OPENAI_BASE_URL: `http://127.0.0.1:${(model.address() as AddressInfo).port}/v1`,
+        OPENAI_API_KEY: "test",
+        OPENAI_MODEL: "hanging",
+        FIRST_TOKEN_TIMEOUT: "1s",
+      },
+    });
+    try {
+      const chat = await open(twin.url);
+      await chat.ask("Who are you?");
+      await chat.alert.waitFor();
+      const text = (await chat.alert.textContent()) ?? "";
+      expect(text).toContain("my language model is unavailable");
+      expect(text).not.toMatch(/connection/i);
+      const question = chat.log.locator('[data-role="user"]').last();
+      expect(await question.getAttribute("data-state")).toBe("failed");
+      expect(await question.getByRole("button", { name: "Retry" }).isVisible()).toBe(true);
+      await chat.page.context().close();
+    } finally {
+      await twin.stop();
+      for (const res of hung) res.destroy();
+      await new Promise((r) => model.close(r));
+    }
+  });
+});
+
 describe("chat page on a phone", () => {
   const phone: BrowserContextOptions = {
     viewport: { width: 360, height: 740 },
@@ -234,10 +274,12 @@ describe("chat page on a phone", () => {
     );
     expect(ring).not.toBe("none");
     await chat.ask(LONG);
-    const dot = chat.page.locator(".twin-dot").first();
-    await dot.waitFor();
-    expect(await dot.evaluate((el) => getComputedStyle(el).animationName)).toBe("none");
     await chat.waitForReply();
+    // Messages come in without their slide-in animation.
+    const question = chat.log.locator('[data-role="user"]').last();
+    expect(await question.evaluate((el) => getComputedStyle(el).animationName)).toBe("none");
+    // …and buttons change without transitions.
+    expect(await chat.send.evaluate((el) => getComputedStyle(el).transitionDuration)).toBe("0s");
     await chat.page.context().close();
   });
 });
