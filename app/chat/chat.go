@@ -227,6 +227,9 @@ func (s *Service) summarize(ctx context.Context, req Request, t *turn) {
 		slog.Bool("new_session", !t.sessionFound),
 		slog.String("topic", t.topic),
 	}
+	if t.status != "" {
+		attrs = append(attrs, slog.String("reply_status", string(t.status)))
+	}
 	if t.withheld != "" {
 		attrs = append(attrs, slog.String("withheld", t.withheld))
 	}

@@ -129,6 +129,8 @@ func TestClientGoneStoresWhatWasShown(t *testing.T) {
 func TestInterruptedTurnIsStoredAsInterrupted(t *testing.T) {
 	pause := make(chan struct{})
 	s, _ := newService(words(long, 40, pause), prompt.DefaultBudget)
+	var logs twintest.Logs
+	s.Logger = logs.Logger()
 	ctx, interrupt := context.WithCancelCause(context.Background())
 	go func() { <-pause; interrupt(twin.ErrInterrupted) }()
 	var shown strings.Builder
@@ -139,6 +141,9 @@ func TestInterruptedTurnIsStoredAsInterrupted(t *testing.T) {
 	checkTurn(t, stored(t, s), "go", twin.StatusInterrupted, shown.String())
 	if shown.Len() == 0 {
 		t.Fatal("nothing was streamed before the interruption")
+	}
+	if !strings.Contains(logs.String(), `"reply_status":"interrupted"`) {
+		t.Fatalf("the turn's summary line does not say how the reply ended:\n%s", logs.String())
 	}
 }
 

@@ -146,6 +146,3 @@ func (s *Stream) Reason() string { return s.reason }
 
 // Released is the text handed to emit so far: all of it is safe and final.
 func (s *Stream) Released() string { return s.raw.String()[:s.released] }
-
-// HeldBack is how many bytes of the reply received so far are not released yet.
-func (s *Stream) HeldBack() int { return s.raw.Len() - s.released + len(s.pending) }
