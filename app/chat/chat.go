@@ -53,8 +53,9 @@ type Owner interface {
 	// Tools are offered to the model; ToolFunc runs them for one session.
 	Tools() []twin.Tool
 	ToolFunc(sessionID string) twin.ToolFunc
-	// ObserveTurn adds a turn's estimated cost to the owner view's totals.
-	ObserveTurn(sessionID string, costUSD float64)
+	// ObserveTurn adds a turn's estimated cost and tokens (for the prompt cache hit share) to the
+	// owner view's totals.
+	ObserveTurn(sessionID string, costUSD float64, usage twin.Usage)
 }
 
 // Request is one visitor message.
@@ -242,7 +243,7 @@ func (s *Service) summarize(ctx context.Context, req Request, t *turn) {
 	}
 	events.LogAttrs(ctx, slog.LevelInfo, "chat turn", attrs...)
 	if s.Owner != nil && t.usage.InputTokens+t.usage.OutputTokens > 0 {
-		s.Owner.ObserveTurn(req.SessionID, cost)
+		s.Owner.ObserveTurn(req.SessionID, cost, t.usage)
 	}
 	if s.Metrics != nil {
 		_ = s.Metrics.RecordTurn(ctx, telemetry.Turn{

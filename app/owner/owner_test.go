@@ -176,8 +176,8 @@ func TestQuestionsAndSummary(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s.ObserveTurn(sid, 0.002)
-	s.ObserveTurn(sid, 0.001)
+	s.ObserveTurn(sid, 0.002, twin.Usage{InputTokens: 3000, OutputTokens: 50})
+	s.ObserveTurn(sid, 0.001, twin.Usage{InputTokens: 3200, OutputTokens: 60, CachedInputTokens: 3000})
 	sum, err := s.Summary(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -203,6 +203,9 @@ func TestQuestionsAndSummary(t *testing.T) {
 	}
 	if sum.Conversations != 1 || sum.CostPerConversation < 0.0029 || sum.CostPerConversation > 0.0031 {
 		t.Errorf("cost: %d conversations, %v per conversation", sum.Conversations, sum.CostPerConversation)
+	}
+	if got, want := sum.CacheHitShare, 3000.0/6200; got != want {
+		t.Errorf("cache hit share %v, want %v (3,000 of 6,200 input tokens from the cache)", got, want)
 	}
 }
 

@@ -30,10 +30,12 @@ type usage struct {
 	since    time.Time
 	costUSD  float64
 	sessions map[string]bool
+	// input and cached count input tokens, and those of them read from the prompt cache.
+	input, cached int
 }
 
-// ObserveTurn adds one turn's estimated cost to the running totals.
-func (s *Service) ObserveTurn(sessionID string, costUSD float64) {
+// ObserveTurn adds one turn's estimated cost and tokens to the running totals.
+func (s *Service) ObserveTurn(sessionID string, costUSD float64, tokens twin.Usage) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.usage.sessions == nil {
@@ -41,6 +43,8 @@ func (s *Service) ObserveTurn(sessionID string, costUSD float64) {
 	}
 	s.usage.sessions[sessionID] = true
 	s.usage.costUSD += costUSD
+	s.usage.input += tokens.InputTokens
+	s.usage.cached += tokens.CachedInputTokens
 }
 
 // Count is a text and how often it occurred.
@@ -72,6 +76,9 @@ type Summary struct {
 	CostUSD             float64    `json:"cost_usd"`
 	CostPerConversation float64    `json:"cost_per_conversation_usd"`
 	CostSince           *time.Time `json:"cost_since,omitempty"`
+	// CacheHitShare is the fraction of input tokens read from the model's prompt cache (billed
+	// at a fraction of the input price), over the same turns as the cost.
+	CacheHitShare float64 `json:"cache_hit_share"`
 }
 
 // topN is how many entries the top lists keep.
@@ -106,6 +113,9 @@ func (s *Service) Summary(ctx context.Context) (Summary, error) {
 	}
 	s.mu.Lock()
 	sum.Conversations, sum.CostUSD = len(s.usage.sessions), s.usage.costUSD
+	if s.usage.input > 0 {
+		sum.CacheHitShare = float64(s.usage.cached) / float64(s.usage.input)
+	}
 	if !s.usage.since.IsZero() {
 		since := s.usage.since
 		sum.CostSince = &since

@@ -69,7 +69,11 @@ export function Dashboard({
             wide
             label="Cost per conversation"
             value={s.conversations ? usd(s.cost_per_conversation_usd) : "–"}
-            hint={`${usd(s.cost_usd)} in total`}
+            hint={
+              s.conversations
+                ? `${usd(s.cost_usd)} in total · ${Math.round(s.cache_hit_share * 100)}% of input from the prompt cache`
+                : `${usd(s.cost_usd)} in total`
+            }
           />
         </dl>
       </section>

@@ -51,6 +51,7 @@ const summary: OwnerSummary = {
   conversations: 8,
   cost_usd: 0.0364,
   cost_per_conversation_usd: 0.00455,
+  cache_hit_share: 0.62,
   cost_since: "2026-11-27T06:00:00Z",
 };
 
@@ -103,6 +104,7 @@ describe("Owner", () => {
     expect(tile("Thumbs-down rate")).toHaveTextContent("1 of 4 ratings");
     expect(tile("Conversations")).toHaveTextContent("8");
     expect(tile("Cost per conversation")).toHaveTextContent("$0.0046");
+    expect(tile("Cost per conversation")).toHaveTextContent("62% of input from the prompt cache");
 
     // The bars are hidden from assistive technology; a table carries the numbers.
     const table = screen.getByRole("table", { name: /Leads per day/ });

@@ -62,6 +62,8 @@ export interface OwnerSummary {
   conversations: number;
   cost_usd: number;
   cost_per_conversation_usd: number;
+  /** 0..1: the share of input tokens read from the model's prompt cache (billed at a fraction). */
+  cache_hit_share: number;
   /** RFC 3339: when the running server started counting conversations and cost. */
   cost_since?: string;
 }
@@ -143,6 +145,7 @@ export function normalizeSummary(body: unknown): OwnerSummary {
     conversations: num(b.conversations),
     cost_usd: num(b.cost_usd),
     cost_per_conversation_usd: num(b.cost_per_conversation_usd),
+    cache_hit_share: Math.min(1, Math.max(0, num(b.cache_hit_share))),
     cost_since: str(b.cost_since) || undefined,
   };
 }
