@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 // Screenshots of the owner view (/owner/) into docs/screenshots/owner-desktop-light.png and
 // owner-mobile-dark.png, from a real local run: a fresh Go server (offline responder), visitors
-// chatting through the API (leads, unanswered questions, ratings), then the page in Chromium.
-// The only thing not produced live is the history of earlier days for the chart: a few lead records
-// in the server's own format (leads/<session>/<time>.json, as app/owner writes them) dated over
-// the past two weeks, since a server cannot be made to record leads in the past.
+// chatting through the API (leads, unanswered questions, ratings with a reason), then the page in
+// Chromium. Everything is produced live, so the chart shows today's leads only (the owner records
+// keep running totals, ADR 0014: records written by hand with past dates are not counted).
 //
 //   node scripts/owner-screenshots.mjs      (needs `npm run build` and Go; TWIN_BIN to reuse a binary)
 //   (scripts/screenshots.mjs runs it too)
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
@@ -35,18 +34,6 @@ const visitors = [
   ["What do you think about AI coding tools?"],
 ];
 
-const earlier = [
-  [12, "dana@example.net", "Dana Whitfield", "Speaking at our meetup in March"],
-  [9, "eli@example.com", "", "Podcast interview"],
-  [9, "farah@example.org", "Farah", ""],
-  [6, "gus@example.com", "", "Question about the Go talk"],
-  [4, "hana@example.net", "Hana Ito", "Advisory role at a seed-stage startup"],
-  [4, "ivan@example.com", "", ""],
-  [4, "jo@example.org", "Jo", "Collaboration on the open-source tool"],
-  [2, "kim@example.com", "Kim Park", "Guest lecture"],
-  [1, "lee@example.net", "", "Coffee chat next time you're in Berlin"],
-];
-
 async function chat(url, sessionId, message) {
   const res = await fetch(`${url}/api/chat`, {
     method: "POST",
@@ -57,11 +44,11 @@ async function chat(url, sessionId, message) {
   return res.json();
 }
 
-async function rate(url, sessionId, messageIndex, rating) {
+async function rate(url, sessionId, messageId, rating, reason) {
   const res = await fetch(`${url}/api/feedback`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ session_id: sessionId, message_index: messageIndex, rating }),
+    body: JSON.stringify({ session_id: sessionId, message_id: messageId, rating, reason }),
   });
   if (!res.ok) throw new Error(`feedback ${res.status}: ${await res.text()}`);
 }
@@ -75,31 +62,20 @@ export async function ownerScreenshots(browser, bin, outDir) {
   });
   try {
     const sessions = [];
+    /** Each session's reply ids, in order. */
+    const replies = [];
     for (const turns of visitors) {
       const id = crypto.randomUUID();
       sessions.push(id);
-      for (const t of turns) await chat(twin.url, id, t);
+      const ids = [];
+      for (const t of turns) ids.push((await chat(twin.url, id, t)).message_id);
+      replies.push(ids);
     }
-    // Replies are the odd message indexes: three helpful, one not.
-    await rate(twin.url, sessions[1], 1, "up");
-    await rate(twin.url, sessions[3], 1, "up");
-    await rate(twin.url, sessions[4], 1, "up");
-    await rate(twin.url, sessions[4], 3, "down");
-
-    const now = Date.now();
-    earlier.forEach(([daysAgo, email, name, note], i) => {
-      const session = crypto.randomUUID();
-      const at = new Date(now - daysAgo * 86_400_000 - (i % 3) * 3_600_000);
-      const dir = join(twin.dataDir, "leads", session);
-      mkdirSync(dir, { recursive: true });
-      const lead = { session_id: session, email, timestamp: at.toISOString() };
-      if (name) lead.name = name;
-      if (note) lead.note = note;
-      writeFileSync(
-        join(dir, `${at.toISOString().replace(/[:.]/g, "")}.json`),
-        JSON.stringify(lead),
-      );
-    });
+    // Three helpful replies, one not (with the visitor's reason).
+    await rate(twin.url, sessions[1], replies[1][0], "up");
+    await rate(twin.url, sessions[3], replies[3][0], "up");
+    await rate(twin.url, sessions[4], replies[4][0], "up");
+    await rate(twin.url, sessions[4], replies[4][1], "down", "I asked about Japanese, not my name");
 
     const shots = [
       ["owner-desktop-light.png", { viewport: { width: 1280, height: 800 } }, "light"],
