@@ -2,6 +2,11 @@
 // ({dir}/{session_id}.json; docs/decisions/0002). Writes go to a temporary file renamed over the
 // old one under a per-session lock, so a reader never sees half a file and concurrent turns never
 // lose each other's messages.
+//
+// A session's Version names what was read or written: the session's write count in this process
+// and the file's size and modification time. Append starts from its base without reading the
+// file again when the base's Version is still the file's (one stat instead of a read and a
+// decode: docs/decisions/0031-file-store-hot-path.md); any other base is re-read.
 package filestore
 
 import (
@@ -9,12 +14,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/digitaltwin/twin/app/memory"
@@ -25,7 +32,34 @@ import (
 type Store struct {
 	dir   string
 	now   func() time.Time
-	locks sync.Map // session id → *sync.Mutex
+	locks sync.Map // session id → *session
+}
+
+// session serializes a session's writes and counts them.
+type session struct {
+	mu sync.Mutex
+	// writes counts the session's writes and deletes in this process; it moves after the file
+	// has changed, so a Version that still carries the current count names the current file.
+	writes atomic.Uint64
+}
+
+func (s *Store) session(id string) *session {
+	e, _ := s.locks.LoadOrStore(id, new(session))
+	return e.(*session)
+}
+
+// writes is the session's write count, without adding an entry for a session never written.
+func (s *Store) writes(id string) uint64 {
+	if e, ok := s.locks.Load(id); ok {
+		return e.(*session).writes.Load()
+	}
+	return 0
+}
+
+// version names a stored file: the session's write count when it was read or written, and the
+// file's size and modification time (which also catch a change made outside this process).
+func version(writes uint64, fi fs.FileInfo) string {
+	return strconv.FormatUint(writes, 36) + "-" + strconv.FormatInt(fi.Size(), 36) + "-" + strconv.FormatInt(fi.ModTime().UnixNano(), 36)
 }
 
 var _ twin.Store = (*Store)(nil)
@@ -52,7 +86,13 @@ func (s *Store) Get(_ context.Context, id string) (twin.Session, error) {
 	if err != nil {
 		return twin.Session{}, err
 	}
-	return read(path)
+	writes := s.writes(id)
+	sess, fi, err := read(path)
+	if err != nil {
+		return twin.Session{}, err
+	}
+	sess.Version = version(writes, fi)
+	return sess, nil
 }
 
 // RecentSessions returns the ids of the limit most recently written sessions, newest first.
@@ -74,47 +114,69 @@ func (s *Store) RecentSessions(_ context.Context, limit int) ([]string, error) {
 	return memory.Newest(all, limit), nil
 }
 
-func read(path string) (twin.Session, error) {
-	data, err := os.ReadFile(path)
+// read reads and decodes a session file, with the file's stat taken from the same open file.
+func read(path string) (twin.Session, fs.FileInfo, error) {
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return twin.Session{}, twin.Errorf(twin.CodeSessionNotFound, "no conversation with this session_id")
+		return twin.Session{}, nil, twin.Errorf(twin.CodeSessionNotFound, "no conversation with this session_id")
 	}
 	if err != nil {
-		return twin.Session{}, fmt.Errorf("read session %q: %w", path, err)
+		return twin.Session{}, nil, fmt.Errorf("read session %q: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return twin.Session{}, nil, fmt.Errorf("read session %q: %w", path, err)
+	}
+	data := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return twin.Session{}, nil, fmt.Errorf("read session %q: %w", path, err)
 	}
 	var sess twin.Session
 	if err := json.Unmarshal(data, &sess); err != nil {
 		// A corrupt file is an error, never an empty session: the next write must not clobber it.
-		return twin.Session{}, fmt.Errorf("decode session %q: %w", path, err)
+		return twin.Session{}, nil, fmt.Errorf("decode session %q: %w", path, err)
 	}
-	sess.Version = strconv.FormatInt(sess.UpdatedAt.UnixNano(), 36) + "-" + strconv.Itoa(len(sess.Messages))
-	return sess, nil
+	return sess, fi, nil
 }
 
-// Append adds msgs under the session's lock. The stored file is always re-read first, so base
-// only supplies the id: a stale base can never drop messages.
+// Append adds msgs under the session's lock, on top of base when base is what the file holds
+// now (its Version is the file's), else on top of the file read again: a stale base never
+// drops messages.
 func (s *Store) Append(_ context.Context, base twin.Session, msgs []twin.Message, limit int) (twin.Session, error) {
 	path, err := s.path(base.ID)
 	if err != nil {
 		return twin.Session{}, err
 	}
-	mu, _ := s.locks.LoadOrStore(base.ID, new(sync.Mutex))
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
+	e := s.session(base.ID)
+	e.mu.Lock()
+	defer e.mu.Unlock()
 
-	current, err := read(path)
-	if err != nil && twin.ErrorCode(err) != twin.CodeSessionNotFound {
-		return twin.Session{}, err
+	current := base
+	if !s.current(path, e, base.Version) {
+		if current, _, err = read(path); err != nil && twin.ErrorCode(err) != twin.CodeSessionNotFound {
+			return twin.Session{}, err
+		}
 	}
 	next, err := memory.Apply(base.ID, current, msgs, limit, s.now())
 	if err != nil {
 		return twin.Session{}, err
 	}
-	if err := writeAtomic(path, next); err != nil {
+	fi, err := writeAtomic(path, next)
+	if err != nil {
 		return twin.Session{}, err
 	}
-	next.Version = strconv.FormatInt(next.UpdatedAt.UnixNano(), 36) + "-" + strconv.Itoa(len(next.Messages))
+	next.Version = version(e.writes.Add(1), fi)
 	return next, nil
+}
+
+// current reports whether v names the file at path as it is now. Called under e.mu.
+func (s *Store) current(path string, e *session, v string) bool {
+	if v == "" {
+		return false
+	}
+	fi, err := os.Stat(path)
+	return err == nil && version(e.writes.Load(), fi) == v
 }
 
 // Delete removes the session's file under the session's lock, so it never races an Append.
@@ -123,10 +185,13 @@ func (s *Store) Delete(_ context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	mu, _ := s.locks.LoadOrStore(id, new(sync.Mutex))
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
+	e := s.session(id)
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	err = os.Remove(path)
+	if err == nil {
+		e.writes.Add(1)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return twin.Errorf(twin.CodeSessionNotFound, "no conversation with this session_id")
 	}
@@ -136,25 +201,38 @@ func (s *Store) Delete(_ context.Context, id string) error {
 	return nil
 }
 
-func writeAtomic(path string, sess twin.Session) error {
+// writeAtomic writes sess to a temporary file and renames it over path, and returns the written
+// file's stat (a rename keeps size and modification time).
+func writeAtomic(path string, sess twin.Session) (fs.FileInfo, error) {
 	data, err := json.Marshal(sess)
 	if err != nil {
-		return fmt.Errorf("encode session: %w", err)
+		return nil, fmt.Errorf("encode session: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*.json")
 	if err != nil {
-		return fmt.Errorf("write session: %w", err)
+		return nil, fmt.Errorf("write session: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(data); err != nil {
+	renamed := false
+	defer func() {
+		if !renamed {
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	_, err = tmp.Write(data)
+	var fi fs.FileInfo
+	if err == nil {
+		fi, err = tmp.Stat()
+	}
+	if err != nil {
 		tmp.Close()
-		return fmt.Errorf("write session %q: %w", tmp.Name(), err)
+		return nil, fmt.Errorf("write session %q: %w", tmp.Name(), err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close session %q: %w", tmp.Name(), err)
+		return nil, fmt.Errorf("close session %q: %w", tmp.Name(), err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename session into %q: %w", path, err)
+		return nil, fmt.Errorf("rename session into %q: %w", path, err)
 	}
-	return nil
+	renamed = true
+	return fi, nil
 }

@@ -84,3 +84,80 @@ func TestRecentSessions(t *testing.T) {
 		t.Fatalf("RecentSessions(1) = %v", got)
 	}
 }
+
+// oneTurn returns a store in a new folder holding one session with one turn, and that session
+// as Append returned it.
+func oneTurn(t *testing.T) (s *Store, dir, id string, base twin.Session) {
+	t.Helper()
+	dir = t.TempDir()
+	s, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id = "00000000-0000-4000-8000-000000000011"
+	if base, err = s.Append(context.Background(), twin.Session{ID: id}, storetest.Turn(1), 10); err != nil {
+		t.Fatal(err)
+	}
+	return s, dir, id, base
+}
+
+// Append on the session as the store last wrote it does not read the file again: here the file
+// is replaced behind the store's back by bytes of the same size and time that do not decode,
+// which only a read would notice.
+func TestAppendOnCurrentBaseSkipsTheRead(t *testing.T) {
+	s, dir, id, base := oneTurn(t)
+	ctx := context.Background()
+	path := filepath.Join(dir, id+".json")
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, make([]byte, fi.Size()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	next, err := s.Append(ctx, base, storetest.Turn(2), 10)
+	if err != nil {
+		t.Fatalf("Append on the current base read the file: %v", err)
+	}
+	if got, err := s.Get(ctx, id); err != nil || len(got.Messages) != 4 || got.Version != next.Version {
+		t.Fatalf("Get = %d messages, version %q, %v; want 4, %q", len(got.Messages), got.Version, err, next.Version)
+	}
+}
+
+// A change made outside the store (another size or time) makes Append read the file again, so
+// what was written there is kept.
+func TestAppendNoticesAChangeOutsideTheStore(t *testing.T) {
+	s, dir, id, base := oneTurn(t)
+	ctx := context.Background()
+	other, err := New(dir) // another process on the same folder
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Append(ctx, twin.Session{ID: id}, storetest.Turn(2), 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, base, storetest.Turn(3), 10); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, id); err != nil || len(got.Messages) != 6 {
+		t.Fatalf("Get = %d messages, %v; want all 6 (the other writer's turn kept)", len(got.Messages), err)
+	}
+}
+
+// A base read before the session was deleted does not bring the deleted messages back.
+func TestAppendAfterDeleteStartsOver(t *testing.T) {
+	s, _, id, base := oneTurn(t)
+	ctx := context.Background()
+	if err := s.Delete(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, base, storetest.Turn(2), 10); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, id); err != nil || len(got.Messages) != 2 {
+		t.Fatalf("Get = %d messages, %v; want only the 2 written after the delete", len(got.Messages), err)
+	}
+}
