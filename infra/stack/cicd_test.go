@@ -89,6 +89,19 @@ func TestDeployRoleIsLeastPrivilege(t *testing.T) {
 					t.Errorf("the deploy role is not denied %s on itself and the boundary: %+v", a, deny)
 				}
 			}
+			if hop := sids["NoRoleHopping"]; hop.Effect != "Deny" || !slices.Contains(hop.Action, "sts:AssumeRole") {
+				t.Errorf("the deploy role may assume the roles it writes: %+v", hop)
+			}
+			// Resources with generated ids are held to the stack's tag, so staging cannot touch prod's.
+			for _, sid := range []string{"HTTPAPI", "Distribution", "Certificates"} {
+				st, ok := sids[sid]
+				if !ok && sid == "Certificates" && s.name == "prod" {
+					continue // prod brings its certificates: the role may not request any
+				}
+				if st.Condition["StringEqualsIfExists"]["aws:ResourceTag/stack"] != s.name {
+					t.Errorf("%s is not held to the stack tag %q: %+v", sid, s.name, st)
+				}
+			}
 			for _, fn := range []string{"-http-role", "-stream-role"} {
 				if b := one(t, res, policy.TypeRole, s.prefix+fn).Inputs["permissionsBoundary"]; b != boundaryArn {
 					t.Errorf("%s boundary %v, want %s", fn, b, boundaryArn)

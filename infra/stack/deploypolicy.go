@@ -171,6 +171,10 @@ func deployGrants(cfg *Config, a deployARNs) []deployGrant {
 		}), Resource: adminOnly},
 		{Sid: "KeepBoundaries", Effect: "Deny", Action: []string{"iam:DeleteRolePermissionsBoundary"},
 			Resource: []string{arn("arn:aws:iam::%s:role/*", acct)}},
+		// A role it writes could trust the deployer (a same-account trust needs no grant on the
+		// caller's side); the deployer never assumes one, so it cannot borrow a function's reads.
+		{Sid: "NoRoleHopping", Effect: "Deny", Action: []string{"sts:AssumeRole", "sts:TagSession"},
+			Resource: []string{arn("arn:aws:iam::%s:role/*", acct)}},
 	}
 	return []deployGrant{{"compute", compute}, {"storage", storage}, {"edge", edge}, {"iam", iamGrant}}
 }

@@ -343,12 +343,14 @@ func Run(stack string, config map[string]string, program func(ctx *pulumi.Contex
 	withConfig := func(info *pulumi.RunInfo) { info.Config = config }
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		return program(ctx, func(name string, v pulumi.StringOutput) {
-			v.ApplyT(func(s string) string {
+			// Exported, so RunErr waits for the capture itself: an apply nobody awaits may run
+			// after RunErr returns (outputs then went missing now and then).
+			ctx.Export(name, v.ApplyT(func(s string) string {
 				mu.Lock()
 				outputs[name] = s
 				mu.Unlock()
 				return s
-			})
+			}))
 		})
 	}, pulumi.WithMocks(Project, stack, mocks), withConfig)
 	if err != nil {
