@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/digitaltwin/twin/app/chat"
+	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 	"github.com/digitaltwin/twin/app/twintest/served"
 )
 
@@ -65,37 +66,52 @@ func (m *promptModel) systemPrompts(t *testing.T) []string {
 // The system prompt is the model's cacheable prefix: two processes of one deployment with one
 // persona send byte-identical system prompts, in every session and turn. Each child process
 // (this test binary again) builds the twin from the same environment, as the binaries do, and
-// runs turns against one fake model that records what it receives.
+// runs turns against one fake model that records what it receives. A deployment with an origin
+// secret (as on AWS, read from a fake Secrets Manager) agrees with itself too, and has another
+// canary than the local one.
 func TestSystemPromptSameAcrossProcesses(t *testing.T) {
 	if url := os.Getenv("TWIN_PREFIX_MODEL_URL"); url != "" {
-		runPrefixChild(t, url, os.Getenv("TWIN_PREFIX_DATA_DIR"), os.Getenv("TWIN_PREFIX_SESSION"))
+		runPrefixChild(t, url, os.Getenv("TWIN_PREFIX_DATA_DIR"), os.Getenv("TWIN_PREFIX_SESSION"), os.Getenv("TWIN_PREFIX_ORIGIN_ID"))
 		return
 	}
-	model := &promptModel{}
-	srv := httptest.NewServer(model)
-	defer srv.Close()
-	for _, session := range []string{"44444444-4444-4444-8444-444444444444", "55555555-5555-4555-8555-555555555555"} {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestSystemPromptSameAcrossProcesses$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "TWIN_PREFIX_MODEL_URL="+srv.URL+"/v1", "TWIN_PREFIX_DATA_DIR="+t.TempDir(), "TWIN_PREFIX_SESSION="+session)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("child process: %v\n%s", err, out)
+	sm := fakeaws.NewSecretsManager(t, "twin/origin", `{"current":"0123456789abcdef0123456789abcdef-origin"}`)
+	deployments := map[string][]string{"local": nil, "aws": {
+		"TWIN_PREFIX_ORIGIN_ID=twin/origin", "AWS_ENDPOINT_URL_SECRETS_MANAGER=" + sm.URL, "AWS_REGION=eu-west-1",
+		"AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=secret", "AWS_EC2_METADATA_DISABLED=true",
+	}}
+	first := map[string]string{}
+	for _, name := range []string{"local", "aws"} {
+		model := &promptModel{}
+		srv := httptest.NewServer(model)
+		defer srv.Close()
+		for _, session := range []string{"44444444-4444-4444-8444-444444444444", "55555555-5555-4555-8555-555555555555"} {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestSystemPromptSameAcrossProcesses$", "-test.count=1")
+			cmd.Env = append(os.Environ(), "TWIN_PREFIX_MODEL_URL="+srv.URL+"/v1", "TWIN_PREFIX_DATA_DIR="+t.TempDir(), "TWIN_PREFIX_SESSION="+session)
+			cmd.Env = append(cmd.Env, deployments[name]...)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s child process: %v\n%s", name, err, out)
+			}
 		}
-	}
-	prompts := model.systemPrompts(t)
-	if len(prompts) != 4 {
-		t.Fatalf("%d model requests, want 2 turns in each of 2 processes", len(prompts))
-	}
-	for i, p := range prompts[1:] {
-		if p != prompts[0] {
-			t.Fatalf("request %d's system prompt differs from the first's:\n%s\n---\n%s", i+1, p, prompts[0])
+		prompts := model.systemPrompts(t)
+		if len(prompts) != 4 {
+			t.Fatalf("%s: %d model requests, want 2 turns in each of 2 processes", name, len(prompts))
 		}
+		for i, p := range prompts[1:] {
+			if p != prompts[0] {
+				t.Fatalf("%s: request %d's system prompt differs from the first's:\n%s\n---\n%s", name, i+1, p, prompts[0])
+			}
+		}
+		first[name] = prompts[0]
+	}
+	if first["local"] == first["aws"] {
+		t.Fatalf("the deployment with an origin secret has the local twin's canary")
 	}
 }
 
 // runPrefixChild is one process of TestSystemPromptSameAcrossProcesses: two turns of session.
-func runPrefixChild(t *testing.T, modelURL, dataDir, session string) {
+func runPrefixChild(t *testing.T, modelURL, dataDir, session, originID string) {
 	app := served.Build(t, map[string]string{
-		"DATA_DIR": dataDir, "PERSONA_FILE": "../../me.txt",
+		"DATA_DIR": dataDir, "PERSONA_FILE": "../../me.txt", "ORIGIN_SECRET_ID": originID,
 		"LLM_PROVIDER": "openai", "OPENAI_BASE_URL": modelURL, "OPENAI_MODEL": "gpt-4o-mini", "OPENAI_API_KEY": "sk-test",
 	})
 	for _, q := range []string{"Where do you live?", "And why there?"} {
