@@ -205,3 +205,27 @@ func TestNoLongLivedKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestPulumiUpIsTheDeploy: CI hands `pulumi up` the static export and nothing else; the program
+// builds the artifact itself and uploads the site, so no workflow ships a zip or syncs a bucket.
+func TestPulumiUpIsTheDeploy(t *testing.T) {
+	ws := loadWorkflows(t)
+	var downloaded bool
+	for _, st := range ws["deploy-stack.yml"].Jobs["deploy"].Steps {
+		if strings.HasPrefix(st.Uses, "actions/download-artifact@") {
+			downloaded = st.With["path"] == "frontend/out"
+		}
+	}
+	if !downloaded {
+		t.Error("deploy-stack does not put the release artifact (the export) in frontend/out, where pulumi up reads it")
+	}
+	for name, w := range ws {
+		for jobName, j := range w.Jobs {
+			for _, st := range j.Steps {
+				if strings.Contains(st.Run, "s3 sync") || strings.Contains(st.With["path"], "bootstrap.zip") {
+					t.Errorf("%s job %s step %q ships the site or the artifact outside pulumi up", name, jobName, st.Name)
+				}
+			}
+		}
+	}
+}
