@@ -72,9 +72,13 @@ type Config struct {
 	FirstTokenTimeout time.Duration
 
 	CORSAllowedOrigins []string
-	RateLimitPerMinute int
-	MaxMessageChars    int
-	MaxSessionMessages int
+	// EmbedAllowedOrigins are the origins whose pages may frame the widget's embed page
+	// (Content-Security-Policy: frame-ancestors); "*" (any) is the local default and allowed
+	// only locally, none is the default elsewhere.
+	EmbedAllowedOrigins []string
+	RateLimitPerMinute  int
+	MaxMessageChars     int
+	MaxSessionMessages  int
 
 	// Owner features: where notifications go (none: logged), and the Secrets Manager id of the
 	// token that opens the owner summary outside ENVIRONMENT=local.
@@ -134,7 +138,8 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.MemoryDir = p.str("MEMORY_DIR", filepath.Join(c.DataDir, "sessions"))
 	c.LogLevel = p.level("LOG_LEVEL", defaultLevel(c.Environment))
-	c.CORSAllowedOrigins = p.origins("CORS_ALLOWED_ORIGINS", c.Environment)
+	c.CORSAllowedOrigins = p.origins("CORS_ALLOWED_ORIGINS", c.Environment, []string{"http://localhost:3000", "http://127.0.0.1:3000"})
+	c.EmbedAllowedOrigins = p.origins("EMBED_ALLOWED_ORIGINS", c.Environment, []string{"*"})
 	p.check(c)
 	return c, errors.Join(p.errs...)
 }
@@ -272,12 +277,13 @@ func (p *parser) level(name, def string) slog.Level {
 	return l
 }
 
-// origins parses exact origins (scheme://host[:port]); `*` is allowed only locally.
-func (p *parser) origins(name, env string) []string {
+// origins parses exact origins (scheme://host[:port]); `*` is allowed only locally, and unset
+// means localDefault locally and none elsewhere.
+func (p *parser) origins(name, env string, localDefault []string) []string {
 	raw := p.str(name, "")
 	if raw == "" {
 		if env == EnvLocal {
-			return []string{"http://localhost:3000", "http://127.0.0.1:3000"}
+			return localDefault
 		}
 		return nil
 	}
@@ -314,7 +320,7 @@ func (c Config) LogAttrs() []slog.Attr {
 		slog.String("openai_model", c.OpenAIModel), slog.Any("openai_api_key", c.OpenAIAPIKey),
 		slog.String("llm_api_key_secret_id", c.LLMAPIKeySecretID), slog.String("bedrock_model_id", c.BedrockModelID),
 		slog.Duration("offline_token_delay", c.OfflineTokenDelay), slog.Duration("first_token_timeout", c.FirstTokenTimeout),
-		slog.Any("cors_allowed_origins", c.CORSAllowedOrigins), slog.Int("rate_limit_per_minute", c.RateLimitPerMinute),
+		slog.Any("cors_allowed_origins", c.CORSAllowedOrigins), slog.Any("embed_allowed_origins", c.EmbedAllowedOrigins), slog.Int("rate_limit_per_minute", c.RateLimitPerMinute),
 		slog.Int("max_message_chars", c.MaxMessageChars), slog.Int("max_session_messages", c.MaxSessionMessages),
 		slog.String("owner_topic_arn", c.OwnerTopicARN), slog.Duration("owner_notify_window", c.OwnerNotifyWindow),
 		slog.String("owner_token_secret_id", c.OwnerTokenSecretID), slog.String("origin_secret_id", c.OriginSecretID), slog.Int("owner_notify_daily_cap", c.OwnerNotifyDailyCap),

@@ -53,6 +53,27 @@ func TestDataDirHoldsTheSessionsUnlessMemoryDirSays(t *testing.T) {
 	}
 }
 
+// TestEmbedOriginsPerEnvironment: any site may frame the widget locally, none elsewhere unless
+// listed, and a listed origin is kept exactly (scheme, host and port).
+func TestEmbedOriginsPerEnvironment(t *testing.T) {
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		want []string
+	}{
+		"local default":      {nil, []string{"*"}},
+		"production default": {map[string]string{"ENVIRONMENT": "production", "ORIGIN_SECRET_ID": "x"}, nil},
+		"listed":             {map[string]string{"ENVIRONMENT": "staging", "EMBED_ALLOWED_ORIGINS": "https://blog.example, http://127.0.0.1:4000/"}, []string{"https://blog.example", "http://127.0.0.1:4000"}},
+	} {
+		c, err := Load(env(tc.env))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if diff := cmp.Diff(c.EmbedAllowedOrigins, tc.want); diff != "" {
+			t.Errorf("%s: EMBED_ALLOWED_ORIGINS (-got +want):\n%s", name, diff)
+		}
+	}
+}
+
 func TestLevelsPerEnvironment(t *testing.T) {
 	for envName, want := range map[string]slog.Level{"staging": slog.LevelInfo, "production": slog.LevelWarn} {
 		c, err := Load(env(map[string]string{"ENVIRONMENT": envName, "CORS_ALLOWED_ORIGINS": "https://me.example"}))
@@ -76,6 +97,8 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		"key outside local":       {map[string]string{"ENVIRONMENT": "staging", "OPENAI_API_KEY": "sk-x"}, []string{"OPENAI_API_KEY"}},
 		"star cors":               {map[string]string{"ENVIRONMENT": "production", "CORS_ALLOWED_ORIGINS": "*"}, []string{"CORS_ALLOWED_ORIGINS"}},
 		"path origin":             {map[string]string{"CORS_ALLOWED_ORIGINS": "https://x.example/app"}, []string{"CORS_ALLOWED_ORIGINS"}},
+		"star embed":              {map[string]string{"ENVIRONMENT": "staging", "EMBED_ALLOWED_ORIGINS": "*"}, []string{"EMBED_ALLOWED_ORIGINS"}},
+		"embed not an origin":     {map[string]string{"EMBED_ALLOWED_ORIGINS": "blog.example"}, []string{"EMBED_ALLOWED_ORIGINS"}},
 		"bedrock no model":        {map[string]string{"LLM_PROVIDER": "bedrock"}, []string{"BEDROCK_MODEL_ID"}},
 		"openai no secret":        {map[string]string{"ENVIRONMENT": "staging", "LLM_PROVIDER": "openai"}, []string{"LLM_API_KEY_SECRET_ID"}},
 		"lambda no origin secret": {map[string]string{"ENVIRONMENT": "production", "LAMBDA_FRONT": "http-api"}, []string{"ORIGIN_SECRET_ID"}},

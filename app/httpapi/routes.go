@@ -38,6 +38,7 @@ var Routes = []Route{
 	{Method: http.MethodPost, Path: "/api/feedback"},
 	{Method: http.MethodGet, Path: "/api/owner/summary"},
 	{Method: http.MethodPost, Path: "/api/owner/questions/{id}/dismiss"},
+	{Method: http.MethodGet, Path: "/widget.js"},
 }
 
 // allowedMethods returns the methods Routes serves at path, in table order: none means no such
@@ -85,7 +86,9 @@ func addRoutes(mux *http.ServeMux, d Deps, sessions *sessionLimiter, shed *shedd
 		"POST /api/feedback":                     handleFeedback(d),
 		"GET /api/owner/summary":                 ownerOnly(d, ownerSummary(d)),
 		"POST /api/owner/questions/{id}/dismiss": ownerOnly(d, dismissQuestion(d)),
+		"GET /widget.js":                         handleWidget(d),
 	}
+	registered := map[string]bool{}
 	for _, rt := range Routes {
 		h, ok := handlers[rt.Pattern()]
 		if !ok {
@@ -93,10 +96,18 @@ func addRoutes(mux *http.ServeMux, d Deps, sessions *sessionLimiter, shed *shedd
 		}
 		mux.Handle(rt.Pattern(), h)
 		delete(handlers, rt.Pattern())
+		if !strings.HasPrefix(rt.Path, "/api/") && !registered[rt.Path] {
+			// Outside /api/ the static site would take other methods: answer 405 here instead.
+			registered[rt.Path] = true
+			mux.Handle(rt.Path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Allow", strings.Join(allowedMethods(r.URL.Path), ", "))
+				http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			}))
+		}
 	}
 	for p := range handlers {
 		panic(fmt.Sprintf("httpapi: handler %q is not in Routes", p))
 	}
 	mux.Handle("/api/", handleAPINotFound(d))
-	mux.Handle("/", handleStatic(d.Options.Frontend))
+	mux.Handle("/", embedFraming(d.Options.EmbedAllowedOrigins, handleStatic(d.Options.Frontend)))
 }

@@ -21,7 +21,9 @@ type Options struct {
 	Version            string
 	MaxMessageChars    int
 	CORSAllowedOrigins []string
-	RateLimitPerMinute int
+	// EmbedAllowedOrigins may frame the embed page (the widget's chat): its frame-ancestors.
+	EmbedAllowedOrigins []string
+	RateLimitPerMinute  int
 	// MaxNewSessions is how many distinct new session ids one client may start per 10 minutes;
 	// 0 means RateLimitPerMinute/2, at least 5.
 	MaxNewSessions int

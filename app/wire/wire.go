@@ -82,13 +82,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut
 		Owner:       own,
 		OwnerAccess: access,
 		Options: httpapi.Options{
-			Environment:        cfg.Environment,
-			Version:            cfg.Version,
-			MaxMessageChars:    cfg.MaxMessageChars,
-			CORSAllowedOrigins: cfg.CORSAllowedOrigins,
-			RateLimitPerMinute: cfg.RateLimitPerMinute,
-			Frontend:           frontend(cfg),
-			OriginSecrets:      origin,
+			Environment:         cfg.Environment,
+			Version:             cfg.Version,
+			MaxMessageChars:     cfg.MaxMessageChars,
+			CORSAllowedOrigins:  cfg.CORSAllowedOrigins,
+			EmbedAllowedOrigins: cfg.EmbedAllowedOrigins,
+			RateLimitPerMinute:  cfg.RateLimitPerMinute,
+			Frontend:            frontend(cfg),
+			OriginSecrets:       origin,
 		},
 	})
 	return a, nil

@@ -1,7 +1,7 @@
 /** axe-core, injected into a page: WCAG 2.1/2.2 A and AA plus best practices. */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { Page } from "playwright-core";
+import type { Frame, Page } from "playwright-core";
 
 const axeSource = readFileSync(
   createRequire(import.meta.url).resolve("axe-core/axe.min.js"),
@@ -14,8 +14,8 @@ export interface AxeViolation {
   nodes: { target: string[] }[];
 }
 
-/** Runs axe-core in the page and returns the violations (empty when it is clean). */
-export async function axe(page: Page): Promise<AxeViolation[]> {
+/** Runs axe-core in the page (or frame) and returns the violations (empty when it is clean). */
+export async function axe(page: Page | Frame): Promise<AxeViolation[]> {
   await page.evaluate(axeSource);
   return page.evaluate(async () => {
     // biome-ignore lint/suspicious/noExplicitAny: axe is injected at runtime

@@ -1,0 +1,201 @@
+/**
+ * The embeddable widget in Chromium: a host page on another origin (another port) loads
+ * /widget.js from the real Go server; the launcher opens a dialog framing the embed page, a reply
+ * streams in it, Esc closes it, the conversation is kept across reopening and host page loads,
+ * axe-core finds nothing inside or outside, and a host page not in EMBED_ALLOWED_ORIGINS cannot
+ * frame the chat.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type Browser, chromium, type Frame, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axe } from "./axe";
+import { CHROMIUM_ARGS, CHROMIUM_PATH, startTwin, twinBinary } from "./servers.mjs";
+
+let browser: Browser;
+let twin: Awaited<ReturnType<typeof startTwin>>;
+let allowed: string; // a host page origin in EMBED_ALLOWED_ORIGINS
+let other: string; // one that is not
+const hosts: Server[] = [];
+let name = "";
+
+/** A host site: a page with the snippet (its data- options from the query), and one without. */
+function hostPage(twinURL: string, query: URLSearchParams): string {
+  const attrs = [...query].map(([k, v]) => ` data-${k}="${v.replace(/"/g, "&quot;")}"`).join("");
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A host site</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family:Georgia,serif;margin:0 auto;max-width:40rem;padding:2rem">
+<main><h1>A blog post</h1><p>${"Some words of the host page. ".repeat(40)}</p>
+<button type="button">A host button</button></main>
+<script src="${twinURL}/widget.js"${attrs} defer></script></body></html>`;
+}
+
+let twinURL = ""; // read per request: the host origins are known before the twin starts
+
+async function serveHost(): Promise<string> {
+  const srv = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://host");
+    res.setHeader("Content-Type", "text/html; charset=utf-8");
+    res.end(
+      url.pathname === "/plain"
+        ? "<!doctype html><html lang='en'><title>plain</title><p>no widget</p></html>"
+        : hostPage(twinURL, url.searchParams),
+    );
+  });
+  hosts.push(srv);
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  return `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+}
+
+beforeAll(async () => {
+  allowed = await serveHost();
+  other = await serveHost();
+  twin = await startTwin({
+    bin: twinBinary(),
+    name: "twin-widget",
+    env: { OFFLINE_TOKEN_DELAY_MS: "40", EMBED_ALLOWED_ORIGINS: allowed },
+  });
+  twinURL = twin.url;
+  name = ((await (await fetch(`${twin.url}/api/persona`)).json()) as { name: string }).name;
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await twin?.stop();
+  for (const s of hosts) s.close();
+});
+
+async function newPage(mobile = false): Promise<Page> {
+  const context = await browser.newContext(
+    mobile
+      ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }
+      : { viewport: { width: 1280, height: 800 } },
+  );
+  return context.newPage();
+}
+
+/** The embed page's frame once it has loaded in the dialog. */
+async function embedFrame(page: Page): Promise<Frame> {
+  await page.frameLocator("iframe").getByRole("textbox", { name: "Message" }).waitFor();
+  const frame = page.frames().find((f) => f.url().endsWith("/embed/"));
+  if (!frame) throw new Error("no embed frame");
+  return frame;
+}
+
+/** Whether el has the focus (looking through the widget's shadow root). */
+const focused = (page: Page, role: "launcher" | "frame") =>
+  page.evaluate((r) => {
+    const root = document.querySelector("[data-twin-widget]")?.shadowRoot;
+    const el = r === "launcher" ? root?.querySelector("button") : root?.querySelector("iframe");
+    return document.activeElement?.hasAttribute("data-twin-widget") && root?.activeElement === el;
+  }, role);
+
+describe("widget on a host page of another origin", () => {
+  it("adds one global and a launcher, with no layout shift and no axe violations", async () => {
+    const page = await newPage();
+    await page.goto(`${allowed}/plain`);
+    const before = await page.evaluate(() => Object.keys(window));
+    await page.goto(`${allowed}/`);
+    const launcher = page.getByRole("button", { name: `Chat with ${name}` });
+    await launcher.waitFor();
+    const added = await page.evaluate(
+      (b) => Object.keys(window).filter((k) => !b.includes(k)),
+      before,
+    );
+    expect(added).toEqual(["TwinWidget"]);
+    const shift = await page.evaluate(
+      () =>
+        new Promise<number>((r) => {
+          let sum = 0;
+          new PerformanceObserver((l) => {
+            for (const e of l.getEntries()) sum += (e as unknown as { value: number }).value;
+          }).observe({ type: "layout-shift", buffered: true });
+          requestAnimationFrame(() => requestAnimationFrame(() => r(sum)));
+        }),
+    );
+    expect(shift).toBe(0);
+    expect(await launcher.getAttribute("aria-expanded")).toBe("false");
+    expect(await axe(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it("opens, streams a reply, closes on Esc, and keeps the conversation across reopen and reload", async () => {
+    const page = await newPage();
+    await page.goto(`${allowed}/`);
+    const launcher = page.getByRole("button", { name: `Chat with ${name}` });
+    await launcher.click();
+    const dialog = page.getByRole("dialog", { name: `Chat with ${name}` });
+    await dialog.waitFor();
+    let frame = await embedFrame(page);
+    expect(await focused(page, "frame")).toBe(true);
+    expect(await axe(frame)).toEqual([]);
+    expect(await axe(page)).toEqual([]);
+
+    const question = "What are you working on right now?";
+    await frame.getByRole("textbox", { name: "Message" }).fill(question);
+    await frame.getByRole("button", { name: "Send", exact: true }).click();
+    await frame.getByRole("button", { name: "Stop", exact: true }).waitFor();
+    await frame.waitForFunction(() => {
+      const el = document.querySelector(
+        '[data-role="assistant"][data-state="streaming"] [data-part="text"]',
+      );
+      return (el?.textContent ?? "").trim().split(/\s+/).length >= 3;
+    });
+    const reply = frame.locator('[data-role="assistant"][data-state="complete"]');
+    await reply.waitFor({ timeout: 20_000 });
+    const text = ((await reply.locator('[data-part="text"]').textContent()) ?? "").trim();
+    expect(text.length).toBeGreaterThan(20);
+
+    // Esc from inside the frame closes the dialog and gives the focus back to the launcher.
+    await frame.getByRole("textbox", { name: "Message" }).press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    expect(await focused(page, "launcher")).toBe(true);
+    expect(await launcher.getAttribute("aria-expanded")).toBe("false");
+
+    // Reopened: the same conversation, and "Close chat" closes it too.
+    await launcher.click();
+    expect(await frame.getByRole("log").getByText(question).isVisible()).toBe(true);
+    await page.getByRole("button", { name: "Close chat" }).click();
+    await dialog.waitFor({ state: "hidden" });
+
+    // A new page load of the host site finds the conversation in the twin origin's storage.
+    await page.reload();
+    await launcher.click();
+    frame = await embedFrame(page);
+    await frame.getByRole("log").getByText(question).waitFor();
+    expect(await frame.getByRole("log").getByText(text.slice(0, 40)).count()).toBeGreaterThan(0);
+    // "New conversation" inside starts afresh.
+    await frame.getByRole("button", { name: "New conversation" }).click();
+    await frame.getByRole("log").getByText(question).waitFor({ state: "detached" });
+    await page.context().close();
+  });
+
+  it("takes its options from data- attributes and fills a phone screen", async () => {
+    const page = await newPage(true);
+    await page.goto(`${allowed}/?position=left&open=true&label=${encodeURIComponent("Ask me")}`);
+    const dialog = page.getByRole("dialog", { name: `Chat with ${name}` });
+    await dialog.waitFor();
+    await embedFrame(page);
+    const box = await dialog.boundingBox();
+    expect(box).toEqual({ x: 0, y: 0, width: 390, height: 844 });
+    await page.getByRole("button", { name: "Close chat" }).click();
+    const launcher = page.getByRole("button", { name: "Ask me" });
+    const lbox = await launcher.boundingBox();
+    expect(lbox && lbox.x < 195).toBe(true);
+    await page.context().close();
+  });
+
+  it("cannot be framed by a host page outside EMBED_ALLOWED_ORIGINS", async () => {
+    const res = await fetch(`${twin.url}/embed/`);
+    expect(res.headers.get("content-security-policy")).toBe(`frame-ancestors ${allowed}`);
+    const page = await newPage();
+    await page.goto(`${other}/?timeout-ms=1500`);
+    await page.getByRole("button", { name: `Chat with ${name}` }).click();
+    await page.getByText(`Chat with ${name} is unavailable right now`).waitFor();
+    expect(
+      await page.frameLocator("iframe").getByRole("textbox", { name: "Message" }).count(),
+    ).toBe(0);
+    await page.context().close();
+  });
+});
