@@ -3,6 +3,7 @@ package stack
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -33,6 +34,9 @@ type Config struct {
 	APIDomain      string // optional custom domain of the HTTP API
 	APICertArn     string // optional existing regional certificate for APIDomain
 	PriceClass     string
+	// EmbedAllowedOrigins are the sites whose pages may show the widget (frame /embed/); none by
+	// default (config embedAllowedOrigins, exact origins).
+	EmbedAllowedOrigins []string
 
 	LambdaArchive    string // a prebuilt bootstrap.zip (relative to the project root); "" builds it from source
 	SiteDir          string // the static export uploaded to the site bucket, relative to the project root
@@ -138,6 +142,19 @@ func (r *configReader) list(key string, def []string) []string {
 	return out
 }
 
+// origins checks a list of exact origins (https://blog.example, no path and no *), writing each
+// in its canonical form (no trailing slash).
+func (r *configReader) origins(key string, out []string) {
+	for i, o := range out {
+		u, err := url.Parse(strings.TrimSuffix(o, "/"))
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || strings.Contains(o, "*") {
+			r.fail(key, "has %q, which is not an exact origin like https://blog.example", o)
+			continue
+		}
+		out[i] = u.Scheme + "://" + u.Host
+	}
+}
+
 // fail records one bad key, named as Pulumi names it (project:key).
 func (r *configReader) fail(key, format string, args ...any) {
 	r.errs = append(r.errs, fmt.Errorf("config %s:%s %s", r.project, key, fmt.Sprintf(format, args...)))
@@ -199,6 +216,8 @@ func (r *configReader) read() *Config {
 	cfg.OwnerEmail = r.str("ownerEmail", cfg.AlarmEmail)
 	cfg.OwnerPrefixes = r.list("ownerPrefixes", []string{"leads/", "questions/", "feedback/", "owner/"})
 	cfg.BedrockProfileRegions = r.list("bedrockProfileRegions", nil)
+	cfg.EmbedAllowedOrigins = r.list("embedAllowedOrigins", nil)
+	r.origins("embedAllowedOrigins", cfg.EmbedAllowedOrigins)
 	defLevel := "info"
 	if cfg.Environment == "production" {
 		defLevel = "warn"

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"github.com/digitaltwin/twin/app/httpapi"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
@@ -153,8 +154,23 @@ func newDistribution(ctx *pulumi.Context, cfg *Config, name string, s *Site, d s
 			},
 		},
 		// Order matters: CloudFront takes the first matching pattern. The API's behaviours come
-		// from the app's route table (routes.go), then the hashed assets.
+		// from the app's route table (routes.go), then the embed page (the one page other sites
+		// may frame), then the hashed assets.
 		OrderedCacheBehaviors: append(behaviours, &cloudfront.DistributionOrderedCacheBehaviorArgs{
+			PathPattern:             pulumi.String(httpapi.EmbedPath + "*"),
+			TargetOriginId:          pulumi.String(siteOriginID),
+			ViewerProtocolPolicy:    pulumi.String("redirect-to-https"),
+			AllowedMethods:          pulumi.ToStringArray([]string{"GET", "HEAD"}),
+			CachedMethods:           pulumi.ToStringArray([]string{"GET", "HEAD"}),
+			CachePolicyId:           pol.pages.ID(),
+			ResponseHeadersPolicyId: pol.embed.ID(),
+			Compress:                pulumi.Bool(true),
+			FunctionAssociations: cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArray{
+				&cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArgs{
+					EventType: pulumi.String("viewer-request"), FunctionArn: pol.rewrite.Arn,
+				},
+			},
+		}, &cloudfront.DistributionOrderedCacheBehaviorArgs{
 			PathPattern:             pulumi.String("/_next/static/*"),
 			TargetOriginId:          pulumi.String(siteOriginID),
 			ViewerProtocolPolicy:    pulumi.String("redirect-to-https"),

@@ -1,21 +1,33 @@
 package stack
 
 import (
+	"github.com/digitaltwin/twin/app/httpapi"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // ContentSecurityPolicy of the chat page. Next's static export inlines its bootstrap scripts,
 // hence 'unsafe-inline' for scripts; everything is loaded from the site's own origin, and the
-// page may call the API's custom domain when one is configured (a cross-origin API base).
+// page may call the API's custom domain when one is configured (a cross-origin API base). No
+// page may be framed.
 func ContentSecurityPolicy(apiOrigin string) string {
+	return pagePolicy(apiOrigin, httpapi.FrameAncestors(nil))
+}
+
+// EmbedContentSecurityPolicy is the embed page's (the widget's iframe, httpapi.EmbedPath): the
+// chat page's policy, framed by exactly the embedders (none when the list is empty).
+func EmbedContentSecurityPolicy(apiOrigin string, embedders []string) string {
+	return pagePolicy(apiOrigin, httpapi.FrameAncestors(embedders))
+}
+
+func pagePolicy(apiOrigin, frameAncestors string) string {
 	connect := "'self'"
 	if apiOrigin != "" {
 		connect += " " + apiOrigin
 	}
 	return "default-src 'self'; script-src 'self' 'unsafe-inline'; " +
 		"style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src " + connect + "; " +
-		"frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+		frameAncestors + "; base-uri 'self'; form-action 'self'; object-src 'none'"
 }
 
 // OriginHeaders are the viewer headers CloudFront passes to the API origins (HTTP API and the
@@ -45,7 +57,7 @@ const indexRewrite = `function handler(event) {
 // index rewrite.
 type edgePolicies struct {
 	s3OAC, lambdaOAC   *cloudfront.OriginAccessControl
-	headers            *cloudfront.ResponseHeadersPolicy
+	headers, embed     *cloudfront.ResponseHeadersPolicy
 	static, pages, api *cloudfront.CachePolicy
 	forward            *cloudfront.OriginRequestPolicy
 	rewrite            *cloudfront.Function
@@ -72,25 +84,39 @@ func newEdgePolicies(ctx *pulumi.Context, cfg *Config, name string, p pulumi.Res
 		return nil, err
 	}
 
-	if pol.headers, err = cloudfront.NewResponseHeadersPolicy(ctx, name+"-headers", &cloudfront.ResponseHeadersPolicyArgs{
-		Comment: pulumi.String("Security headers of the " + cfg.Prefix + " twin"),
-		SecurityHeadersConfig: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs{
-			StrictTransportSecurity: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs{
-				AccessControlMaxAgeSec: pulumi.Int(63072000), IncludeSubdomains: pulumi.Bool(true),
-				Preload: pulumi.Bool(true), Override: pulumi.Bool(true),
-			},
-			ContentTypeOptions: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs{Override: pulumi.Bool(true)},
-			FrameOptions: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs{
+	// Every path but the embed page: never framed (X-Frame-Options DENY and frame-ancestors
+	// 'none'). The embed page: framed by the configured sites only, so no X-Frame-Options (it
+	// cannot name origins).
+	headers := func(suffix, comment, csp string, deny bool) (*cloudfront.ResponseHeadersPolicy, error) {
+		var frame *cloudfront.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs
+		if deny {
+			frame = &cloudfront.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs{
 				FrameOption: pulumi.String("DENY"), Override: pulumi.Bool(true),
+			}
+		}
+		return cloudfront.NewResponseHeadersPolicy(ctx, name+suffix, &cloudfront.ResponseHeadersPolicyArgs{
+			Comment: pulumi.String(comment),
+			SecurityHeadersConfig: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs{
+				StrictTransportSecurity: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs{
+					AccessControlMaxAgeSec: pulumi.Int(63072000), IncludeSubdomains: pulumi.Bool(true),
+					Preload: pulumi.Bool(true), Override: pulumi.Bool(true),
+				},
+				ContentTypeOptions: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs{Override: pulumi.Bool(true)},
+				FrameOptions:       frame,
+				ReferrerPolicy: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs{
+					ReferrerPolicy: pulumi.String("strict-origin-when-cross-origin"), Override: pulumi.Bool(true),
+				},
+				ContentSecurityPolicy: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentSecurityPolicyArgs{
+					ContentSecurityPolicy: pulumi.String(csp), Override: pulumi.Bool(true),
+				},
 			},
-			ReferrerPolicy: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs{
-				ReferrerPolicy: pulumi.String("strict-origin-when-cross-origin"), Override: pulumi.Bool(true),
-			},
-			ContentSecurityPolicy: &cloudfront.ResponseHeadersPolicySecurityHeadersConfigContentSecurityPolicyArgs{
-				ContentSecurityPolicy: pulumi.String(ContentSecurityPolicy(cfg.APIOrigin())), Override: pulumi.Bool(true),
-			},
-		},
-	}, p); err != nil {
+		}, p)
+	}
+	if pol.headers, err = headers("-headers", "Security headers of the "+cfg.Prefix+" twin", ContentSecurityPolicy(cfg.APIOrigin()), true); err != nil {
+		return nil, err
+	}
+	if pol.embed, err = headers("-embed-headers", "Security headers of the "+cfg.Prefix+" widget's embed page",
+		EmbedContentSecurityPolicy(cfg.APIOrigin(), cfg.EmbedAllowedOrigins), false); err != nil {
 		return nil, err
 	}
 	cachePolicy := func(suffix, comment string, minTTL, defTTL, maxTTL int) (*cloudfront.CachePolicy, error) {
