@@ -70,21 +70,26 @@ func (g *Guard) Check(reply string) (ok bool, reason string) {
 func fold(s string) []rune {
 	var out []rune
 	for _, r := range norm.NFKC.String(s) {
-		out = appendFolded(out, r)
+		if f, ok := foldRune(r); ok {
+			out = append(out, f)
+		}
 	}
 	return out
 }
 
-// appendFolded adds r to out as fold keeps it (or not at all).
-func appendFolded(out []rune, r rune) []rune {
-	if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-		return out
-	}
+// foldRune is r as fold keeps it (a lower-case letter or a digit), or false when fold drops it.
+func foldRune(r rune) (rune, bool) {
 	if r < unicode.MaxASCII {
-		if 'A' <= r && r <= 'Z' {
-			r += 'a' - 'A'
+		switch {
+		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
+			return r, true
+		case 'A' <= r && r <= 'Z':
+			return r + 'a' - 'A', true
 		}
-		return append(out, r)
+		return 0, false
 	}
-	return append(out, unicode.ToLower(r))
+	if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+		return 0, false
+	}
+	return unicode.ToLower(r), true
 }

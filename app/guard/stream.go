@@ -31,7 +31,6 @@ type Stream struct {
 	tail     int             // the longest folded tail that occurs in the rules
 	released int             // raw bytes handed to emit
 	reason   string
-	buf      []rune
 }
 
 // NewStream starts guarding one reply; emit gets the safe text.
@@ -63,13 +62,22 @@ func (s *Stream) Flush() error {
 // add folds data up to its last complete segment (all of it at the end), checks, and releases
 // what can no longer be part of a match.
 func (s *Stream) add(data string, atEOF bool) error {
+segments:
 	for data != "" {
-		n := norm.NFKC.NextBoundaryInString(data, atEOF)
-		if n <= 0 {
-			if !atEOF {
-				break
+		n := asciiPrefix(data)
+		switch {
+		case n == len(data) && atEOF:
+		case n >= 2:
+			// A run of ASCII is one segment per character: fold it at once, all but its last
+			// character, which a combining mark after it could still change.
+			n--
+		default:
+			if n = norm.NFKC.NextBoundaryInString(data, atEOF); n <= 0 {
+				if !atEOF {
+					break segments
+				}
+				n = len(data)
 			}
-			n = len(data)
 		}
 		if s.fold(data[:n]) {
 			s.pending = ""
@@ -88,45 +96,59 @@ func (s *Stream) add(data string, atEOF bool) error {
 	return s.release(s.origin[s.folded-hold])
 }
 
-// fold adds one normalisation segment and reports a trip.
+// fold adds a run of ASCII or one normalisation segment and reports a trip. Each folded rune
+// remembers where in raw its character starts (an ASCII character) or its segment starts.
 func (s *Stream) fold(seg string) bool {
 	at := s.raw.Len()
 	s.raw.WriteString(seg)
-	s.buf = s.buf[:0]
 	if isPlainASCII(seg) {
 		for i := 0; i < len(seg); i++ {
-			s.buf = appendFolded(s.buf, rune(seg[i]))
-		}
-	} else {
-		for _, r := range norm.NFKC.String(seg) {
-			s.buf = appendFolded(s.buf, r)
-		}
-	}
-	for _, r := range s.buf {
-		s.origin = append(s.origin, at)
-		s.folded++
-		for i, m := range s.g.canaries {
-			if s.canary[i] = m.next(s.canary[i], r); s.canary[i] == len(m.pattern) {
-				s.reason = "canary"
+			if s.step(rune(seg[i]), at+i) {
 				return true
 			}
 		}
-		if s.state, s.tail = s.g.rules.step(s.state, s.tail, r); s.tail >= s.g.minChunk {
-			s.reason = "verbatim"
+		return false
+	}
+	for _, r := range norm.NFKC.String(seg) {
+		if s.step(r, at) {
 			return true
 		}
 	}
 	return false
 }
 
-// isPlainASCII reports ASCII text, which NFKC leaves as it is.
-func isPlainASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
+// step folds one rune of text starting at raw offset at, and reports a trip.
+func (s *Stream) step(r rune, at int) bool {
+	r, ok := foldRune(r)
+	if !ok {
+		return false
+	}
+	s.origin = append(s.origin, at)
+	s.folded++
+	for i, m := range s.g.canaries {
+		if s.canary[i] = m.next(s.canary[i], r); s.canary[i] == len(m.pattern) {
+			s.reason = "canary"
+			return true
 		}
 	}
-	return true
+	if s.state, s.tail = s.g.rules.step(s.state, s.tail, r); s.tail >= s.g.minChunk {
+		s.reason = "verbatim"
+		return true
+	}
+	return false
+}
+
+// isPlainASCII reports ASCII text, which NFKC leaves as it is.
+func isPlainASCII(s string) bool { return asciiPrefix(s) == len(s) }
+
+// asciiPrefix is the length of the ASCII run s starts with.
+func asciiPrefix(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return i
+		}
+	}
+	return len(s)
 }
 
 func (s *Stream) release(upto int) error {
