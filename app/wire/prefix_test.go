@@ -8,10 +8,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/digitaltwin/twin/app/chat"
+	"github.com/digitaltwin/twin/app/llm/llmtest"
 	"github.com/digitaltwin/twin/app/twintest/fakeaws"
 	"github.com/digitaltwin/twin/app/twintest/served"
 )
@@ -117,6 +119,31 @@ func runPrefixChild(t *testing.T, modelURL, dataDir, session, originID string) {
 	for _, q := range []string{"Where do you live?", "And why there?"} {
 		if _, err := app.Chat.Turn(context.Background(), chat.Request{SessionID: session, Message: q}, func(string) error { return nil }); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// BEDROCK_PROMPT_CACHE reaches the wired Bedrock provider: by default a model with prompt
+// caching gets a cachePoint after the system prompt; "false" sends none.
+func TestBedrockPromptCacheSwitch(t *testing.T) {
+	for setting, want := range map[string]bool{"": true, "false": false} {
+		fake := llmtest.NewBedrock(t, func(w http.ResponseWriter, r *http.Request, ev *llmtest.EventWriter) {
+			ev.Begin()
+			ev.Delta("I live in Lisbon.")
+			ev.End(20, 5)
+		})
+		fake.Use(t)
+		app := served.Build(t, map[string]string{
+			"LLM_PROVIDER": "bedrock", "BEDROCK_MODEL_ID": "eu.anthropic.claude-sonnet-4-6", "BEDROCK_PROMPT_CACHE": setting,
+			"DATA_DIR": t.TempDir(), "PERSONA_FILE": "../../me.txt",
+		})
+		if _, err := app.Chat.Turn(context.Background(), chat.Request{SessionID: "66666666-6666-4666-8666-666666666666", Message: "Where do you live?"}, func(string) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		bodies, _ := fake.Requests()
+		raw, _ := json.Marshal(bodies[0]["system"])
+		if got := strings.Contains(string(raw), `{"cachePoint":{"type":"default"}}`); got != want {
+			t.Errorf("BEDROCK_PROMPT_CACHE=%q: system blocks %.120s…, cachePoint %v, want %v", setting, raw, got, want)
 		}
 	}
 }
