@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/digitaltwin/twin/app/twin"
 	"go.opentelemetry.io/otel/trace"
+	"pgregory.net/rapid"
 )
 
 func decodeEMF(t *testing.T, line []byte) map[string]any {
@@ -213,4 +215,29 @@ func TestRecordTurnToolsRefusedFromContext(t *testing.T) {
 	if got := decodeEMF(t, buf.Bytes())["ToolsRefused"]; got != 1.0 {
 		t.Errorf("ToolsRefused = %v, want 1", got)
 	}
+}
+
+// Reading from the cache never costs more than sending the same tokens plainly, on any model of
+// the table, and the cost grows with every kind of token.
+func TestEstimateCacheProperties(t *testing.T) {
+	models := make([]string, 0, len(DefaultPrices))
+	for m := range DefaultPrices {
+		models = append(models, m)
+	}
+	slices.Sort(models)
+	rapid.Check(t, func(t *rapid.T) {
+		model := rapid.SampledFrom(models).Draw(t, "model")
+		in := rapid.IntRange(0, 200_000).Draw(t, "input")
+		cached := rapid.IntRange(0, in).Draw(t, "cached")
+		out := rapid.IntRange(0, 4_000).Draw(t, "output")
+		plain := DefaultPrices.Estimate(model, twin.Usage{InputTokens: in, OutputTokens: out})
+		withCache := DefaultPrices.Estimate(model, twin.Usage{InputTokens: in, OutputTokens: out, CachedInputTokens: cached})
+		if withCache > plain+1e-12 || withCache < 0 {
+			t.Fatalf("%s: %d of %d input tokens cached cost %v, plainly %v", model, cached, in, withCache, plain)
+		}
+		more := DefaultPrices.Estimate(model, twin.Usage{InputTokens: in + 1, OutputTokens: out + 1, CachedInputTokens: cached})
+		if more < withCache {
+			t.Fatalf("%s: one more input and output token costs less (%v < %v)", model, more, withCache)
+		}
+	})
 }

@@ -221,7 +221,8 @@ func (p *Provider) input(req twin.GenerateRequest) *bedrockruntime.ConverseStrea
 }
 
 // usage is the metadata event's usage. Bedrock's inputTokens leaves out the tokens read from or
-// written to the prompt cache; twin.Usage counts every input token.
+// written to the prompt cache; twin.Usage counts every input token
+// (docs/decisions/0030-cached-token-accounting.md).
 func usage(u *types.TokenUsage) twin.Usage {
 	read, write := int(aws.ToInt32(u.CacheReadInputTokens)), int(aws.ToInt32(u.CacheWriteInputTokens))
 	return twin.Usage{

@@ -11,8 +11,8 @@ import (
 )
 
 // The prompt cache: every request of a persona carries the same prompt_cache_key (from the
-// persona version; another version, another key), the per-turn note is a second system message
-// after the unchanged system prompt, and the cached part of the prompt
+// persona version; another version, another key), the per-turn note follows the unchanged system
+// prompt in the one system message, and the cached part of the prompt
 // (usage.prompt_tokens_details.cached_tokens of the final chunk) is reported apart.
 func TestPromptCacheKeyNoteAndCachedTokens(t *testing.T) {
 	const cachedUsage = `{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":3100,"completion_tokens":7,"total_tokens":3107,"prompt_tokens_details":{"cached_tokens":2944}}}`
@@ -45,12 +45,11 @@ func TestPromptCacheKeyNoteAndCachedTokens(t *testing.T) {
 	if key(2) == key(0) {
 		t.Fatalf("another persona version has the same prompt_cache_key %q", key(2))
 	}
-	msgs := f.requests[1]["messages"].([]any)
-	first, second := msgs[0].(map[string]any), msgs[1].(map[string]any)
-	if first["role"] != "system" || first["content"] != req.System || second["role"] != "system" || !strings.HasPrefix(second["content"].(string), "The first 4") {
-		t.Fatalf("messages start %v, %v; want the system prompt, then the note", first, second)
-	}
-	if n := len(f.requests[0]["messages"].([]any)); n != len(req.Messages)+1 {
-		t.Fatalf("%d messages without a note, want the system prompt and %d", n, len(req.Messages))
+	for i, want := range []string{req.System, req.System + "\nThe first 4 messages of this conversation are not shown here."} {
+		msgs := f.requests[i]["messages"].([]any)
+		first, second := msgs[0].(map[string]any), msgs[1].(map[string]any)
+		if len(msgs) != len(req.Messages)+1 || first["role"] != "system" || first["content"] != want || second["role"] != "user" {
+			t.Fatalf("request %d: %d messages starting %v, %v; want one system message %q, then the conversation", i, len(msgs), first, second, want)
+		}
 	}
 }

@@ -276,12 +276,11 @@ type chunk struct {
 
 func (p *Provider) request(req twin.GenerateRequest) chatRequest {
 	msgs := make([]chatMessage, 0, len(req.Messages)+1)
-	if req.System != "" {
-		msgs = append(msgs, chatMessage{Role: "system", Content: req.System})
-	}
-	if req.Note != "" {
-		// After the system prompt, which stays the same cacheable prefix every turn.
-		msgs = append(msgs, chatMessage{Role: "system", Content: req.Note})
+	if system := strings.TrimSuffix(req.System+"\n"+req.Note, "\n"); system != "" {
+		// The note follows the system prompt in the same message: its text is still the same
+		// cacheable prefix (OpenAI caches token prefixes, not messages), and chat templates that
+		// take one system message only (Mistral's, some of llama.cpp's) keep working.
+		msgs = append(msgs, chatMessage{Role: "system", Content: system})
 	}
 	for _, m := range req.Messages {
 		role := "user"
