@@ -160,8 +160,6 @@ func (s *Stream) release(upto int) error {
 	return s.emit(text)
 }
 
-// Tripped reports whether the reply was withheld.
-func (s *Stream) Tripped() bool { return s.reason != "" }
 
 // Reason is why the reply was withheld ("canary", "verbatim"), or "".
 func (s *Stream) Reason() string { return s.reason }
