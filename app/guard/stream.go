@@ -160,7 +160,6 @@ func (s *Stream) release(upto int) error {
 	return s.emit(text)
 }
 
-
 // Reason is why the reply was withheld ("canary", "verbatim"), or "".
 func (s *Stream) Reason() string { return s.reason }
 
