@@ -266,6 +266,31 @@ describe("chat page on a phone", () => {
     await chat.page.context().close();
   });
 
+  it("shows a message's time on hover, and on a long press on a touch screen", async () => {
+    const desktop = await open(baseURL);
+    await desktop.ask("Who are you?");
+    await desktop.waitForReply();
+    const time = desktop.lastReply().locator("time");
+    const width = () => time.evaluate((el) => el.getBoundingClientRect().width);
+    expect(await width()).toBeLessThanOrEqual(1); // visually hidden until asked for
+    await desktop.lastReply().hover();
+    expect(await width()).toBeGreaterThan(20);
+    await desktop.page.context().close();
+
+    const touch = await open(baseURL, phone);
+    await touch.ask("Who are you?");
+    await touch.waitForReply();
+    const stamp = touch.lastReply().locator("time");
+    await touch.lastReply().dispatchEvent("pointerdown", { pointerType: "touch", isPrimary: true });
+    // Held for half a second, the press shows the time.
+    await touch.page.waitForFunction(() => {
+      const reply = Array.from(document.querySelectorAll('[data-role="assistant"]')).at(-1);
+      return (reply?.querySelector("time")?.getBoundingClientRect().width ?? 0) > 20;
+    });
+    expect(await stamp.evaluate((el) => el.getBoundingClientRect().width)).toBeGreaterThan(20);
+    await touch.page.context().close();
+  });
+
   it("shows a visible focus ring on the message box and honours reduced motion", async () => {
     const chat = await open(baseURL, { reducedMotion: "reduce" });
     await chat.input.focus();
