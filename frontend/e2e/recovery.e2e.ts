@@ -141,6 +141,37 @@ describe("chat page recovery on the Go server", () => {
     await chat.page.context().close();
   });
 
+  it("keeps over-limit text, edits the last message, regenerates, and undoes New conversation", async () => {
+    const chat = await open();
+    await chat.input.fill("x".repeat(4500));
+    expect((await chat.input.inputValue()).length).toBe(4500);
+    expect(await chat.input.getAttribute("aria-invalid")).toBe("true");
+    expect(await chat.send.isDisabled()).toBe(true);
+    await chat.page.getByText("500 characters over the 4000 limit", { exact: false }).waitFor();
+
+    await chat.ask("Where do you work?");
+    await chat.waitForReply();
+    await chat.log.getByRole("button", { name: "Edit message" }).click();
+    expect(await chat.input.inputValue()).toBe("Where do you work?");
+    expect(await chat.replies.count()).toBe(0);
+    await chat.ask("Where did you study?");
+    await chat.waitForReply();
+    const first = await chat.lastReply().getAttribute("data-state");
+    await chat.lastReply().getByRole("button", { name: "Regenerate" }).click();
+    await chat.waitForReply();
+    expect(first).toBe("complete");
+    expect(await chat.log.getByText("Where did you study?").count()).toBe(1);
+    expect(await chat.replies.count()).toBe(1);
+
+    const id = await chat.page.evaluate(() => localStorage.getItem("twin.session_id"));
+    await chat.page.getByRole("button", { name: "New conversation" }).click();
+    expect(await chat.replies.count()).toBe(0);
+    await chat.page.getByRole("button", { name: "Undo" }).click();
+    await chat.log.getByText("Where did you study?").waitFor();
+    expect(await chat.page.evaluate(() => localStorage.getItem("twin.session_id"))).toBe(id);
+    await chat.page.context().close();
+  });
+
   it("Delete conversation asks, then removes it from the server", async () => {
     const chat = await open();
     await chat.ask("Remember that I like tea.");
