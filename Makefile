@@ -158,10 +158,11 @@ frontend-bench: chromium frontend-build
 	@echo "the Go server as is (it gzips text assets itself)"
 	cd frontend && TWIN_BIN=$(CURDIR)/build/twin node scripts/lighthouse.mjs
 
-## screenshots: docs/screenshots/*.png of a real conversation (desktop/mobile, light/dark)
+## screenshots: docs/screenshots/*.png of a real conversation (desktop/mobile, light/dark) and the widget
 screenshots: chromium frontend-build
 	$(GO) build -o build/twin ./app/cmd/twin
 	cd frontend && TWIN_BIN=$(CURDIR)/build/twin node scripts/screenshots.mjs
+	cd frontend && TWIN_BIN=$(CURDIR)/build/twin node scripts/widget-screenshots.mjs
 
 # ---- infra ----
 .PHONY: test-infra policy-pack smoke

@@ -5,51 +5,25 @@
  * axe-core finds nothing inside or outside, and a host page not in EMBED_ALLOWED_ORIGINS cannot
  * frame the chat.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { type Browser, chromium, type Frame, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { axe } from "./axe";
+import { serveHostSite } from "./host-site.mjs";
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startTwin, twinBinary } from "./servers.mjs";
 
 let browser: Browser;
 let twin: Awaited<ReturnType<typeof startTwin>>;
 let allowed: string; // a host page origin in EMBED_ALLOWED_ORIGINS
 let other: string; // one that is not
-const hosts: Server[] = [];
+const hosts: { origin: string; close: () => void }[] = [];
 let name = "";
 
-/** A host site: a page with the snippet (its data- options from the query), and one without. */
-function hostPage(twinURL: string, query: URLSearchParams): string {
-  const attrs = [...query].map(([k, v]) => ` data-${k}="${v.replace(/"/g, "&quot;")}"`).join("");
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A host site</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family:Georgia,serif;margin:0 auto;max-width:40rem;padding:2rem">
-<main><h1>A blog post</h1><p>${"Some words of the host page. ".repeat(40)}</p>
-<button type="button">A host button</button></main>
-<script src="${twinURL}/widget.js"${attrs} defer></script></body></html>`;
-}
-
-let twinURL = ""; // read per request: the host origins are known before the twin starts
-
-async function serveHost(): Promise<string> {
-  const srv = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://host");
-    res.setHeader("Content-Type", "text/html; charset=utf-8");
-    res.end(
-      url.pathname === "/plain"
-        ? "<!doctype html><html lang='en'><title>plain</title><p>no widget</p></html>"
-        : hostPage(twinURL, url.searchParams),
-    );
-  });
-  hosts.push(srv);
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  return `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
-}
+let twinURL = ""; // read per request: the host origins go in the twin's config before it starts
 
 beforeAll(async () => {
-  allowed = await serveHost();
-  other = await serveHost();
+  const [a, b] = [await serveHostSite(() => twinURL), await serveHostSite(() => twinURL)];
+  hosts.push(a, b);
+  [allowed, other] = [a.origin, b.origin];
   twin = await startTwin({
     bin: twinBinary(),
     name: "twin-widget",

@@ -1,0 +1,3 @@
+export declare function serveHostSite(
+  twinURL: () => string,
+): Promise<{ origin: string; close: () => void }>;
