@@ -3,33 +3,26 @@ package faults_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/digitaltwin/twin/app/chat"
 	"github.com/digitaltwin/twin/app/faults"
-	"github.com/digitaltwin/twin/app/httpapi"
 	"github.com/digitaltwin/twin/app/llm/offline"
-	"github.com/digitaltwin/twin/app/memory/memstore"
-	"github.com/digitaltwin/twin/app/persona"
-	"github.com/digitaltwin/twin/app/prompt"
 	"github.com/digitaltwin/twin/app/twin"
+	"github.com/digitaltwin/twin/app/twintest/served"
+	"github.com/digitaltwin/twin/app/wire"
 )
 
-// newTwin serves the whole twin with provider on an in-memory store.
+// newTwin serves the wired local twin (file memory, the repository's persona) with provider in
+// place of the configured one, and returns its store.
 func newTwin(t *testing.T, provider twin.Provider) (*httptest.Server, twin.Store) {
 	t.Helper()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store := memstore.New()
-	src := persona.NewFileSource("../../me.txt", logger)
-	svc := &chat.Service{Persona: src, Store: store, Provider: provider, Budget: prompt.DefaultBudget, MaxSessionMessages: 500, Logger: logger}
-	srv := httptest.NewServer(httpapi.NewServer(httpapi.Deps{Chat: svc, Store: store, Persona: src, Logger: logger,
-		Options: httpapi.Options{Environment: "local", Version: "test", MaxMessageChars: 4000, RateLimitPerMinute: 100000}}))
-	t.Cleanup(srv.Close)
-	return srv, store
+	app, srv := served.ServeWith(t, map[string]string{
+		"DATA_DIR": t.TempDir(), "PERSONA_FILE": "../../me.txt", "RATE_LIMIT_PER_MINUTE": "100000",
+	}, served.With{Overrides: wire.Overrides{Provider: provider}})
+	return srv, app.Chat.Store
 }
 
 func post(t *testing.T, url, body string) (*http.Response, string) {

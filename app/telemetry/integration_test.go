@@ -1,7 +1,8 @@
 package telemetry_test
 
-// Integration tests: one chat turn through the real HTTP handler and chat use case, observed
-// through an in-memory span recorder, the JSON log and the EMF record.
+// Integration tests: one chat turn through the wired twin (app/wire, as the binaries build it,
+// with failing adapters given in its place), observed through an in-memory span recorder, the
+// JSON log and the metrics stream (the summary line and the EMF record).
 
 import (
 	"context"
@@ -25,15 +26,14 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/embedded"
 
-	"github.com/digitaltwin/twin/app/chat"
 	"github.com/digitaltwin/twin/app/httpapi"
-	"github.com/digitaltwin/twin/app/llm/offline"
 	"github.com/digitaltwin/twin/app/memory/filestore"
 	"github.com/digitaltwin/twin/app/memory/memstore"
-	"github.com/digitaltwin/twin/app/prompt"
 	"github.com/digitaltwin/twin/app/telemetry"
 	"github.com/digitaltwin/twin/app/twin"
 	"github.com/digitaltwin/twin/app/twintest"
+	"github.com/digitaltwin/twin/app/twintest/served"
+	"github.com/digitaltwin/twin/app/wire"
 )
 
 const personaText = "My name is Alice Example. I live in Lisbon and work as a data engineer. " +
@@ -145,8 +145,7 @@ func newStack(t testing.TB, f faults) *stack {
 func buildStack(t testing.TB, f faults, sr *tracetest.SpanRecorder) *stack {
 	t.Helper()
 	s := &stack{spans: sr, logs: &twintest.Logs{}, metrics: &twintest.Logs{}}
-	logger := telemetry.NewLogger(s.logs, slog.LevelDebug, true)
-	var provider twin.Provider = offline.New(0)
+	var provider twin.Provider // nil: the configured one, the offline responder
 	if f.provider != nil {
 		provider = &twintest.Provider{NameValue: "openai", ModelValue: "gpt-4o-mini",
 			StreamFunc: func(context.Context, twin.GenerateRequest, func(string) error) (twin.Usage, error) {
@@ -181,12 +180,14 @@ func buildStack(t testing.TB, f faults, sr *tracetest.SpanRecorder) *stack {
 			return inner.Append(ctx, base, msgs, limit)
 		},
 	}
-	svc := &chat.Service{
-		Persona: persona, Store: store, Provider: provider, Budget: prompt.DefaultBudget,
-		MaxSessionMessages: 500, Logger: logger, Metrics: telemetry.NewMetrics(s.metrics, "staging"),
-	}
-	s.handler = httpapi.NewServer(httpapi.Deps{Chat: svc, Store: store, Persona: persona, Logger: logger,
-		Options: httpapi.Options{Environment: "staging", Version: "test", MaxMessageChars: 4000, RateLimitPerMinute: 1_000_000}})
+	app := served.BuildWith(t, map[string]string{
+		"ENVIRONMENT": "staging", "LOG_LEVEL": "debug", "DATA_DIR": t.TempDir(), "RATE_LIMIT_PER_MINUTE": "1000000",
+		"OFFLINE_TOKEN_DELAY_MS": "0",
+	}, served.With{
+		Logger: telemetry.NewLogger(s.logs, slog.LevelDebug, true), Metrics: s.metrics,
+		Overrides: wire.Overrides{Store: store, Persona: persona, Provider: provider},
+	})
+	s.handler = app.Handler
 	return s
 }
 
@@ -271,8 +272,8 @@ func TestChatTurnTrace(t *testing.T) {
 	}
 }
 
-// checkLogsAndMetrics: every log line of the turn carries the response's correlation id and the
-// trace id; the one EMF record too.
+// checkLogsAndMetrics: every line of the turn — the diagnostic log, and on the metrics stream the
+// summary line and the one EMF record — carries the response's correlation id and the trace id.
 func checkLogsAndMetrics(t *testing.T, s *stack, rec *httptest.ResponseRecorder, traceID trace.TraceID, outcome string) {
 	t.Helper()
 	corr := rec.Header().Get("X-Correlation-Id")
@@ -282,6 +283,14 @@ func checkLogsAndMetrics(t *testing.T, s *stack, rec *httptest.ResponseRecorder,
 	lines := parseLines(t, s.logs.Bytes())
 	if len(lines) == 0 {
 		t.Fatal("no log lines")
+	}
+	var emf []map[string]any
+	for _, l := range parseLines(t, s.metrics.Bytes()) {
+		if _, ok := l["_aws"]; ok {
+			emf = append(emf, l)
+		} else {
+			lines = append(lines, l)
+		}
 	}
 	summary := 0
 	for _, l := range lines {
@@ -305,7 +314,6 @@ func checkLogsAndMetrics(t *testing.T, s *stack, rec *httptest.ResponseRecorder,
 	if summary != 1 {
 		t.Errorf("%d summary lines, want 1", summary)
 	}
-	emf := parseLines(t, s.metrics.Bytes())
 	if len(emf) != 1 {
 		t.Fatalf("%d EMF records, want 1", len(emf))
 	}

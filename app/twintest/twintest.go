@@ -91,12 +91,15 @@ func Slow(step time.Duration, stopped chan<- struct{}) *Provider {
 	}}
 }
 
-// Store is a twin.Store whose methods are function fields; a nil field fails with an internal
-// error, so a test states every call it expects.
+// Store is a twin.Store (and the owner view's session lister, so app/wire takes it) whose
+// methods are function fields; a nil field fails with an internal error, so a test states every
+// call it expects.
 type Store struct {
 	GetFunc    func(ctx context.Context, id string) (twin.Session, error)
 	AppendFunc func(ctx context.Context, base twin.Session, msgs []twin.Message, limit int) (twin.Session, error)
 	DeleteFunc func(ctx context.Context, id string) error
+	// RecentSessionsFunc lists sessions for the owner view (owner.SessionLister).
+	RecentSessionsFunc func(ctx context.Context, limit int) ([]string, error)
 }
 
 // ErrUnexpected answers a call to a fake method the test did not set.
@@ -124,6 +127,14 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		return ErrUnexpected
 	}
 	return s.DeleteFunc(ctx, id)
+}
+
+// RecentSessions calls RecentSessionsFunc.
+func (s *Store) RecentSessions(ctx context.Context, limit int) ([]string, error) {
+	if s.RecentSessionsFunc == nil {
+		return nil, ErrUnexpected
+	}
+	return s.RecentSessionsFunc(ctx, limit)
 }
 
 // PersonaFunc is a twin.PersonaSource as a function.

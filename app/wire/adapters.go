@@ -31,15 +31,37 @@ import (
 	"github.com/digitaltwin/twin/app/twin"
 )
 
-// sessionStore is a conversation store that can also list its most recent sessions (for the
-// owner view's "what visitors ask most"): both real stores can.
-type sessionStore interface {
+// Store is a conversation store that can also list its most recent sessions (for the owner
+// view's "what visitors ask most"): every store can.
+type Store interface {
 	twin.Store
 	owner.SessionLister
 }
 
+// adapters returns the store, persona source and provider: those ov gives, else those cfg names.
+func adapters(ctx context.Context, cfg config.Config, logger *slog.Logger, ov Overrides, a *App) (Store, twin.PersonaSource, twin.Provider, error) {
+	store, persona, provider := ov.Store, ov.Persona, ov.Provider
+	var err error
+	if store == nil {
+		if store, err = newStore(ctx, cfg, a); err != nil {
+			return nil, nil, nil, fmt.Errorf("memory store: %w", err)
+		}
+	}
+	if persona == nil {
+		if persona, err = newPersona(ctx, cfg, logger, a); err != nil {
+			return nil, nil, nil, fmt.Errorf("persona: %w", err)
+		}
+	}
+	if provider == nil {
+		if provider, err = newProvider(ctx, cfg, logger, a); err != nil {
+			return nil, nil, nil, fmt.Errorf("llm provider: %w", err)
+		}
+	}
+	return store, persona, provider, nil
+}
+
 // newStore returns the conversation store: S3 when S3_MEMORY_BUCKET is set, else files.
-func newStore(ctx context.Context, cfg config.Config, _ *App) (sessionStore, error) {
+func newStore(ctx context.Context, cfg config.Config, _ *App) (Store, error) {
 	if cfg.MemoryBucket != "" {
 		awsCfg, err := loadAWS(ctx)
 		if err != nil {

@@ -21,7 +21,7 @@ const notifyTimeout = 5 * time.Second
 // newOwner builds the owner features: records in the memory bucket (or in DATA_DIR: leads/,
 // questions/, feedback/, owner/), notifications to OWNER_TOPIC_ARN (or the log) under a daily
 // cap, and access to the owner view (open locally, else the OWNER_TOKEN_SECRET_ID bearer token).
-func newOwner(ctx context.Context, cfg config.Config, store sessionStore, logger *slog.Logger, a *App) (*owner.Service, owner.Access, error) {
+func newOwner(ctx context.Context, cfg config.Config, store Store, logger *slog.Logger, a *App) (*owner.Service, owner.Access, error) {
 	logText := cfg.Environment == config.EnvLocal && cfg.LogLevel <= slog.LevelDebug
 	s := &owner.Service{
 		Sessions: store, Recent: store, Logger: logger, PerClientPerDay: cfg.OwnerRecordsPerClientDay, LogText: logText,

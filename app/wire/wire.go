@@ -16,6 +16,7 @@ import (
 	"github.com/digitaltwin/twin/app/owner"
 	"github.com/digitaltwin/twin/app/prompt"
 	"github.com/digitaltwin/twin/app/telemetry"
+	"github.com/digitaltwin/twin/app/twin"
 )
 
 // App is the assembled twin.
@@ -33,20 +34,30 @@ func (a *App) Close() {
 	}
 }
 
-// New assembles the twin for cfg. Metrics (CloudWatch EMF lines) go to metricsOut.
+// Overrides are adapters given to NewWith instead of the ones the configuration names: the
+// load tool and the tests run the wired twin on fakes or with faults injected this way
+// (app/twintest/served, app/cmd/load). A nil field leaves the configuration's choice.
+type Overrides struct {
+	Store    Store              // instead of files (MEMORY_DIR) or S3 (S3_MEMORY_BUCKET)
+	Persona  twin.PersonaSource // instead of PERSONA_FILE or S3_PERSONA_BUCKET
+	Provider twin.Provider      // instead of LLM_PROVIDER's
+	// MaxNewSessions and MaxInFlightTurns are the HTTP limits that have no setting
+	// (httpapi.Options; 0: their defaults).
+	MaxNewSessions, MaxInFlightTurns int
+}
+
+// New assembles the twin for cfg. Metrics (CloudWatch EMF lines) and the per-turn summaries go
+// to metricsOut.
 func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut io.Writer) (*App, error) {
+	return NewWith(ctx, cfg, logger, metricsOut, Overrides{})
+}
+
+// NewWith is New with the adapters ov gives in place of those cfg names.
+func NewWith(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut io.Writer, ov Overrides) (*App, error) {
 	a := &App{}
-	store, err := newStore(ctx, cfg, a)
+	store, persona, provider, err := adapters(ctx, cfg, logger, ov, a)
 	if err != nil {
-		return nil, fmt.Errorf("memory store: %w", err)
-	}
-	persona, err := newPersona(ctx, cfg, logger, a)
-	if err != nil {
-		return nil, fmt.Errorf("persona: %w", err)
-	}
-	provider, err := newProvider(ctx, cfg, logger, a)
-	if err != nil {
-		return nil, fmt.Errorf("llm provider: %w", err)
+		return nil, err
 	}
 	// Per-turn summaries and owner events feed the dashboards: logged at info even when the
 	// diagnostic level is warn, as production's is.
@@ -88,6 +99,8 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, metricsOut
 			CORSAllowedOrigins:  cfg.CORSAllowedOrigins,
 			EmbedAllowedOrigins: cfg.EmbedAllowedOrigins,
 			RateLimitPerMinute:  cfg.RateLimitPerMinute,
+			MaxNewSessions:      ov.MaxNewSessions,
+			MaxInFlightTurns:    ov.MaxInFlightTurns,
 			Frontend:            frontend(cfg),
 			OriginSecrets:       origin,
 		},

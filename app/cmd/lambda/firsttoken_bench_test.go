@@ -10,20 +10,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digitaltwin/twin/app/chat"
-	"github.com/digitaltwin/twin/app/httpapi"
 	"github.com/digitaltwin/twin/app/memory/memstore"
 	"github.com/digitaltwin/twin/app/memory/storetest"
 	"github.com/digitaltwin/twin/app/persona"
-	"github.com/digitaltwin/twin/app/prompt"
 	"github.com/digitaltwin/twin/app/telemetry"
 	"github.com/digitaltwin/twin/app/twin"
 	"github.com/digitaltwin/twin/app/twintest"
+	"github.com/digitaltwin/twin/app/twintest/served"
+	"github.com/digitaltwin/twin/app/wire"
 )
 
 // slowStore and slowPersona stand for S3: each read takes delay.
 type slowStore struct {
-	twin.Store
+	wire.Store
 	delay time.Duration
 }
 
@@ -43,7 +42,8 @@ func (p slowPersona) Persona(ctx context.Context) (twin.Persona, error) {
 }
 
 // BenchmarkFunctionURLBeforeFirstToken measures what the server adds before the model is asked,
-// on a warm function-URL instance: from the event reaching the front to the provider's Stream
+// on a warm function-URL instance wired as the bootstrap wires it (app/wire, production
+// settings): from the event reaching the front to the provider's Stream
 // being called (decode, checks, persona and history loads, the question's save started, the
 // prompt built). The store and the persona answer from memory (s3=0s) so S3's latency is left
 // out; s3=5ms gives each read a 5 ms delay, as an S3 request has, to show that the two reads
@@ -71,16 +71,15 @@ func BenchmarkFunctionURLBeforeFirstToken(b *testing.B) {
 				asked <- time.Now()
 				return twin.Usage{InputTokens: 900, OutputTokens: 12}, emit("I live in Gothenburg, by the sea, and I like it there a lot.")
 			}}
-			logger := telemetry.NewLogger(io.Discard, slog.LevelInfo, true)
-			src := slowPersona{persona.NewStaticSource(text), delay}
-			svc := &chat.Service{
-				Persona: src, Store: slowStore{store, delay}, Provider: provider, Budget: prompt.DefaultBudget,
-				MaxSessionMessages: 1 << 20, Logger: logger, Metrics: telemetry.NewMetrics(io.Discard, "production"),
-			}
-			h := FunctionURL(httpapi.NewServer(httpapi.Deps{
-				Chat: svc, Store: svc.Store, Persona: src, Logger: logger,
-				Options: httpapi.Options{Environment: "production", Version: "bench", MaxMessageChars: 4000, RateLimitPerMinute: 1 << 30},
-			}))
+			app := served.BuildWith(b, map[string]string{
+				"ENVIRONMENT": "production", "DATA_DIR": b.TempDir(), "RATE_LIMIT_PER_MINUTE": "1000000",
+			}, served.With{
+				Logger: telemetry.NewLogger(io.Discard, slog.LevelInfo, true), Metrics: io.Discard,
+				Overrides: wire.Overrides{
+					Store: slowStore{store, delay}, Persona: slowPersona{persona.NewStaticSource(text), delay}, Provider: provider,
+				},
+			})
+			h := FunctionURL(app.Handler)
 			ev := functionURLEvent("POST", "/api/chat/stream", `{"message":"Where do you live?","session_id":"`+id+`"}`)
 			lat := make([]time.Duration, 0, b.N)
 			for b.Loop() {

@@ -3,31 +3,31 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/digitaltwin/twin/app/chat"
+	"github.com/digitaltwin/twin/app/config"
 	"github.com/digitaltwin/twin/app/faults"
 	"github.com/digitaltwin/twin/app/httpapi"
 	"github.com/digitaltwin/twin/app/llm/offline"
-	"github.com/digitaltwin/twin/app/memory/filestore"
 	"github.com/digitaltwin/twin/app/memory/memstore"
 	"github.com/digitaltwin/twin/app/memory/s3store"
-	"github.com/digitaltwin/twin/app/persona"
-	"github.com/digitaltwin/twin/app/prompt"
-	"github.com/digitaltwin/twin/app/twin"
 	"github.com/digitaltwin/twin/app/twintest/fakeaws"
+	"github.com/digitaltwin/twin/app/wire"
 )
 
 // localTwin is the twin served in-process on a loopback port, with the store and injectors the
 // options chose.
 type localTwin struct {
 	URL      string
+	app      *wire.App
 	srv      *httpapi.Server
 	dir      string
 	s3       *fakeaws.S3
@@ -67,66 +67,78 @@ func startTwin(ctx context.Context, o options) (*localTwin, error) {
 	})
 }
 
-func newLocalTwin(ctx context.Context, o twinOptions) (*localTwin, error) {
+// newLocalTwin wires the twin as the binaries do (app/config, app/wire: local environment, files
+// under a temporary DATA_DIR, the persona file) with the store, provider and HTTP limits the
+// options choose in place of the configured ones, and serves it on a loopback port.
+func newLocalTwin(ctx context.Context, o twinOptions) (_ *localTwin, err error) {
 	t := &localTwin{logs: &levelCounter{}}
+	defer func() {
+		if err != nil {
+			t.Close()
+		}
+	}()
 	logger := slog.New(t.logs)
-	var store twin.Store
-	switch o.store {
-	case "memory":
-		store = memstore.New()
-	case "file":
-		dir, err := os.MkdirTemp("", "twin-load-*")
-		if err != nil {
-			return nil, err
-		}
-		t.dir = dir
-		if store, err = filestore.New(dir + "/sessions"); err != nil {
-			return nil, err
-		}
-	case "s3":
-		for _, m := range o.s3.Modes {
-			if !validMode(m) {
-				return nil, fmt.Errorf("-s3-fault-modes: unknown fault %q", m)
-			}
-		}
-		fake, err := fakeaws.StartS3(func(h http.Handler) http.Handler {
-			t.s3faults = faults.NewS3(h, o.s3)
-			return t.s3faults
-		}, "twin-memory")
-		if err != nil {
-			return nil, err
-		}
-		t.s3 = fake
-		// Production retry budget (4 attempts), backoffs scaled down 10× to keep runs short.
-		cfg, err := fakeaws.LoadConfig(ctx, 10*time.Millisecond, 200*time.Millisecond)
-		if err != nil {
-			return nil, err
-		}
-		client := fakeaws.Client(cfg, fake.URL)
-		store = s3store.New(client, "twin-memory", "sessions/")
-	}
-	var provider twin.Provider = offline.New(o.tokenDelay)
-	if o.llmBefore > 0 || o.llmDuring > 0 {
-		t.provider = faults.NewProvider(provider, o.llmBefore, o.llmDuring, o.seed)
-		provider = t.provider
-	}
 	if _, err := os.Stat(o.persona); err != nil {
 		return nil, fmt.Errorf("-persona: %w (run from the repository root)", err)
 	}
-	src := persona.NewFileSource(o.persona, logger)
-	svc := &chat.Service{Persona: src, Store: store, Provider: provider, Budget: prompt.DefaultBudget, MaxSessionMessages: 500, Logger: logger}
-	h := httpapi.NewServer(httpapi.Deps{Chat: svc, Store: store, Persona: src, Logger: logger, Options: httpapi.Options{
-		Environment: "local", Version: "load", MaxMessageChars: 4000,
-		RateLimitPerMinute: o.rateLimit, MaxNewSessions: o.maxNewSessions, MaxInFlightTurns: o.maxInFlight,
-	}})
+	dir, err := os.MkdirTemp("", "twin-load-*")
+	if err != nil {
+		return nil, err
+	}
+	t.dir = dir
+	env := map[string]string{"DATA_DIR": dir, "PERSONA_FILE": o.persona, "RATE_LIMIT_PER_MINUTE": strconv.Itoa(o.rateLimit)}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		return nil, err
+	}
+	ov := wire.Overrides{MaxNewSessions: o.maxNewSessions, MaxInFlightTurns: o.maxInFlight}
+	switch o.store {
+	case "memory":
+		ov.Store = memstore.New()
+	case "s3":
+		if ov.Store, err = t.faultyS3(ctx, o.s3); err != nil {
+			return nil, err
+		}
+	} // file: the configured store, DATA_DIR/sessions
+	ov.Provider = offline.New(o.tokenDelay)
+	if o.llmBefore > 0 || o.llmDuring > 0 {
+		t.provider = faults.NewProvider(ov.Provider, o.llmBefore, o.llmDuring, o.seed)
+		ov.Provider = t.provider
+	}
+	if t.app, err = wire.NewWith(ctx, cfg, logger, io.Discard, ov); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	t.URL = "http://" + ln.Addr().String()
-	t.srv = httpapi.NewHTTPServer(h, logger, o.timeouts)
+	t.srv = httpapi.NewHTTPServer(t.app.Handler, logger, o.timeouts)
 	go func() { _ = t.srv.Serve(ln) }()
 	return t, nil
+}
+
+// faultyS3 starts the S3 fake behind the fault injector and returns a store on it.
+func (t *localTwin) faultyS3(ctx context.Context, c faults.S3Config) (wire.Store, error) {
+	for _, m := range c.Modes {
+		if !validMode(m) {
+			return nil, fmt.Errorf("-s3-fault-modes: unknown fault %q", m)
+		}
+	}
+	fake, err := fakeaws.StartS3(func(h http.Handler) http.Handler {
+		t.s3faults = faults.NewS3(h, c)
+		return t.s3faults
+	}, "twin-memory")
+	if err != nil {
+		return nil, err
+	}
+	t.s3 = fake
+	// Production retry budget (4 attempts), backoffs scaled down 10× to keep runs short.
+	cfg, err := fakeaws.LoadConfig(ctx, 10*time.Millisecond, 200*time.Millisecond)
+	if err != nil {
+		return nil, err
+	}
+	return s3store.New(fakeaws.Client(cfg, fake.URL), "twin-memory", "sessions/"), nil
 }
 
 func validMode(m faults.Mode) bool {
@@ -142,7 +154,12 @@ func validMode(m faults.Mode) bool {
 func (t *localTwin) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = t.srv.Shutdown(ctx)
+	if t.srv != nil {
+		_ = t.srv.Shutdown(ctx)
+	}
+	if t.app != nil {
+		t.app.Close()
+	}
 	if t.s3 != nil {
 		t.s3.Close()
 	}

@@ -54,6 +54,17 @@ func (s *Store) Append(_ context.Context, base twin.Session, msgs []twin.Message
 	return next, nil
 }
 
+// RecentSessions returns the ids of the limit most recently written sessions, newest first.
+func (s *Store) RecentSessions(_ context.Context, limit int) ([]string, error) {
+	s.mu.Lock()
+	all := make([]memory.Listed, 0, len(s.sessions))
+	for id, sess := range s.sessions {
+		all = append(all, memory.Listed{ID: id, Modified: sess.UpdatedAt})
+	}
+	s.mu.Unlock()
+	return memory.Newest(all, limit), nil
+}
+
 // Delete removes the session.
 func (s *Store) Delete(_ context.Context, id string) error {
 	if !twin.ValidSessionID(id) {
