@@ -3,7 +3,10 @@ package filestore
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/digitaltwin/twin/app/memory/storetest"
 	"github.com/digitaltwin/twin/app/twin"
@@ -56,4 +59,26 @@ func benchAppend(b *testing.B, n int, stale bool) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkTurnWrites is the floor a turn's storage puts under the local server: the two atomic
+// writes of a new session's turn (the question, then question and reply), from many goroutines
+// into one folder, with nothing else running. It reports turns/s.
+func BenchmarkTurnWrites(b *testing.B) {
+	dir := b.TempDir()
+	question, reply := storetest.Turn(0)[:1], storetest.Turn(0)
+	var seq atomic.Int64
+	b.SetParallelism(8)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			path := filepath.Join(dir, fmt.Sprintf("66666666-6666-4666-8666-%012d.json", seq.Add(1)))
+			for _, msgs := range [][]twin.Message{question, reply} {
+				if _, err := writeAtomic(path, twin.Session{Messages: msgs}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "turns/s")
 }
