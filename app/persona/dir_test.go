@@ -149,3 +149,24 @@ func TestDirSourceSkipsBadFiles(t *testing.T) {
 		t.Errorf("no usable source: err = %v, want persona_unavailable", err)
 	}
 }
+
+// TestDirSourceBadFrontMatter: a persona.yaml that is not valid YAML is ignored with a warning
+// naming it; the persona keeps its text and derives what visitors see.
+func TestDirSourceBadFrontMatter(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string][]byte{
+		"me.md":        []byte("# Ada Example\n\nI build compilers."),
+		"persona.yaml": []byte("name: [unclosed\ngreeting: : :\n"),
+	})
+	var logs twintest.Logs
+	p, err := NewDirSource(root, logs.Logger()).Persona(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "Ada Example" || !strings.Contains(p.Text, "I build compilers.") {
+		t.Errorf("persona %q %q: want the text kept and the name derived", p.Name, p.Text)
+	}
+	if !strings.Contains(logs.String(), "persona.yaml") {
+		t.Errorf("no warning names persona.yaml:\n%s", logs.String())
+	}
+}
