@@ -40,9 +40,9 @@
     "<style>" + css + "</style>" +
     '<button class="l" type="button" aria-haspopup="dialog" aria-expanded="false"><span></span>' +
     '<small id="s">(offline)</small></button>' +
-    '<dialog aria-labelledby="t"><header><h2 id="t"></h2>' +
+    '<dialog aria-labelledby="t"><i tabindex="0"></i><header><h2 id="t"></h2>' +
     '<button class="x" type="button" aria-label="Close chat">&times;</button></header>' +
-    '<p role="status" hidden></p></dialog>';
+    '<p role="status" hidden></p><i tabindex="0"></i></dialog>';
   var launcher = root.querySelector(".l");
   var dialog = root.querySelector("dialog");
   var status = root.querySelector("p");
@@ -81,7 +81,7 @@
       frame.title = "Chat with " + name;
       frame.src = origin + "/embed/";
       frame.allow = "clipboard-write";
-      dialog.appendChild(frame);
+      dialog.insertBefore(frame, status);
     } else if (launcher.hasAttribute("data-down")) {
       frame.src = origin + "/embed/"; // try again
     }
@@ -106,6 +106,15 @@
     launcher.focus();
   }
 
+  // Focus guards at both ends of the dialog: Tab past the chat comes back to "Close chat",
+  // Shift+Tab before it goes to the chat, so the focus never leaves for the browser's toolbar.
+  var guards = root.querySelectorAll("i");
+  guards[0].addEventListener("focus", function () {
+    (frame && !frame.hidden ? frame : root.querySelector(".x")).focus();
+  });
+  guards[1].addEventListener("focus", function () {
+    root.querySelector(".x").focus();
+  });
   launcher.addEventListener("click", open);
   root.querySelector(".x").addEventListener("click", close);
   dialog.addEventListener("close", closed);

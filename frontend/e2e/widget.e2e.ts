@@ -145,6 +145,27 @@ describe("widget on a host page of another origin", () => {
     await page.context().close();
   });
 
+  it("keeps the focus in the dialog while it is open", async () => {
+    const page = await newPage();
+    await page.goto(`${allowed}/`);
+    await page.getByRole("button", { name: `Chat with ${name}` }).click();
+    await embedFrame(page);
+    const where = () =>
+      page.evaluate(() => {
+        const a = document.activeElement;
+        if (!a?.hasAttribute("data-twin-widget")) return a?.tagName ?? "none";
+        return a.shadowRoot?.activeElement?.tagName === "IFRAME" ? "chat" : "close";
+      });
+    const seen = new Set<string>();
+    for (const key of [...Array(14).fill("Tab"), ...Array(14).fill("Shift+Tab")]) {
+      await page.keyboard.press(key);
+      seen.add(await where());
+    }
+    // Round and round between the chat and "Close chat": never the host page or the browser.
+    expect([...seen].sort()).toEqual(["chat", "close"]);
+    await page.context().close();
+  });
+
   it("takes its options from data- attributes and fills a phone screen", async () => {
     const page = await newPage(true);
     await page.goto(`${allowed}/?position=left&open=true&label=${encodeURIComponent("Ask me")}`);

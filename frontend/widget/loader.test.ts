@@ -156,6 +156,23 @@ describe("widget loader", () => {
     expect(launcher.isConnected).toBe(false);
   });
 
+  it("on a phone, sizes the dialog to the viewport the keyboard leaves", () => {
+    const viewport = Object.assign(new EventTarget(), { height: 800, offsetTop: 0 });
+    Object.defineProperty(window, "visualViewport", { value: viewport, configurable: true });
+    vi.stubGlobal("matchMedia", (q: string) => ({ matches: q === "(max-width:639px)" }));
+    try {
+      const { launcher, dialog } = load();
+      launcher.click();
+      expect(dialog.style.height).toBe("800px");
+      Object.assign(viewport, { height: 420, offsetTop: 12 }); // the keyboard came up
+      viewport.dispatchEvent(new Event("resize"));
+      expect([dialog.style.height, dialog.style.top]).toEqual(["420px", "12px"]);
+    } finally {
+      vi.unstubAllGlobals();
+      Reflect.deleteProperty(window, "visualViewport");
+    }
+  });
+
   it("stays within 5 KiB gzipped", () => {
     expect(gzipSync(source, { level: 9 }).length).toBeLessThanOrEqual(5 * 1024);
   });
