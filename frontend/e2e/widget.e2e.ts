@@ -163,6 +163,11 @@ describe("widget on a host page of another origin", () => {
     }
     // Round and round between the chat and "Close chat": never the host page or the browser.
     expect([...seen].sort()).toEqual(["chat", "close"]);
+    // Esc on the host page's side of the dialog (the browser's own cancel) closes it too.
+    await page.getByRole("button", { name: "Close chat" }).focus();
+    await page.keyboard.press("Escape");
+    await page.getByRole("dialog").waitFor({ state: "hidden" });
+    expect(await focused(page, "launcher")).toBe(true);
     await page.context().close();
   });
 
