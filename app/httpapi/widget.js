@@ -39,7 +39,7 @@
   root.innerHTML =
     "<style>" + css + "</style>" +
     '<button class="l" type="button" aria-haspopup="dialog" aria-expanded="false"><span></span>' +
-    '<small id="s">(offline)</small></button>' +
+    "<small> (offline)</small></button>" +
     '<dialog aria-labelledby="t"><i tabindex="0"></i><header><h2 id="t"></h2>' +
     '<button class="x" type="button" aria-label="Close chat">&times;</button></header>' +
     '<p role="status" hidden></p><i tabindex="0"></i></dialog>';
@@ -53,14 +53,9 @@
   var ready = false;
 
   function down(isDown) {
-    if (isDown) {
-      launcher.setAttribute("data-down", "");
-      launcher.setAttribute("aria-describedby", "s");
-      status.textContent = "Chat with " + name + " is unavailable right now. Please try again later.";
-    } else {
-      launcher.removeAttribute("data-down");
-      launcher.removeAttribute("aria-describedby");
-    }
+    // "(offline)" shows (and joins the launcher's accessible name) only while down.
+    launcher.toggleAttribute("data-down", isDown);
+    status.textContent = "Chat with " + name + " is unavailable right now. Please try again later.";
     status.hidden = !isDown;
     if (frame) frame.hidden = isDown;
   }

@@ -186,6 +186,31 @@ describe("widget on a host page of another origin", () => {
     await page.context().close();
   });
 
+  it("says so on the launcher and in the dialog when the twin is down", async () => {
+    const page = await newPage();
+    // The loader came from the twin (or the browser's cache); then nothing answers.
+    await page.route(`${twinURL}/api/**`, (r) => r.abort());
+    await page.route(`${twinURL}/embed/**`, (r) => r.abort());
+    await page.goto(`${allowed}/?timeout-ms=1500`);
+    const launcher = page.getByRole("button", { name: `Chat with ${name}` });
+    const offline = page.getByRole("button", { name: `Chat with ${name} (offline)`, exact: true });
+    await offline.waitFor();
+    await launcher.click();
+    await page.getByText(`Chat with ${name} is unavailable right now`).waitFor();
+    expect(await axe(page)).toEqual([]);
+    // Back up: the next open tries again and the chat appears.
+    await page.unrouteAll();
+    await page.getByRole("button", { name: "Close chat" }).click();
+    await launcher.click();
+    await embedFrame(page);
+    await page.getByText(`Chat with ${name} is unavailable right now`).waitFor({ state: "hidden" });
+    expect(await offline.count()).toBe(0);
+    expect(await page.getByRole("button", { name: `Chat with ${name}`, exact: true }).count()).toBe(
+      1,
+    );
+    await page.context().close();
+  });
+
   it("cannot be framed by a host page outside EMBED_ALLOWED_ORIGINS", async () => {
     const res = await fetch(`${twin.url}/embed/`);
     expect(res.headers.get("content-security-policy")).toBe(`frame-ancestors ${allowed}`);
