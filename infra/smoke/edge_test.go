@@ -128,7 +128,8 @@ func call(t *testing.T, h http.Handler, method, path, body string, hdr ...string
 }
 
 // TestEdgeReplay replays, through each stack's edge to the real bootstrap, the requests the
-// smoke test, the chat page and the owner page make, and requests that skip CloudFront.
+// smoke test, the chat page, the owner page and the widget make, and requests that skip
+// CloudFront.
 func TestEdgeReplay(t *testing.T) {
 	rie := lambdarie.Tool(t)
 	bootstrap := lambdarie.Build(t, "../../app/cmd/lambda")
@@ -197,6 +198,24 @@ func replay(t *testing.T, r *replayEdge) {
 		}
 		resp, body = call(t, cdn, http.MethodGet, "/api/owner/summary", "", "Accept", "application/json", "Authorization", "Bearer wrong")
 		expect(t, resp, body, 404, "application/json", "api", "")
+	})
+
+	t.Run("widget", func(t *testing.T) {
+		// The host page loads the loader from the twin; its iframe loads the embed page, which only
+		// the embedders allowed by the stack may frame (none by default); other pages never.
+		resp, body := call(t, cdn, http.MethodGet, "/widget.js", "", "X-Correlation-Id", "widget-1")
+		expect(t, resp, body, 200, "text/javascript", "api", "widget-1")
+		if !strings.Contains(body, "TwinWidget") {
+			t.Errorf("widget.js does not define TwinWidget:\n%.300s", body)
+		}
+		resp, _ = call(t, cdn, http.MethodGet, "/embed/", "")
+		if csp := resp.Header.Get("Content-Security-Policy"); resp.StatusCode != 200 || resp.Header.Get(stacktest.OriginHeader) != "site" ||
+			!strings.Contains(csp, "frame-ancestors 'none'") || resp.Header.Get("X-Frame-Options") != "" {
+			t.Errorf("GET /embed/: %d from %q, CSP %q, X-Frame-Options %q", resp.StatusCode, resp.Header.Get(stacktest.OriginHeader), csp, resp.Header.Get("X-Frame-Options"))
+		}
+		if resp, _ := call(t, cdn, http.MethodGet, "/", ""); resp.Header.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("GET /: X-Frame-Options %q, want DENY", resp.Header.Get("X-Frame-Options"))
+		}
 	})
 
 	t.Run("skipping CloudFront", func(t *testing.T) {

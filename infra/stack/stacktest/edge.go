@@ -31,6 +31,9 @@ type Behaviour struct {
 	CacheKeyHeaders []string
 	// ViewerRequestFunction is the code of the CloudFront Function on viewer requests, if any.
 	ViewerRequestFunction string
+	// ResponseHeaders are the headers the behaviour's response headers policy sets on every answer
+	// (Content-Security-Policy, X-Frame-Options).
+	ResponseHeaders map[string]string
 }
 
 // Origin is one CloudFront origin.
@@ -68,6 +71,7 @@ func NewEdge(r *Result) (*Edge, error) {
 		return m
 	}
 	orps, caches := byID("aws:cloudfront/originRequestPolicy:OriginRequestPolicy"), byID("aws:cloudfront/cachePolicy:CachePolicy")
+	rhps := byID("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
 	fns := map[string]string{}
 	for _, f := range r.Find("aws:cloudfront/function:Function") {
 		fns[fmt.Sprint(f.State["arn"])] = fmt.Sprint(f.Inputs["code"])
@@ -89,6 +93,15 @@ func NewEdge(r *Result) (*Edge, error) {
 		}
 		if c, ok := caches[fmt.Sprint(b["cachePolicyId"])]; ok {
 			out.CacheKeyHeaders = strings2(Dig(c, "parametersInCacheKeyAndForwardedToOrigin", "headersConfig", "headers", "items"))
+		}
+		if p, ok := rhps[fmt.Sprint(b["responseHeadersPolicyId"])]; ok {
+			out.ResponseHeaders = map[string]string{}
+			if csp, ok := Dig(p, "securityHeadersConfig", "contentSecurityPolicy", "contentSecurityPolicy").(string); ok {
+				out.ResponseHeaders["Content-Security-Policy"] = csp
+			}
+			if fo, ok := Dig(p, "securityHeadersConfig", "frameOptions", "frameOption").(string); ok {
+				out.ResponseHeaders["X-Frame-Options"] = fo
+			}
 		}
 		for _, fa := range list(b["functionAssociations"]) {
 			fam := fa.(map[string]any)

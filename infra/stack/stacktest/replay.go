@@ -31,7 +31,8 @@ const OriginHeader = "X-Stacktest-Origin"
 // methods, the headers its origin request and cache policies forward, CloudFront-Viewer-Address
 // from the connection, the origin's custom headers), then the HTTP API (its route keys) or the
 // function URL (OAC-signed, RESPONSE_STREAM) builds the function's event, invoke runs it, and the
-// answer goes back through the distribution's custom error responses. Site paths are answered
+// answer goes back through the distribution's custom error responses, with the behaviour's
+// response headers policy applied. Site paths are answered
 // with an empty 200 from "site" (the bucket's content is not part of the stack).
 func (e *Edge) Handler(invoke Invoke) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -42,6 +43,9 @@ func (e *Edge) Handler(invoke Invoke) http.Handler {
 		}
 		origin := e.Origins[b.Origin]
 		if origin.S3 {
+			for k, v := range b.ResponseHeaders {
+				w.Header().Set(k, v)
+			}
 			w.Header().Set(OriginHeader, b.Origin)
 			return
 		}
@@ -68,6 +72,9 @@ func (e *Edge) Handler(invoke Invoke) http.Handler {
 				rec.body.Reset()
 				fmt.Fprintf(&rec.body, "<!-- custom error page %s -->", er.PagePath)
 			}
+		}
+		for k, v := range b.ResponseHeaders { // the policies override what the origin sent
+			rec.header.Set(k, v)
 		}
 		rec.header.Set(OriginHeader, b.Origin)
 		rec.writeTo(w)
