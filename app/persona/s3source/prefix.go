@@ -38,10 +38,7 @@ type Prefix struct {
 	prefix string
 	logger *slog.Logger
 
-	// TTL between revalidations (DefaultTTL when 0).
-	TTL time.Duration
-	// Now is the clock (time.Now when nil).
-	Now func() time.Time
+	Timing
 
 	mu      sync.Mutex
 	objects map[string]object // by name relative to the prefix
@@ -69,11 +66,7 @@ func (s *Prefix) Persona(ctx context.Context) (twin.Persona, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	ttl := s.TTL
-	if ttl <= 0 {
-		ttl = DefaultTTL
-	}
-	if s.good && now.Sub(s.checked) < ttl {
+	if s.good && s.fresh(s.checked, now) {
 		return s.cached, nil
 	}
 	p, err := s.load(ctx)
@@ -192,11 +185,4 @@ func (s *Prefix) get(ctx context.Context, name string) (string, error) {
 		return string(data), nil
 	}
 	return persona.Extract(name, data)
-}
-
-func (s *Prefix) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
 }

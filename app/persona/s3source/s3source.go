@@ -38,10 +38,7 @@ type Source struct {
 	key    string
 	logger *slog.Logger
 
-	// TTL between revalidations (DefaultTTL when 0).
-	TTL time.Duration
-	// Now is the clock (time.Now when nil).
-	Now func() time.Time
+	Timing
 
 	mu      sync.Mutex
 	cached  twin.Persona
@@ -64,11 +61,7 @@ func (s *Source) Persona(ctx context.Context) (twin.Persona, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	ttl := s.TTL
-	if ttl <= 0 {
-		ttl = DefaultTTL
-	}
-	if s.etag != "" && now.Sub(s.checked) < ttl {
+	if s.etag != "" && s.fresh(s.checked, now) {
 		return s.cached, nil
 	}
 	p, etag, err := s.fetch(ctx)
@@ -132,11 +125,28 @@ func (s *Source) fetch(ctx context.Context) (twin.Persona, string, error) {
 	return p, etag, nil
 }
 
-func (s *Source) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
+// Timing is when a source revalidates what it loaded.
+type Timing struct {
+	// TTL between revalidations (DefaultTTL when 0).
+	TTL time.Duration
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+func (t Timing) now() time.Time {
+	if t.Now != nil {
+		return t.Now()
 	}
 	return time.Now()
+}
+
+// fresh reports whether something checked at checked needs no revalidation at now.
+func (t Timing) fresh(checked, now time.Time) bool {
+	ttl := t.TTL
+	if ttl <= 0 {
+		ttl = DefaultTTL
+	}
+	return now.Sub(checked) < ttl
 }
 
 func isNotModified(err error) bool {
