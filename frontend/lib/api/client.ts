@@ -66,23 +66,37 @@ export function buildChatRequest(
   };
 }
 
+/**
+ * Calls the API with what every request shares (JSON accepted, no cookies, no cache). Not reaching
+ * it is a `network` ChatError; an abort stays an abort.
+ */
+export async function callApi(
+  url: string,
+  init: RequestInit = {},
+  doFetch = globalThis.fetch,
+): Promise<Response> {
+  try {
+    return await doFetch(url, {
+      ...init,
+      headers: {
+        Accept: "application/json",
+        ...(init.headers as Record<string, string> | undefined),
+      },
+      credentials: "omit",
+      cache: "no-store",
+    });
+  } catch (e) {
+    if (init.signal?.aborted || isAbort(e)) throw e;
+    throw new ChatError("network", e instanceof Error ? e.message : String(e));
+  }
+}
+
 async function getJSON<T>(
   url: string,
   signal?: AbortSignal,
   doFetch = globalThis.fetch,
 ): Promise<T> {
-  let res: Response;
-  try {
-    res = await doFetch(url, {
-      headers: { Accept: "application/json" },
-      credentials: "omit",
-      cache: "no-store",
-      signal,
-    });
-  } catch (e) {
-    if (signal?.aborted || isAbort(e)) throw e;
-    throw new ChatError("network", e instanceof Error ? e.message : String(e));
-  }
+  const res = await callApi(url, { signal }, doFetch);
   if (!res.ok) throw await errorFromResponse(res);
   try {
     return (await res.json()) as T;

@@ -4,7 +4,7 @@
  * page (see `client.ts`), so eventsource-parser and this code are not first-load JS.
  */
 import type { RatingChoice } from "@/lib/chat/messages";
-import { apiUrl, buildChatRequest } from "./client";
+import { apiUrl, buildChatRequest, callApi } from "./client";
 import { ChatError, errorFromResponse, isAbort, isRetryable } from "./errors";
 import { readStream } from "./stream";
 
@@ -251,25 +251,17 @@ export async function sendFeedback(
   body: { sessionId: string; messageId: string; rating: RatingChoice; reason?: string },
   signal?: AbortSignal,
 ): Promise<void> {
-  let res: Response;
-  try {
-    res = await fetch(apiUrl(baseUrl, "/api/feedback"), {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({
-        session_id: body.sessionId,
-        message_id: body.messageId,
-        rating: body.rating,
-        ...(body.reason ? { reason: body.reason } : {}),
-      }),
-      credentials: "omit",
-      cache: "no-store",
-      signal,
-    });
-  } catch (e) {
-    if (signal?.aborted || isAbort(e)) throw e;
-    throw new ChatError("network", e instanceof Error ? e.message : String(e));
-  }
+  const res = await callApi(apiUrl(baseUrl, "/api/feedback"), {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      session_id: body.sessionId,
+      message_id: body.messageId,
+      rating: body.rating,
+      ...(body.reason ? { reason: body.reason } : {}),
+    }),
+    signal,
+  });
   if (!res.ok) throw await errorFromResponse(res);
 }
 
@@ -282,18 +274,9 @@ export async function deleteHistory(
   sessionId: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  let res: Response;
-  try {
-    res = await fetch(apiUrl(baseUrl, `/api/chat/history/${encodeURIComponent(sessionId)}`), {
-      method: "DELETE",
-      headers: { Accept: "application/json" },
-      credentials: "omit",
-      cache: "no-store",
-      signal,
-    });
-  } catch (e) {
-    if (signal?.aborted || isAbort(e)) throw e;
-    throw new ChatError("network", e instanceof Error ? e.message : String(e));
-  }
+  const res = await callApi(apiUrl(baseUrl, `/api/chat/history/${encodeURIComponent(sessionId)}`), {
+    method: "DELETE",
+    signal,
+  });
   if (!res.ok && res.status !== 404) throw await errorFromResponse(res);
 }
