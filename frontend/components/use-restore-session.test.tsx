@@ -42,7 +42,7 @@ describe("useRestoreSession", () => {
         baseUrl: "",
         session: useSession(),
         onRestored,
-        hasMessages: false,
+        hasMessages: () => false,
         timeoutMs: 10_000,
         preload,
       }),
@@ -52,6 +52,6 @@ describe("useRestoreSession", () => {
     expect(onRestored).not.toHaveBeenCalled();
     await act(async () => loaded());
     await waitFor(() => expect(onRestored).toHaveBeenCalledTimes(1));
-    expect(onRestored.mock.calls[0][0]).toHaveLength(2);
+    expect(onRestored.mock.calls[0]?.[0]).toHaveLength(2);
   });
 });
