@@ -1,5 +1,8 @@
 "use client";
-/** "Delete conversation" asks first: a small modal dialog, Cancel focused, Esc cancels. */
+/**
+ * "Delete conversation" asks first: a small modal dialog, Cancel focused, Tab kept inside it,
+ * Esc cancels.
+ */
 import { useEffect, useId, useRef } from "react";
 
 export function ConfirmDelete({
@@ -11,6 +14,7 @@ export function ConfirmDelete({
 }) {
   const titleId = useId();
   const cancelRef = useRef<HTMLButtonElement | null>(null);
+  const deleteRef = useRef<HTMLButtonElement | null>(null);
   useEffect(() => {
     const opener = document.activeElement as HTMLElement | null;
     cancelRef.current?.focus();
@@ -27,6 +31,17 @@ export function ConfirmDelete({
           if (e.key === "Escape") {
             e.stopPropagation();
             onCancel();
+          } else if (e.key === "Tab") {
+            // Two buttons: Tab from the last goes to the first and Shift+Tab the other way round.
+            const [first, last] = [cancelRef.current, deleteRef.current];
+            const edge = e.shiftKey ? first : last;
+            if (
+              document.activeElement === edge ||
+              !e.currentTarget.contains(document.activeElement)
+            ) {
+              e.preventDefault();
+              (e.shiftKey ? last : first)?.focus();
+            }
           }
         }}
         className="twin-in w-full max-w-sm rounded-2xl border border-zinc-200 bg-white p-5 shadow-lg dark:border-zinc-800 dark:bg-zinc-900"
@@ -47,6 +62,7 @@ export function ConfirmDelete({
             Cancel
           </button>
           <button
+            ref={deleteRef}
             type="button"
             onClick={onConfirm}
             className="h-11 rounded-xl bg-red-700 px-4 text-sm font-medium text-white hover:bg-red-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-700"
