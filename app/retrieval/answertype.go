@@ -3,6 +3,7 @@ package retrieval
 import (
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // AnswerType is the kind of thing a question asks for: "how long" wants a duration, "where" a
@@ -79,15 +80,39 @@ var typeNouns = map[string]AnswerType{
 	"year": Date, "dat": Date,
 }
 
-// Matches reports whether text holds something of type t.
-func (t AnswerType) Matches(text string) bool {
-	p, ok := typePatterns[t]
-	return ok && p.MatchString(text)
-}
+// Holds reports whether the document holds something of type t (read once, when it was made).
+func (d *Doc) Holds(t AnswerType) bool { return t != AnyType && d.types&(1<<t) != 0 }
 
-var typePatterns = map[AnswerType]*regexp.Regexp{
-	Duration: durationPattern, Date: datePattern, Place: placePattern, Organisation: orgPattern,
-	Person: personPattern, Number: numberPattern, Contact: contactPattern,
+// typesOf returns the answer types text holds, one bit (1<<t) per type. It runs once per
+// sentence when a persona's index is built, not per question; cheap checks skip the patterns
+// that cannot match (no digit, no capital after the first letter, no "@").
+func typesOf(text string) uint8 {
+	digit, capital, at := false, false, false
+	for i, r := range text {
+		switch {
+		case r >= '0' && r <= '9':
+			digit = true
+		case r == '@':
+			at = true
+		case i > 0 && unicode.IsUpper(r):
+			capital = true
+		}
+	}
+	lower := strings.ToLower(text)
+	var set uint8
+	add := func(t AnswerType, ok bool) {
+		if ok {
+			set |= 1 << t
+		}
+	}
+	add(Duration, durationPattern.MatchString(lower))
+	add(Date, datePattern.MatchString(lower))
+	add(Place, capital && placePattern.MatchString(text))
+	add(Organisation, (capital || digit) && orgPattern.MatchString(text))
+	add(Person, capital && personPattern.MatchString(text))
+	add(Number, numberPattern.MatchString(lower))
+	add(Contact, (digit || at || strings.Contains(lower, ".") || strings.Contains(lower, "linkedin")) && contactPattern.MatchString(lower))
+	return set
 }
 
 // typeWords are question words that only say what kind of answer is wanted: once the type is

@@ -28,6 +28,7 @@ type Doc struct {
 	terms  map[string]int  // term frequencies, section terms included
 	own    map[string]bool // the terms of the sentence itself
 	length int
+	types  uint8 // the answer types the sentence holds (typesOf)
 	// about is the stem of the person the sentence is about when it is not the owner ("My
 	// sister got married in Lisbon." → "sister"), else "".
 	about string
@@ -36,7 +37,7 @@ type Doc struct {
 // NewDoc indexes text (and its section heading's words) as the pos-th document, with no
 // preceding sentence.
 func NewDoc(text, section string, pos int) Doc {
-	d := Doc{Text: text, Section: section, Pos: pos, Prev: -1, Line: -1 - pos, terms: map[string]int{}, about: subject(text)}
+	d := Doc{Text: text, Section: section, Pos: pos, Prev: -1, Line: -1 - pos, terms: map[string]int{}, about: subject(text), types: typesOf(text)}
 	d.own = map[string]bool{}
 	for _, t := range terms(text) {
 		d.terms[t]++
@@ -112,6 +113,8 @@ type Group struct {
 	Owner bool
 	// Light: a verb or adjective that wraps the question (light words in text.go).
 	Light bool
+
+	idf []float64 // each term's IDF in the index being searched (set by known)
 }
 
 // Empty reports whether the question has nothing to match: no content word and no answer type.
@@ -173,19 +176,20 @@ func mentions(groups []Group, t string) bool {
 }
 
 // known returns g with only the terms the index has (an absent question word stays first, as a
-// placeholder that matches nothing), so that matching each document skips the rest.
+// placeholder that matches nothing), each with its IDF, so that matching each document skips the
+// rest and computes no logarithm.
 func (ix *Index) known(g Group) Group {
-	terms := []string{g.Terms[0]}
+	terms, idf := []string{g.Terms[0]}, []float64{ix.idf(g.Terms[0])}
 	for _, t := range g.Terms[1:] {
 		if ix.df[t] > 0 {
-			terms = append(terms, t)
+			terms, idf = append(terms, t), append(idf, ix.idf(t))
 		}
 	}
-	g.Terms = terms
+	g.Terms, g.idf = terms, idf
 	return g
 }
 
-// match scores one question word against a document: BM25 of the best of its terms, discounted
+// match scores one question word (prepared by known) against a document: BM25 of the best of its terms, discounted
 // for a relative, and its coverage credit (1 when met, else 0).
 func (ix *Index) match(g Group, d *Doc) (score, credit float64) {
 	for i, t := range g.Terms {
@@ -193,7 +197,7 @@ func (ix *Index) match(g Group, d *Doc) (score, credit float64) {
 		if tf == 0 {
 			continue
 		}
-		s := ix.idf(t) * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(d.length)/ix.avgLen))
+		s := g.idf[i] * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*float64(d.length)/ix.avgLen))
 		if i > 0 {
 			s *= relationCredit
 		}
@@ -249,7 +253,7 @@ type plan struct {
 
 // score matches one document against the plan; ok is false when nothing matched.
 func (ix *Index) score(p *plan, d *Doc) (Hit, bool) {
-	typed := p.q.Type.Matches(d.Text)
+	typed := d.Holds(p.q.Type)
 	other := false // the document meets a word that is not an answer-type noun
 	for i, g := range p.groups {
 		p.scores[i], p.credits[i] = ix.match(g, d)

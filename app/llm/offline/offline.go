@@ -96,7 +96,6 @@ func (r *Responder) Answer(ctx context.Context, req twin.GenerateRequest) string
 		return a
 	}
 
-	visitor := visitorIndex(req.Messages[:len(req.Messages)-1])
 	q := retrieval.ParseQuery(question)
 	if q.Empty() && !aboutVisitor(ws) {
 		// Only function words ("What do you do?"): the broadest question, so the introduction.
@@ -120,7 +119,7 @@ func (r *Responder) Answer(ctx context.Context, req twin.GenerateRequest) string
 		if !isQuestion(question, ws) {
 			return "Thanks for telling me. I'll remember that for the rest of our conversation."
 		}
-		if a := bestVisitor(visitor, q); a != "" {
+		if a := bestVisitor(req.Messages, q); a != "" {
 			return a
 		}
 		return "You haven't told me that yet, so I don't know. Tell me and I'll remember it for this conversation."
@@ -129,7 +128,7 @@ func (r *Responder) Answer(ctx context.Context, req twin.GenerateRequest) string
 	if a := best(ix, q); a != "" {
 		return a
 	}
-	if a := bestVisitor(visitor, q); a != "" {
+	if a := bestVisitor(req.Messages, q); a != "" {
 		return a
 	}
 	return recordUnknown(ctx, req, question)
@@ -167,7 +166,7 @@ func best(ix *retrieval.Index, q retrieval.Query) string {
 		next, ok := ix.Next(h)
 		switch {
 		case !ok:
-		case q.Type != retrieval.AnyType && !h.Typed && q.Type.Matches(next.Text),
+		case q.Type != retrieval.AnyType && !h.Typed && next.Holds(q.Type),
 			next.Line == h.Doc.Line && len(strings.Fields(h.Doc.Text)) <= 8:
 			// The neighbour holds what was asked for, or the sentence is a fragment ("2015–2018
 			// UI Designer, Revolut, London.") whose substance follows on its line.
@@ -191,8 +190,10 @@ func sentence(s string) string {
 	return s + "."
 }
 
-func bestVisitor(ix *retrieval.Index, q retrieval.Query) string {
-	hits := retrieval.Answers(ix, q)
+// bestVisitor answers q from what the visitor said before the last message (indexed only when
+// the persona did not answer), quoting them.
+func bestVisitor(msgs []twin.Message, q retrieval.Query) string {
+	hits := retrieval.Answers(visitorIndex(msgs[:len(msgs)-1]), q)
 	if len(hits) == 0 {
 		return ""
 	}

@@ -41,8 +41,11 @@ func wantsContact(ws []string) bool {
 // leadReply handles a visitor leaving an email: with consent (they asked to be put in touch, or
 // answered the twin's offer) it records the lead and says so only if it was stored.
 func leadReply(ctx context.Context, req twin.GenerateRequest, question string, ws []string) (string, bool) {
+	if req.CallTool == nil || !strings.Contains(question, "@") {
+		return "", false
+	}
 	email := emailPattern.FindString(question)
-	if email == "" || req.CallTool == nil {
+	if email == "" {
 		return "", false
 	}
 	if !wantsContact(ws) && !offered(req.Messages) {
