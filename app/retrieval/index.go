@@ -213,20 +213,21 @@ func (ix *Index) match(g Group, d *Doc) (score, credit float64) {
 
 // Search ranks documents for q, best first; ties keep source order. Coverage is the weighted
 // share of the question's words a document matches (itself, a relative, or, at half credit, in
-// the sentence before). A document that matches only names, misses a possessive, or is about
-// someone the question does not name ("My sister got married" for "Are you married?") covers
-// nothing.
+// the sentence before). A document that matches only names, misses a possessive or a name the
+// persona uses, or is about someone the question does not name ("My sister got married" for
+// "Are you married?") covers nothing.
 func (ix *Index) Search(q Query) []Hit {
 	if len(ix.docs) == 0 || len(q.Groups) == 0 {
 		return nil // an answer type alone ("how old are you?") names nothing to look for
 	}
 	p := plan{q: q, weights: make([]float64, len(q.Groups)), groups: make([]Group, len(q.Groups)),
-		standIn: make([]bool, len(q.Groups)), scores: make([]float64, len(q.Groups)), credits: make([]float64, len(q.Groups))}
+		standIn: make([]bool, len(q.Groups)), required: make([]bool, len(q.Groups)), scores: make([]float64, len(q.Groups)), credits: make([]float64, len(q.Groups))}
 	for i, g := range q.Groups {
 		p.weights[i] = ix.weight(g)
 		p.mass += p.weights[i]
 		p.hasTopic = p.hasTopic || (!g.Name && !g.Light)
 		p.groups[i] = ix.known(g)
+		p.required[i] = g.Owner || (g.Name && ix.df[g.Terms[0]] > 0)
 		p.standIn[i] = typeNouns[g.Terms[0]] == q.Type && len(p.groups[i].Terms) == 1 && ix.df[g.Terms[0]] == 0
 	}
 	hits := make([]Hit, 0, len(ix.docs))
@@ -241,10 +242,13 @@ func (ix *Index) Search(q Query) []Hit {
 
 // plan is a query prepared for one index, with scratch space for scoring a document.
 type plan struct {
-	q        Query
-	groups   []Group // the question's words, with only the relatives the index has
-	weights  []float64
-	standIn  []bool // an answer-type noun the persona never uses ("which city")
+	q       Query
+	groups  []Group // the question's words, with only the relatives the index has
+	weights []float64
+	standIn []bool // an answer-type noun the persona never uses ("which city")
+	// required: a possessive, or a name the persona uses ("Where does Priya work?"): a
+	// sentence that misses it is about something else.
+	required []bool
 	mass     float64
 	hasTopic bool // some word is neither a name nor a light word
 
@@ -260,7 +264,7 @@ func (ix *Index) score(p *plan, d *Doc) (Hit, bool) {
 		other = other || (p.credits[i] > 0 && typeNouns[g.Terms[0]] != p.q.Type)
 	}
 	var score, matched float64
-	withPrev, topic, owners := false, false, true
+	withPrev, topic, met := false, false, true
 	for i, g := range p.groups {
 		s, c := p.scores[i], p.credits[i]
 		// A type noun is met by a sentence holding that kind of thing when the persona never
@@ -277,13 +281,13 @@ func (ix *Index) score(p *plan, d *Doc) (Hit, bool) {
 		score += s
 		matched += c * p.weights[i]
 		topic = topic || (c > 0 && !g.Name && !g.Light)
-		owners = owners && (c > 0 || !g.Owner)
+		met = met && (c > 0 || !p.required[i])
 	}
 	if score == 0 {
 		return Hit{}, false
 	}
 	h := Hit{Doc: d, Score: score, Coverage: matched / p.mass, WithPrev: withPrev, Typed: typed}
-	if (p.hasTopic && !topic) || !owners || (d.about != "" && !mentions(p.groups, d.about)) {
+	if (p.hasTopic && !topic) || !met || (d.about != "" && !mentions(p.groups, d.about)) {
 		h.Coverage = 0
 	}
 	return h, true

@@ -26,8 +26,12 @@ func Sentences(text string) []Doc {
 		if trimmed := strings.TrimLeft(line, "-*• "); trimmed != line {
 			line, prev = trimmed, -1
 		}
+		sec := section
+		if l, ok := label(line); ok {
+			sec, prev = l, -1
+		}
 		for _, s := range SplitSentences(line) {
-			d := NewDoc(s, section, len(docs))
+			d := NewDoc(s, sec, len(docs))
 			d.Prev, d.Line, prev = prev, i, d.Pos
 			docs = append(docs, d)
 		}
@@ -55,6 +59,19 @@ func heading(lines []string, i int) (string, bool) {
 		return line, true
 	}
 	return "", false
+}
+
+// label returns the label of a "Family: married to Priya" line: a short capitalised phrase before
+// a colon, with text after it, that is not a sentence's start ("I said: …"). Such a line is a paragraph of its own, under its label as heading.
+func label(line string) (string, bool) {
+	l, rest, ok := strings.Cut(line, ": ")
+	r, _ := utf8.DecodeRuneInString(l)
+	if !ok || strings.TrimSpace(rest) == "" || !unicode.IsUpper(r) || len(strings.Fields(l)) > 4 ||
+		strings.HasPrefix(l, "I ") || strings.HasPrefix(l, "We ") || // "I said: …" is a sentence
+		utf8.RuneCountInString(l) > 30 || strings.ContainsAny(l, ".!?,;:·@/()0123456789") {
+		return "", false
+	}
+	return l, true
 }
 
 // Sections lists the persona's section headings, in order.
@@ -110,6 +127,9 @@ func abbreviation(text []rune) bool {
 	word := strings.ToLower(string(text[i:]))
 	if utf8.RuneCountInString(word) == 1 && unicode.IsLetter([]rune(word)[0]) {
 		return true
+	}
+	if acronym.MatchString(word) {
+		return true // "B.S" of "B.S. Computer Engineering"
 	}
 	switch word {
 	case "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "inc", "ltd", "no":

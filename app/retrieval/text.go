@@ -2,6 +2,8 @@ package retrieval
 
 import (
 	_ "embed"
+	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -10,7 +12,8 @@ import (
 func IsStopword(w string) bool { return stopwords[w] }
 
 // stopwords carry no topic: question words, pronouns, auxiliaries, fillers and the adverbs
-// visitors add to a question without changing what it asks ("actually", "exactly").
+// visitors add to a question without changing what it asks ("actually", "exactly", "any other"),
+// and the particles of phrasal verbs ("grow up").
 var stopwords = toSet(`a an the and or but if of to in on at for from by with about as into over
 what whats which who whom whose where when why how is are was were be been being am do does did
 done have has had having can could would should will shall may might must you your yours yourself
@@ -18,7 +21,7 @@ i me my mine myself we us our it its this that these those there here tell say s
 some much many very really just so than then also too not no yes ok okay hey hi hello thanks
 thank let know think s t d ll re ve m like get got into more right use using used thing things
 kind sort usually often ever lot lots want need feel mean find actually exactly generally
-typically mostly anything something stuff type main most`)
+typically mostly anything something stuff type main most up out off other else`)
 
 func toSet(words string) map[string]bool {
 	m := map[string]bool{}
@@ -35,15 +38,31 @@ func Words(s string) []string {
 	})
 }
 
-// terms returns the stemmed content words of s.
+// terms returns the stemmed content words of s, a dotted acronym as one word ("B.S." → "bs").
 func terms(s string) []string {
 	var out []string
+	if dotted(s) {
+		s = acronym.ReplaceAllStringFunc(s, func(a string) string { return strings.ReplaceAll(a, ".", "") })
+	}
 	for _, w := range Words(s) {
 		if !stopwords[w] {
 			out = append(out, stem(w))
 		}
 	}
 	return out
+}
+
+// acronym is a dotted abbreviation of short letter groups: "B.S.", "Ph.D.", "M.Sc.".
+var acronym = regexp.MustCompile(`\b\pL{1,2}(?:\.\pL{1,2})+\b\.?`)
+
+// dotted reports whether s has a full stop followed by a letter, as acronyms do.
+func dotted(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == '.' && unicode.IsLetter(rune(s[i+1])) {
+			return true
+		}
+	}
+	return false
 }
 
 // stem strips common English suffixes so that "projects", "building", "lived" and "graduate"
@@ -84,21 +103,17 @@ var relationsText string
 // relations maps a stemmed word to the stems it reaches (relations.txt).
 var relations = parseRelations(relationsText)
 
-// parseRelations reads relations.txt: "= a b c" links every pair, "> cat a b" links cat to each
-// instance. Stop-words are skipped; each word's relatives are listed once, in file order.
+// parseRelations reads relations.txt: "= a b c" links every pair, "> cat a b" links cat, and
+// every synonym of cat, to each instance. Stop-words are skipped; each word's relatives are
+// listed once, synonyms first, in file order.
 func parseRelations(text string) map[string][]string {
 	rel := map[string][]string{}
 	add := func(from, to string) {
-		if from == to {
-			return
+		if from != to && !slices.Contains(rel[from], to) {
+			rel[from] = append(rel[from], to)
 		}
-		for _, t := range rel[from] {
-			if t == to {
-				return
-			}
-		}
-		rel[from] = append(rel[from], to)
 	}
+	var categories [][]string
 	for _, line := range strings.Split(text, "\n") {
 		f := strings.Fields(line)
 		if len(f) < 3 || (f[0] != "=" && f[0] != ">") {
@@ -110,18 +125,27 @@ func parseRelations(text string) map[string][]string {
 				ws = append(ws, stem(w))
 			}
 		}
-		if len(ws) < 2 {
-			continue
-		}
-		if f[0] == ">" {
-			for _, inst := range ws[1:] {
-				add(ws[0], inst)
+		switch {
+		case len(ws) < 2:
+		case f[0] == ">":
+			categories = append(categories, ws)
+		default:
+			for _, a := range ws {
+				for _, b := range ws {
+					add(a, b)
+				}
 			}
-			continue
 		}
-		for _, a := range ws {
-			for _, b := range ws {
-				add(a, b)
+	}
+	synonyms := map[string][]string{}
+	for w, rs := range rel {
+		synonyms[w] = slices.Clone(rs)
+	}
+	for _, ws := range categories {
+		cats := append([]string{ws[0]}, synonyms[ws[0]]...)
+		for _, inst := range ws[1:] {
+			for _, c := range cats {
+				add(c, inst)
 			}
 		}
 	}

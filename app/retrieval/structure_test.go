@@ -1,0 +1,108 @@
+package retrieval
+
+import (
+	"regexp"
+	"slices"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// A profile's "Label: text" lines are separate paragraphs, each under its label: the line
+// before must not lend its words ("Outside work" to "Where does Priya work?").
+func TestLabelLinesAreParagraphs(t *testing.T) {
+	docs := Sentences("Background:\nOutside work: I play bass in a band.\nFamily: married to Priya, a pediatrician.")
+	if len(docs) != 2 || docs[1].Prev != -1 || docs[1].Section != "Family" || docs[0].Section != "Outside work" {
+		t.Fatalf("docs %+v", docs)
+	}
+	for _, line := range []string{"Note: x", "I said: hello there", "In 2019: moved", "Family:"} {
+		if _, ok := label(line); ok != (line == "Note: x") {
+			t.Errorf("label(%q) = %v", line, ok)
+		}
+	}
+}
+
+// A dotted degree ("B.S.", "Ph.D.") neither ends a sentence nor falls apart into letters.
+func TestDottedAcronymsAreOneWord(t *testing.T) {
+	got := SplitSentences("B.S. Computer Engineering, Monterrey, 2011. Then Oracle.")
+	if len(got) != 2 || got[0] != "B.S. Computer Engineering, Monterrey, 2011." {
+		t.Fatalf("%q", got)
+	}
+	if ts := terms(got[0]); !slices.Contains(ts, "bs") {
+		t.Fatalf("terms %q lack bs", ts)
+	}
+	ix := NewIndex(Sentences("Grew up in Monterrey.\nB.S. Computer Engineering, 2011."))
+	if hits := Answers(ix, ParseQuery("What did you study?")); len(hits) == 0 || hits[0].Doc.Pos != 1 {
+		t.Fatalf("What did you study? → %+v", hits)
+	}
+}
+
+// Relatives of one kind are not synonyms: a daughter is not a son, though both are children.
+func TestKinAreCategoriesNotSynonyms(t *testing.T) {
+	for _, c := range []struct {
+		word, relative string
+		want           bool
+	}{
+		{"daughter", "son", false}, {"son", "daughter", false}, {"mother", "father", false},
+		{"sister", "brother", false}, {"kid", "son", true}, {"children", "daughter", true},
+		{"sibling", "sister", true}, {"parent", "mum", true}, {"son", "boy", true},
+	} {
+		if got := slices.Contains(relations[stem(c.word)], stem(c.relative)); got != c.want {
+			t.Errorf("%s reaches %s: %v, want %v", c.word, c.relative, got, c.want)
+		}
+	}
+	ix := NewIndex(Sentences("I coach my son's soccer team.\nI have two boys."))
+	if hits := Answers(ix, ParseQuery("Do you have a daughter?")); len(hits) != 0 {
+		t.Fatalf("daughter answered by %q", hits[0].Doc.Text)
+	}
+}
+
+// A name the persona uses must be met: "Where does Priya work?" is not answered by a sentence
+// about the owner's own work.
+func TestKnownNamesMustBeMet(t *testing.T) {
+	ix := NewIndex(Sentences("I teach music at a school in Leith.\n\nI live with my partner Ewan, who builds boats."))
+	if hits := Answers(ix, ParseQuery("Where does Ewan work?")); len(hits) != 0 {
+		t.Fatalf("answered by %q", hits[0].Doc.Text)
+	}
+	if hits := Answers(ix, ParseQuery("What does Ewan do?")); len(hits) == 0 || hits[0].Doc.Pos != 1 {
+		t.Fatalf("What does Ewan do? → %+v", hits)
+	}
+}
+
+// Particles and "other" wrap a question without naming its topic.
+func TestParticlesAreNotTopics(t *testing.T) {
+	for q, want := range map[string][]string{
+		"Where did you grow up?": {"grow"}, "Any other hobbies?": {"hobby"}, "What else do you do?": nil,
+	} {
+		var got []string
+		for _, g := range ParseQuery(q).Groups {
+			got = append(got, g.Terms[0])
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("ParseQuery(%q) words %q, want %q", q, got, want)
+		}
+	}
+}
+
+// The answer types read once per sentence, with their cheap pre-checks, are what the patterns
+// say of the text.
+func TestTypesOfIsThePatterns(t *testing.T) {
+	patterns := map[AnswerType]*regexp.Regexp{
+		Duration: durationPattern, Date: datePattern, Place: placePattern, Organisation: orgPattern,
+		Person: personPattern, Number: numberPattern, Contact: contactPattern,
+	}
+	alphabet := []string{"I ", "joined ", "at ", "in ", "Acme", "Bologna, Italy", "since ", "2019", "three years",
+		"may ", "a@b.io", "+48 600 123 456", "x.dev", "LinkedIn", "É", "é", ". ", ", ", "1999–now", "ten "}
+	rapid.Check(t, func(t *rapid.T) {
+		text := ""
+		for _, p := range rapid.SliceOfN(rapid.SampledFrom(alphabet), 1, 10).Draw(t, "parts") {
+			text += p
+		}
+		d := NewDoc(text, "", 0)
+		for typ, p := range patterns {
+			if got, want := d.Holds(typ), p.MatchString(text); got != want {
+				t.Fatalf("%q holds type %d: %v, want %v", text, typ, got, want)
+			}
+		}
+	})
+}
