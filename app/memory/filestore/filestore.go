@@ -1,7 +1,7 @@
 // Package filestore keeps conversations as one JSON file per session in a directory
-// ({dir}/{session_id}.json; docs/decisions/0002). Writes go to a temporary file renamed over the
-// old one under a per-session lock, so a reader never sees half a file and concurrent turns never
-// lose each other's messages.
+// ({dir}/{session_id}.json; docs/decisions/0002). A write fills a spare file and swaps it with the
+// session's file in one atomic rename, under a per-session lock, so a reader never sees half a file
+// and concurrent turns never lose each other's messages (docs/decisions/0032).
 //
 // A session's Version names what was read or written: the session's write count in this process
 // and the file's size and modification time. Append starts from its base without reading the
@@ -30,9 +30,10 @@ import (
 
 // Store is the local file store.
 type Store struct {
-	dir   string
-	now   func() time.Time
-	locks sync.Map // session id → *session
+	dir    string
+	now    func() time.Time
+	locks  sync.Map // session id → *session
+	spares *spares
 }
 
 // session serializes a session's writes and counts them.
@@ -69,7 +70,11 @@ func New(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create memory dir %q: %w", dir, err)
 	}
-	return &Store{dir: dir, now: time.Now}, nil
+	sp, err := openSpares(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{dir: dir, now: time.Now, spares: sp}, nil
 }
 
 // path returns the session's file. Ids are validated first, so no id can leave dir.
@@ -152,22 +157,40 @@ func (s *Store) Append(_ context.Context, base twin.Session, msgs []twin.Message
 	e.mu.Lock()
 	defer e.mu.Unlock()
 
-	current := base
+	current, exists := base, true
 	if !s.current(path, e, base.Version) {
-		if current, _, err = read(path); err != nil && twin.ErrorCode(err) != twin.CodeSessionNotFound {
+		if current, exists, err = readAny(path); err != nil {
 			return twin.Session{}, err
 		}
 	}
-	next, err := memory.Apply(base.ID, current, msgs, limit, s.now())
-	if err != nil {
-		return twin.Session{}, err
+	for {
+		next, err := memory.Apply(base.ID, current, msgs, limit, s.now())
+		if err != nil {
+			return twin.Session{}, err
+		}
+		fi, err := s.spares.write(path, next, exists)
+		if errors.Is(err, fs.ErrExist) {
+			// Another process made the file since it was found missing: build on it instead.
+			if current, exists, err = readAny(path); err != nil {
+				return twin.Session{}, err
+			}
+			continue
+		}
+		if err != nil {
+			return twin.Session{}, err
+		}
+		next.Version = version(e.writes.Add(1), fi)
+		return next, nil
 	}
-	fi, err := writeAtomic(path, next)
-	if err != nil {
-		return twin.Session{}, err
+}
+
+// readAny reads the session at path; a missing file is the empty session, not an error.
+func readAny(path string) (sess twin.Session, exists bool, err error) {
+	sess, _, err = read(path)
+	if twin.ErrorCode(err) == twin.CodeSessionNotFound {
+		return twin.Session{}, false, nil
 	}
-	next.Version = version(e.writes.Add(1), fi)
-	return next, nil
+	return sess, err == nil, err
 }
 
 // current reports whether v names the file at path as it is now. Called under e.mu.
@@ -192,6 +215,9 @@ func (s *Store) Delete(_ context.Context, id string) error {
 	if err == nil {
 		e.writes.Add(1)
 	}
+	if ferr := s.spares.forget(id); ferr != nil && err == nil {
+		return fmt.Errorf("delete earlier versions of session %q: %w", id, ferr)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return twin.Errorf(twin.CodeSessionNotFound, "no conversation with this session_id")
 	}
@@ -199,40 +225,4 @@ func (s *Store) Delete(_ context.Context, id string) error {
 		return fmt.Errorf("delete session %q: %w", path, err)
 	}
 	return nil
-}
-
-// writeAtomic writes sess to a temporary file and renames it over path, and returns the written
-// file's stat (a rename keeps size and modification time).
-func writeAtomic(path string, sess twin.Session) (fs.FileInfo, error) {
-	data, err := json.Marshal(sess)
-	if err != nil {
-		return nil, fmt.Errorf("encode session: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*.json")
-	if err != nil {
-		return nil, fmt.Errorf("write session: %w", err)
-	}
-	renamed := false
-	defer func() {
-		if !renamed {
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	_, err = tmp.Write(data)
-	var fi fs.FileInfo
-	if err == nil {
-		fi, err = tmp.Stat()
-	}
-	if err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("write session %q: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("close session %q: %w", tmp.Name(), err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return nil, fmt.Errorf("rename session into %q: %w", path, err)
-	}
-	renamed = true
-	return fi, nil
 }
