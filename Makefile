@@ -78,7 +78,7 @@ fmt-check:
 	@out=$$(gofmt -l app infra dashboards tools 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 ## test-go: every Go test once (app, infra under mocks, dashboards, tools)
-test-go:
+test-go: wordnet
 	$(GO) test -count=1 ./...
 
 # ---- answers ----
@@ -97,6 +97,18 @@ eval:
 	  printf '%-10s %s (min %s, %s)\n' "$$name" "$$(echo "$$out" | grep '^answered')" $$ans $$abs; \
 	  if [ $$rc -ne 0 ]; then echo "$$out" | grep -v '^PASS'; exit $$rc; fi; \
 	done
+
+# The offline responder's WordNet relations (docs/decisions/0034-wordnet-relations.md):
+# tools/wordnetrel makes app/retrieval/wordnet.txt from Debian's wordnet-base, and a test checks
+# the committed table is what it makes, so the tests need the data.
+.PHONY: wordnet wordnet-table
+## wordnet: Debian's WordNet 3.0 data (wordnet-base), which the WordNet table is made from
+wordnet:
+	@[ -f /usr/share/wordnet/data.noun ] || ($(SUDO) apt-get update && $(SUDO) apt-get install -y wordnet-base)
+
+## wordnet-table: regenerate app/retrieval/wordnet.txt from WordNet (commit the result)
+wordnet-table: wordnet
+	$(GO) run ./tools/wordnetrel -dir /usr/share/wordnet -o app/retrieval/wordnet.txt
 
 ## bench: Go benchmarks (figures go to docs/benchmarks.md)
 bench:

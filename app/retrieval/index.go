@@ -1,9 +1,10 @@
 // Package retrieval ranks short texts against a question with BM25 (k1 = 1.2, b = 0.75), a
-// small stop-word list, a light suffix stemmer, a table of lexical relations (synonyms, and
-// categories with their instances) and answer-type cues ("how long" wants a duration). The
+// small stop-word list, a light suffix stemmer, tables of lexical relations (synonyms, and
+// categories with their instances: a hand-curated one, and one made from WordNet by
+// tools/wordnetrel) and answer-type cues ("how long" wants a duration). The
 // offline responder answers from it, and the chat turn uses it to tag each question with the
 // persona section it is about (the owner dashboard's "what visitors ask about"). How a question
-// is matched is explained in docs/decisions/0024-offline-answers.md.
+// is matched is explained in docs/decisions/0024-offline-answers.md and 0034-wordnet-relations.md.
 package retrieval
 
 import (
@@ -56,6 +57,9 @@ type Index struct {
 	docs   []Doc
 	df     map[string]int
 	avgLen float64
+	// wordnet: question words that reach the index's words through WordNet, and those words
+	// (wordnetRelatives).
+	wordnet map[string][]string
 }
 
 const (
@@ -76,6 +80,7 @@ func NewIndex(docs []Doc) *Index {
 	if len(docs) > 0 {
 		ix.avgLen = float64(total) / float64(len(docs))
 	}
+	ix.wordnet = wordnetRelatives(ix.df)
 	return ix
 }
 
@@ -129,7 +134,8 @@ const (
 // weight is how much a question word counts towards coverage. A word the persona uses weighs its
 // IDF. A word the persona lacks but one of its relatives has weighs that relative's IDF. A word
 // the persona never uses weighs as a word of one sentence: it says the persona may not cover the
-// question, but it must not outweigh every word the persona does have.
+// question, but it must not outweigh every word the persona does have. A light word the persona
+// lacks weighs half as much, whether or not a relative of it is there ("name" → "call").
 func (ix *Index) weight(g Group) float64 {
 	if ix.df[g.Terms[0]] > 0 {
 		return ix.idf(g.Terms[0])
@@ -143,9 +149,9 @@ func (ix *Index) weight(g Group) float64 {
 	if w == 0 {
 		n := float64(len(ix.docs))
 		w = math.Log(1 + (n-0.5)/1.5)
-		if g.Light {
-			w /= 2
-		}
+	}
+	if g.Light {
+		w /= 2
 	}
 	return w
 }
@@ -155,7 +161,7 @@ func (ix *Index) weight(g Group) float64 {
 func subject(text string) string {
 	ws := Words(text)
 	if len(ws) > 1 && (ws[0] == "my" || ws[0] == "our") && people[ws[1]] {
-		return stem(ws[1])
+		return Stem(ws[1])
 	}
 	return ""
 }
@@ -175,13 +181,18 @@ func mentions(groups []Group, t string) bool {
 	return false
 }
 
-// known returns g with only the terms the index has (an absent question word stays first, as a
-// placeholder that matches nothing), each with its IDF, so that matching each document skips the
+// known returns g with only the terms the index has, its WordNet relatives in this index added
+// (an absent question word stays first, as a placeholder that matches nothing), each with its IDF, so that matching each document skips the
 // rest and computes no logarithm.
 func (ix *Index) known(g Group) Group {
 	terms, idf := []string{g.Terms[0]}, []float64{ix.idf(g.Terms[0])}
 	for _, t := range g.Terms[1:] {
 		if ix.df[t] > 0 {
+			terms, idf = append(terms, t), append(idf, ix.idf(t))
+		}
+	}
+	for _, t := range ix.wordnet[g.Terms[0]] {
+		if !slices.Contains(terms, t) {
 			terms, idf = append(terms, t), append(idf, ix.idf(t))
 		}
 	}
@@ -223,10 +234,10 @@ func (ix *Index) Search(q Query) []Hit {
 	p := plan{q: q, weights: make([]float64, len(q.Groups)), groups: make([]Group, len(q.Groups)),
 		standIn: make([]bool, len(q.Groups)), required: make([]bool, len(q.Groups)), scores: make([]float64, len(q.Groups)), credits: make([]float64, len(q.Groups))}
 	for i, g := range q.Groups {
-		p.weights[i] = ix.weight(g)
+		p.groups[i] = ix.known(g)
+		p.weights[i] = ix.weight(p.groups[i])
 		p.mass += p.weights[i]
 		p.hasTopic = p.hasTopic || (!g.Name && !g.Light)
-		p.groups[i] = ix.known(g)
 		p.required[i] = g.Owner || (g.Name && ix.df[g.Terms[0]] > 0)
 		p.standIn[i] = typeNouns[g.Terms[0]] == q.Type && len(p.groups[i].Terms) == 1 && ix.df[g.Terms[0]] == 0
 	}
@@ -308,7 +319,7 @@ func ParseQuery(s string) Query {
 	}
 	seen := map[string]bool{}
 	for _, w := range Words(lower) {
-		t := stem(w)
+		t := Stem(w)
 		// "go" in a question is the verb ("where did you go to college?") unless written as the
 		// language's name.
 		if stopwords[w] || seen[t] || skip[w] || (w == "go" && !names[w]) {

@@ -64,8 +64,8 @@ func TestStem(t *testing.T) {
 		"graduate": "graduat", "graduating": "graduat", "running": "run", "planned": "plan",
 		"tree": "tree", "agreed": "agreed", "focus": "focus", "called": "call",
 	} {
-		if got := stem(in); got != want {
-			t.Errorf("stem(%q) = %q, want %q", in, got, want)
+		if got := Stem(in); got != want {
+			t.Errorf("Stem(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -1,9 +1,7 @@
 package retrieval
 
 import (
-	_ "embed"
 	"regexp"
-	"slices"
 	"strings"
 	"unicode"
 )
@@ -46,7 +44,7 @@ func terms(s string) []string {
 	}
 	for _, w := range Words(s) {
 		if !stopwords[w] {
-			out = append(out, stem(w))
+			out = append(out, Stem(w))
 		}
 	}
 	return out
@@ -65,10 +63,10 @@ func dotted(s string) bool {
 	return false
 }
 
-// stem strips common English suffixes so that "projects", "building", "lived" and "graduate"
+// Stem strips common English suffixes so that "projects", "building", "lived" and "graduate"
 // meet their stems: -ies → -y, -ing and -ed (undoubling "running" → "run"), -es after s/x/z,
 // ch/sh, a plain -s, then a final -e ("live", "living" and "lived" all become "liv").
-func stem(w string) string {
+func Stem(w string) string {
 	switch {
 	case len(w) > 4 && strings.HasSuffix(w, "ies"):
 		w = w[:len(w)-3] + "y"
@@ -95,61 +93,6 @@ func undouble(w string) string {
 		return w[:n-1]
 	}
 	return w
-}
-
-//go:embed relations.txt
-var relationsText string
-
-// relations maps a stemmed word to the stems it reaches (relations.txt).
-var relations = parseRelations(relationsText)
-
-// parseRelations reads relations.txt: "= a b c" links every pair, "> cat a b" links cat, and
-// every synonym of cat, to each instance. Stop-words are skipped; each word's relatives are
-// listed once, synonyms first, in file order.
-func parseRelations(text string) map[string][]string {
-	rel := map[string][]string{}
-	add := func(from, to string) {
-		if from != to && !slices.Contains(rel[from], to) {
-			rel[from] = append(rel[from], to)
-		}
-	}
-	var categories [][]string
-	for _, line := range strings.Split(text, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 3 || (f[0] != "=" && f[0] != ">") {
-			continue
-		}
-		var ws []string
-		for _, w := range f[1:] {
-			if !stopwords[w] {
-				ws = append(ws, stem(w))
-			}
-		}
-		switch {
-		case len(ws) < 2:
-		case f[0] == ">":
-			categories = append(categories, ws)
-		default:
-			for _, a := range ws {
-				for _, b := range ws {
-					add(a, b)
-				}
-			}
-		}
-	}
-	synonyms := map[string][]string{}
-	for w, rs := range rel {
-		synonyms[w] = slices.Clone(rs)
-	}
-	for _, ws := range categories {
-		cats := append([]string{ws[0]}, synonyms[ws[0]]...)
-		for _, inst := range ws[1:] {
-			for _, c := range cats {
-				add(c, inst)
-			}
-		}
-	}
-	return rel
 }
 
 // phrases rewrites idioms whose words would mislead the index ("for a living" is a job, not a
