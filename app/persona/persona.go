@@ -6,6 +6,7 @@ package persona
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/digitaltwin/twin/app/twin"
@@ -49,16 +50,32 @@ func unavailable(err error) error {
 var (
 	namePattern    = regexp.MustCompile(`\b(?i:my name is|i am|i'm)\s+([A-Z][\p{L}'-]+(?:\s+[A-Z][\p{L}'-]+){0,2})`)
 	headingPattern = regexp.MustCompile(`^#\s+(.{1,80})$`)
+	// nameLine is a CV's or profile's first line when it is only a name: two or three
+	// capitalised words ("Tomás Rivera", "Mary-Jane O'Neil").
+	nameLine = regexp.MustCompile(`^\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+){1,2}$`)
 )
 
-// deriveName finds the owner's name: a leading "# Heading", else "My name is …", else "me".
+// titleWords make a capitalised first line a job title or a heading, not a name.
+var titleWords = map[string]bool{
+	"senior": true, "junior": true, "lead": true, "principal": true, "staff": true, "chief": true,
+	"engineer": true, "designer": true, "developer": true, "manager": true, "director": true,
+	"consultant": true, "product": true, "software": true, "data": true, "about": true,
+	"me": true, "curriculum": true, "vitae": true, "resume": true, "profile": true, "notes": true,
+}
+
+// deriveName finds the owner's name in the persona's own words: a leading "# Heading", else a
+// "My name is …" or "I'm …" sentence, else a first line that is only a name (a CV's), else "me".
 func deriveName(body string) string {
-	first, _, _ := strings.Cut(body, "\n")
-	if m := headingPattern.FindStringSubmatch(strings.TrimSpace(first)); m != nil {
+	first, _, _ := strings.Cut(strings.TrimLeft(body, "\n\r\t "), "\n")
+	first = strings.TrimSpace(first)
+	if m := headingPattern.FindStringSubmatch(first); m != nil {
 		return strings.TrimSpace(m[1])
 	}
 	if m := namePattern.FindStringSubmatch(body); m != nil {
 		return m[1]
+	}
+	if nameLine.MatchString(first) && !slices.ContainsFunc(strings.Fields(first), func(w string) bool { return titleWords[strings.ToLower(w)] }) {
+		return first
 	}
 	return "me"
 }

@@ -33,6 +33,11 @@ func TestParseDerivesMissingFields(t *testing.T) {
 		{"# Grace Hopper\nI wrote compilers.", "Grace Hopper"},
 		{"Hello! My name is Linus Example and I like kernels.", "Linus Example"},
 		{"i like tea", "me"},
+		{"Tomás Rivera\nCo-founder & CTO at Fieldnote.", "Tomás Rivera"},
+		{"\nMary-Jane O'Neil\nNurse, Galway.", "Mary-Jane O'Neil"},
+		{"Senior Site Reliability Engineer\nI keep things up.", "me"},
+		{"Product Designer\nI design.", "me"},
+		{"Hello there\nI like tea.", "me"},
 		{"---\nunclosed: block\nI like tea", "me"},
 	} {
 		p, err := Parse([]byte(tc.text))
