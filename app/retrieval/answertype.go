@@ -63,7 +63,8 @@ func questionType(q string) AnswerType {
 	case (first == "which" || first == "what" || first == "who") && has("company", "companies", "employer", "firm", "organisation", "organization"),
 		first == "who" && ws[len(ws)-1] == "for":
 		return Organisation
-	case first == "where", (first == "which" || first == "what") && has("city", "town", "country", "street", "place"):
+	case first == "where", (first == "which" || first == "what") && has("city", "town", "country", "street", "place"),
+		has("abroad", "overseas"):
 		return Place
 	case first == "who":
 		return Person
@@ -74,7 +75,7 @@ func questionType(q string) AnswerType {
 // typeNouns name the kind of thing they ask for (stemmed): in a question of that type, a
 // sentence holding such a thing meets the word ("Which city are you in?" → "Warsaw, Poland").
 var typeNouns = map[string]AnswerType{
-	"city": Place, "town": Place, "country": Place, "plac": Place, "street": Place,
+	"city": Place, "town": Place, "country": Place, "plac": Place, "street": Place, "abroad": Place, "overseas": Place,
 	"company": Organisation, "employer": Organisation, "firm": Organisation,
 	"email": Contact, "phon": Contact, "number": Contact, "address": Contact, "websit": Contact,
 	"year": Date, "dat": Date,

@@ -161,7 +161,7 @@ func (ix *Index) weight(g Group) float64 {
 func subject(text string) string {
 	ws := Words(text)
 	if len(ws) > 1 && (ws[0] == "my" || ws[0] == "our") && people[ws[1]] {
-		return Stem(ws[1])
+		return term(ws[1])
 	}
 	return ""
 }
@@ -319,7 +319,7 @@ func ParseQuery(s string) Query {
 	}
 	seen := map[string]bool{}
 	for _, w := range Words(lower) {
-		t := Stem(w)
+		t := term(w)
 		// "go" in a question is the verb ("where did you go to college?") unless written as the
 		// language's name.
 		if stopwords[w] || seen[t] || skip[w] || (w == "go" && !names[w]) {

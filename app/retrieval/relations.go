@@ -57,7 +57,7 @@ func parseRelations(text string) (rel, cuts map[string][]string) {
 		var ws []string
 		for _, w := range f[1:] {
 			if !stopwords[w] {
-				ws = append(ws, Stem(w))
+				ws = append(ws, term(w))
 			}
 		}
 		switch {
@@ -123,15 +123,47 @@ func (t table) key(i int) string {
 	return s[:strings.IndexAny(s, " \n")]
 }
 
+// rest returns the i-th line after its first word, without its newline.
+func (t table) rest(i int) string {
+	s := t.text[int(t.lines[i])+len(t.key(i)):]
+	if n := strings.IndexByte(s, '\n'); n >= 0 {
+		s = s[:n]
+	}
+	return s
+}
+
 // lookup returns the rest of the line whose first word is key, or "".
 func (t table) lookup(key string) string {
 	i := sort.Search(len(t.lines), func(i int) bool { return t.key(i) >= key })
 	if i == len(t.lines) || t.key(i) != key {
 		return ""
 	}
-	s := t.text[int(t.lines[i])+len(key):]
-	if n := strings.IndexByte(s, '\n'); n >= 0 {
-		s = s[:n]
+	return t.rest(i)
+}
+
+// irregular maps irregular forms the stemmer cannot undo to their base ("took" → "take",
+// "children" → "child"): the WordNet table's first lines, "=took take".
+var irregular = func() map[string]string {
+	m := map[string]string{}
+	for i := range wordnet.lines {
+		form, ok := strings.CutPrefix(wordnet.key(i), "=")
+		if !ok {
+			break
+		}
+		m[form] = strings.TrimSpace(wordnet.rest(i))
+	}
+	return m
+}()
+
+// term is the index term of a lower-case word: its base form's stem ("taught" → "teach"), also
+// when a regular suffix was added to an irregular form ("childrens" → "child").
+func term(w string) string {
+	if b, ok := irregular[w]; ok {
+		return Stem(b)
+	}
+	s := Stem(w)
+	if b, ok := irregular[s]; ok {
+		return Stem(b)
 	}
 	return s
 }
@@ -140,7 +172,7 @@ func (t table) lookup(key string) string {
 var lightStems = func() map[string]bool {
 	m := map[string]bool{}
 	for w := range light {
-		m[Stem(w)] = true
+		m[term(w)] = true
 	}
 	return m
 }()

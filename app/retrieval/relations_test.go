@@ -51,3 +51,20 @@ func TestWordNetRelatives(t *testing.T) {
 		}
 	}
 }
+
+// Irregular forms meet their base form, through WordNet's exception lists; a form that is a
+// word of its own ("found" a company) is left alone.
+func TestIrregularForms(t *testing.T) {
+	for form, base := range map[string]string{"taught": "teach", "took": "take", "grew": "grow", "childrens": "child", "spoke": "speak"} {
+		if got, want := term(form), term(base); got != want {
+			t.Errorf("term(%q) = %q, want %q (the term of %q)", form, got, want, base)
+		}
+	}
+	if got := term("found"); got == term("find") {
+		t.Errorf("term(found) = %q: founding a company is not finding", got)
+	}
+	ix := NewIndex(Sentences("I spoke at PyCon Lisbon.\n\nI grew tomatoes."))
+	if hits := Answers(ix, ParseQuery("Where did you speak?")); len(hits) == 0 || hits[0].Doc.Pos != 0 {
+		t.Fatalf("Where did you speak? → %+v", hits)
+	}
+}

@@ -44,7 +44,7 @@ func terms(s string) []string {
 	}
 	for _, w := range Words(s) {
 		if !stopwords[w] {
-			out = append(out, Stem(w))
+			out = append(out, term(w))
 		}
 	}
 	return out
@@ -115,6 +115,10 @@ var phrases = strings.NewReplacer(
 	"open its doors", "open",
 	"open the doors", "open",
 	"family name", "surname",
+	"where are you from", "where hometown",
+	"where are you originally from", "where hometown",
+	"where do you come from", "where hometown",
+	"where do you hail from", "where hometown",
 )
 
 // light words are verbs and adjectives a visitor wraps a question in ("did you attend", "would
