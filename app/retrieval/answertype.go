@@ -21,6 +21,7 @@ const (
 	Person                  // who
 	Number                  // how old, how many, how much
 	Contact                 // an address, a number, a link
+	Phone                   // a telephone number (a contact detail too)
 )
 
 var (
@@ -29,9 +30,10 @@ var (
 	durationPattern = regexp.MustCompile(`(?i)\bsince\b|\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:years?|months?|weeks?)\b|\d{4}\s*[–-]\s*(?:\d{4}|present|now|today)|` + yearPattern)
 	datePattern     = regexp.MustCompile(`(?i)` + yearPattern + `|` + monthPattern)
 	placePattern    = regexp.MustCompile(`\b(?:in|at|from|to|near|around|on)\s+(?:the\s+)?\p{Lu}|\p{Lu}\p{Ll}+,\s+\p{Lu}`)
-	orgPattern      = regexp.MustCompile(`\b(?:at|for|joined|with)\s+(?:the\s+)?\p{Lu}|^[^,]*\d{4}[^,]*,[^,]+,\s*\p{Lu}`)
+	orgPattern      = regexp.MustCompile(`\b(?:at|for|joined|with)\s+(?:the\s+)?\p{Lu}|^[^,]*\d{4}[^,]*,\s*\p{Lu}`)
 	personPattern   = regexp.MustCompile(`.\b\p{Lu}\p{Ll}+`)
 	numberPattern   = regexp.MustCompile(`(?i)\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)\b`)
+	phonePattern    = regexp.MustCompile(`\+?\d[\d ()-]{6,}\d`)
 	contactPattern  = regexp.MustCompile(`(?i)[\w.%+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d ()-]{6,}\d|\b[\w-]+\.(?:com|org|net|io|dev|design|me|app|site)\b|linkedin`)
 )
 
@@ -58,7 +60,9 @@ func questionType(q string) AnswerType {
 		return Number
 	case first == "when" || has("what year", "which year"):
 		return Date
-	case has("email", "phone", "number", "address", "contact", "reach", "website", "linkedin", "portfolio"):
+	case has("phone", "telephone", "mobile") || (has("number") && !has("email")):
+		return Phone
+	case has("email", "address", "contact", "reach", "website", "linkedin", "portfolio"):
 		return Contact
 	case (first == "which" || first == "what" || first == "who") && has("company", "companies", "employer", "firm", "organisation", "organization"),
 		first == "who" && ws[len(ws)-1] == "for":
@@ -76,8 +80,9 @@ func questionType(q string) AnswerType {
 // sentence holding such a thing meets the word ("Which city are you in?" → "Warsaw, Poland").
 var typeNouns = map[string]AnswerType{
 	"city": Place, "town": Place, "country": Place, "plac": Place, "street": Place, "abroad": Place, "overseas": Place,
+	"hometown": Place, "bas": Place, "locat": Place,
 	"company": Organisation, "employer": Organisation, "firm": Organisation,
-	"email": Contact, "phon": Contact, "number": Contact, "address": Contact, "websit": Contact,
+	"email": Contact, "phon": Phone, "telephon": Phone, "number": Phone, "address": Contact, "websit": Contact,
 	"year": Date, "dat": Date,
 }
 
@@ -87,7 +92,7 @@ func (d *Doc) Holds(t AnswerType) bool { return t != AnyType && d.types&(1<<t) !
 // typesOf returns the answer types text holds, one bit (1<<t) per type. It runs once per
 // sentence when a persona's index is built, not per question; cheap checks skip the patterns
 // that cannot match (no digit, no capital after the first letter, no "@").
-func typesOf(text string) uint8 {
+func typesOf(text string) uint16 {
 	digit, capital, at := false, false, false
 	for i, r := range text {
 		switch {
@@ -100,7 +105,7 @@ func typesOf(text string) uint8 {
 		}
 	}
 	lower := strings.ToLower(text)
-	var set uint8
+	var set uint16
 	add := func(t AnswerType, ok bool) {
 		if ok {
 			set |= 1 << t
@@ -113,13 +118,14 @@ func typesOf(text string) uint8 {
 	add(Person, capital && personPattern.MatchString(text))
 	add(Number, numberPattern.MatchString(lower))
 	add(Contact, (digit || at || strings.Contains(lower, ".") || strings.Contains(lower, "linkedin")) && contactPattern.MatchString(lower))
+	add(Phone, digit && phonePattern.MatchString(text))
 	return set
 }
 
 // typeWords are question words that only say what kind of answer is wanted: once the type is
 // read they are not matched as topics ("old" in "how old", "long" in "how long").
 var typeWords = map[AnswerType][]string{
-	Duration: {"long", "year"},
+	Duration: {"long", "year", "since"},
 	Number:   {"old", "age"},
 	Date:     {"year"},
 }

@@ -29,7 +29,7 @@ type Doc struct {
 	terms  map[string]int  // term frequencies, section terms included
 	own    map[string]bool // the terms of the sentence itself
 	length int
-	types  uint8 // the answer types the sentence holds (typesOf)
+	types  uint16 // the answer types the sentence holds (typesOf)
 	// about is the stem of the person the sentence is about when it is not the owner ("My
 	// sister got married in Lisbon." → "sister"), else "".
 	about string

@@ -3,6 +3,7 @@ package retrieval
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -89,7 +90,7 @@ func TestParticlesAreNotTopics(t *testing.T) {
 func TestTypesOfIsThePatterns(t *testing.T) {
 	patterns := map[AnswerType]*regexp.Regexp{
 		Duration: durationPattern, Date: datePattern, Place: placePattern, Organisation: orgPattern,
-		Person: personPattern, Number: numberPattern, Contact: contactPattern,
+		Person: personPattern, Number: numberPattern, Contact: contactPattern, Phone: phonePattern,
 	}
 	alphabet := []string{"I ", "joined ", "at ", "in ", "Acme", "Bologna, Italy", "since ", "2019", "three years",
 		"may ", "a@b.io", "+48 600 123 456", "x.dev", "LinkedIn", "É", "é", ". ", ", ", "1999–now", "ten "}
@@ -105,4 +106,29 @@ func TestTypesOfIsThePatterns(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Answer types of the kinds a CV and a visitor's wording have.
+func TestAnswerTypeCues(t *testing.T) {
+	cv := NewIndex(Sentences("PRIYA NAIR\nData Analyst · Manchester, UK · priya@example.co.uk\n\nExperience\n" +
+		"2021–present  Senior Data Analyst, NHS Greater Manchester.\n\nEducation\n2014–2017  BSc Mathematics, University of Leeds."))
+	for q, want := range map[string]string{
+		"Where are you based?":                 "Manchester, UK",
+		"Who do you work for?":                 "NHS Greater Manchester",
+		"Since when have you been at the NHS?": "2021–present",
+		"What's your email?":                   "priya@example.co.uk",
+		"What's your phone number?":            "",
+		"Do you have a PhD?":                   "",
+	} {
+		got := ""
+		if hits := Answers(cv, ParseQuery(q)); len(hits) > 0 {
+			got = hits[0].Doc.Text
+		}
+		if (want == "") != (got == "") || !strings.Contains(got, want) {
+			t.Errorf("%s → %q, want a sentence with %q", q, got, want)
+		}
+	}
+	if ix := NewIndex(Sentences("Call me on +44 161 555 0192.")); len(Answers(ix, ParseQuery("What's your phone number?"))) == 0 {
+		t.Error("a phone number did not answer \"What's your phone number?\"")
+	}
 }

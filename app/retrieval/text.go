@@ -116,6 +116,7 @@ var phrases = strings.NewReplacer(
 	"open the doors", "open",
 	"family name", "surname",
 	"where are you from", "where hometown",
+	"good at", "strengths",
 	"where are you originally from", "where hometown",
 	"where do you come from", "where hometown",
 	"where do you hail from", "where hometown",

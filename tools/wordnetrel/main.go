@@ -258,7 +258,7 @@ func (wn *wordnet) categories() map[string][]string {
 		var heads []string
 		for _, w := range s.words {
 			head := w[strings.LastIndexByte(w, '_')+1:]
-			if senses := wn.senses['n'][strings.ToLower(w)]; plain(head) && wn.frequency[head] >= minFrequency && len(senses) > 0 && senses[0] == k {
+			if senses := wn.senses['n'][strings.ToLower(w)]; plain(head) && len(senses) > 0 && senses[0] == k {
 				heads = append(heads, head)
 			}
 		}

@@ -250,8 +250,9 @@ func isIntro(q string) bool {
 	case "what are you", "who is this", "who am i talking to", "who am i speaking with":
 		return true
 	}
-	for _, p := range []string{"who are you", "who're you", "about yourself", "introduce yourself"} {
-		if strings.Contains(q, p) {
+	padded := " " + strings.Join(retrieval.Words(q), " ") + " "
+	for _, p := range []string{"who are you", "who re you", "about yourself", "introduce yourself"} {
+		if strings.Contains(padded, " "+p+" ") { // "who are your clients?" is not
 			return true
 		}
 	}

@@ -164,3 +164,15 @@ func TestStartersAreAnswered(t *testing.T) {
 		}
 	}
 }
+
+// "Who are your clients?" is a question about clients, not a request for the introduction.
+func TestIntroIsTheWholePhrase(t *testing.T) {
+	for q, want := range map[string]bool{
+		"Who are you?": true, "So who are you, then": true, "Tell me about yourself.": true,
+		"Who are your clients?": false, "Who are your customers?": false,
+	} {
+		if got := isIntro(q); got != want {
+			t.Errorf("isIntro(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
