@@ -129,6 +129,7 @@ func (q Query) Empty() bool { return len(q.Groups) == 0 && q.Type == AnyType }
 const (
 	relationCredit = 0.7 // through a relative ("kids" → "son")
 	contextCredit  = 0.5 // only in the sentence before
+	moreCredit     = 0.5 // each further relative a sentence holds ("BSc", "University", "Education")
 )
 
 // weight is how much a question word counts towards coverage. A word the persona uses weighs its
@@ -200,9 +201,11 @@ func (ix *Index) known(g Group) Group {
 	return g
 }
 
-// match scores one question word (prepared by known) against a document: BM25 of the best of its terms, discounted
-// for a relative, and its coverage credit (1 when met, else 0).
+// match scores one question word (prepared by known) against a document: BM25 of the best of its
+// terms, discounted for a relative, plus half the scores of the other terms it holds (more
+// evidence of the same meaning), and its coverage credit (1 when met, else 0).
 func (ix *Index) match(g Group, d *Doc) (score, credit float64) {
+	sum := 0.0
 	for i, t := range g.Terms {
 		tf := float64(d.terms[t])
 		if tf == 0 {
@@ -215,11 +218,12 @@ func (ix *Index) match(g Group, d *Doc) (score, credit float64) {
 		if !d.own[t] {
 			s *= contextCredit // only in the section heading: it places the sentence, no more
 		}
+		sum += s
 		if s > score {
 			score, credit = s, 1
 		}
 	}
-	return score, credit
+	return score + moreCredit*(sum-score), credit
 }
 
 // Search ranks documents for q, best first; ties keep source order. Coverage is the weighted

@@ -132,3 +132,13 @@ func TestAnswerTypeCues(t *testing.T) {
 		t.Error("a phone number did not answer \"What's your phone number?\"")
 	}
 }
+
+// A sentence holding several relatives of a question word ("BSc", "University", under
+// "Education") outranks a shorter one holding one ("Graduate").
+func TestMoreRelativesRankHigher(t *testing.T) {
+	ix := NewIndex(Sentences("Experience\n2017–2018  Graduate Analyst, Experian, Nottingham.\n\n" +
+		"Education\n2014–2017  BSc Mathematics, University of Leeds (First Class)."))
+	if hits := Answers(ix, ParseQuery("What did you study?")); len(hits) == 0 || !strings.Contains(hits[0].Doc.Text, "BSc") {
+		t.Fatalf("What did you study? → %+v", hits)
+	}
+}
