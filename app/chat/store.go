@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/digitaltwin/twin/app/twin"
@@ -69,41 +70,70 @@ func (s *Service) loadHistory(ctx context.Context, id string) (twin.Session, err
 // of times, so a turn can always wait for it on the way out (even when the model panics), and no
 // write outlives its turn.
 type pendingSave struct {
+	state   atomic.Int32 // queued, then writing or taken
 	done    chan struct{}
 	session twin.Session
 	err     error
 }
+
+// States of a pendingSave.
+const (
+	queued  int32 = iota // its goroutine has not begun the write
+	writing              // the write has begun (or is done)
+	taken                // the reply's write stores the question instead
+)
 
 func (p *pendingSave) wait() (twin.Session, error) {
 	<-p.done
 	return p.session, p.err
 }
 
+// run writes the question unless the reply's write has taken it over.
+func (p *pendingSave) run(write func() (twin.Session, error)) {
+	defer close(p.done)
+	if p.state.CompareAndSwap(queued, writing) {
+		p.session, p.err = write()
+	}
+}
+
+// take claims the question's write if it has not begun: a reply ready before it (an instant
+// model on a busy machine) stores both in one write, which lands no later than the question's
+// own would have. False once the write has begun.
+func (p *pendingSave) take() bool { return p.state.CompareAndSwap(queued, taken) }
+
 // saveAsync stores the visitor's message in the background, so the model's first word does not
 // wait for the write.
 func (s *Service) saveAsync(ctx context.Context, base twin.Session, question twin.Message) *pendingSave {
 	p := &pendingSave{done: make(chan struct{})}
-	go func() {
-		defer close(p.done)
-		p.session, p.err = s.save(ctx, base, []twin.Message{question})
-	}()
+	go p.run(func() (twin.Session, error) { return s.save(ctx, base, []twin.Message{question}) })
 	return p
 }
 
 // saveReply stores the reply after its question: on top of what the question's save stored (one
-// conditional write, no re-read), or together with the question when that save failed (asked is
-// nil when the question was stored by an earlier turn).
+// conditional write, no re-read), or together with the question when that save failed or had not
+// begun (asked is nil when the question was stored by an earlier turn). Either way the question
+// gets two attempts, as when it is written on its own and then again with the reply.
 func (s *Service) saveReply(ctx context.Context, base twin.Session, asked *pendingSave, question, reply twin.Message) error {
-	msgs := []twin.Message{reply}
-	if asked != nil {
-		if sess, err := asked.wait(); err != nil {
-			s.Logger.WarnContext(ctx, "storing the visitor's message failed; storing it with the reply", "error", err)
-			msgs = []twin.Message{question, reply}
-		} else {
-			base = sess
+	both := []twin.Message{question, reply}
+	switch {
+	case asked == nil:
+		_, err := s.save(ctx, base, []twin.Message{reply})
+		return err
+	case asked.take():
+		_, err := s.save(ctx, base, both)
+		if err == nil {
+			return nil
 		}
+		s.Logger.WarnContext(ctx, "storing the visitor's message with the reply failed; trying again", "error", err)
+	default:
+		sess, err := asked.wait()
+		if err == nil {
+			_, err = s.save(ctx, sess, []twin.Message{reply})
+			return err
+		}
+		s.Logger.WarnContext(ctx, "storing the visitor's message failed; storing it with the reply", "error", err)
 	}
-	_, err := s.save(ctx, base, msgs)
+	_, err := s.save(ctx, base, both)
 	return err
 }
 

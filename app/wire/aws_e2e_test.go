@@ -69,9 +69,11 @@ func TestS3EndToEnd(t *testing.T) {
 		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 {
 			t.Fatalf("chat: %d %v", resp.StatusCode, err)
 		}
-		// One read; the question stored when the turn starts, the reply when it ends.
-		if g, p := srv.Count(http.MethodGet), srv.Count(http.MethodPut); g != 1 || p != 2 {
-			t.Errorf("turn made %d GET + %d PUT, want 1 + 2", g, p)
+		// One read; the question stored when the turn starts, the reply when it ends — or both in
+		// one PUT when the instant offline reply was ready before the question's PUT began
+		// (docs/decisions/0020). The stored session is checked below either way.
+		if g, p := srv.Count(http.MethodGet), srv.Count(http.MethodPut); g != 1 || p < 1 || p > 2 {
+			t.Errorf("turn made %d GET + %d PUT, want 1 + 2 (or 1 + 1)", g, p)
 		}
 		return got.Response, got.SessionID
 	}

@@ -149,16 +149,18 @@ func (p *spares) write(path string, sess twin.Session, exists bool) (fs.FileInfo
 	return fi, nil
 }
 
-// fill writes data over the open spare f, cuts what is left of its earlier contents, closes it,
-// and returns its stat (a rename keeps size and modification time).
+// fill writes data over the open spare f, cuts what is left of its earlier contents (if it was
+// longer), closes it, and returns its stat (a rename keeps size and modification time).
 func fill(f *os.File, data []byte) (fs.FileInfo, error) {
 	_, err := f.Write(data)
-	if err == nil {
-		err = f.Truncate(int64(len(data)))
-	}
 	var fi fs.FileInfo
 	if err == nil {
 		fi, err = f.Stat()
+	}
+	if err == nil && fi.Size() > int64(len(data)) {
+		if err = f.Truncate(int64(len(data))); err == nil {
+			fi, err = f.Stat()
+		}
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

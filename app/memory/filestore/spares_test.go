@@ -221,3 +221,18 @@ func TestWithoutRename2(t *testing.T) {
 		t.Fatalf("files left: %v", entries)
 	}
 }
+
+// A spare that held a longer conversation is cut to the new version's length: a short session
+// written into the spare a long one left decodes whole.
+func TestSpareIsCutToTheNewVersion(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendTurns(t, s, "00000000-0000-4000-8000-0000000000cc", 30) // leaves a long spare
+	appendTurns(t, s, sid, 1)                                     // its first write takes it
+	got, err := s.Get(context.Background(), sid)
+	if err != nil || len(got.Messages) != 2 {
+		t.Fatalf("Get = %d messages, %v; want 2", len(got.Messages), err)
+	}
+}
