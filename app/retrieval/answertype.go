@@ -80,7 +80,7 @@ func questionType(q string) AnswerType {
 // sentence holding such a thing meets the word ("Which city are you in?" → "Warsaw, Poland").
 var typeNouns = map[string]AnswerType{
 	"city": Place, "town": Place, "country": Place, "plac": Place, "street": Place, "abroad": Place, "overseas": Place,
-	"hometown": Place, "bas": Place, "locat": Place,
+	"hometown": Place, "bas": Place, "locat": Place, "liv": Place,
 	"company": Organisation, "employer": Organisation, "firm": Organisation,
 	"email": Contact, "phon": Phone, "telephon": Phone, "number": Phone, "address": Contact, "websit": Contact,
 	"year": Date, "dat": Date,

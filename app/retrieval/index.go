@@ -326,7 +326,8 @@ func ParseQuery(s string) Query {
 		t := term(w)
 		// "go" in a question is the verb ("where did you go to college?") unless written as the
 		// language's name.
-		if stopwords[w] || seen[t] || skip[w] || (w == "go" && !names[w]) {
+		// A stop-word written as a name is the name ("Did you study in the US?").
+		if (stopwords[w] && !names[w]) || seen[t] || skip[w] || (w == "go" && !names[w]) {
 			continue
 		}
 		seen[t] = true

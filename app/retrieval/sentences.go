@@ -8,27 +8,41 @@ import (
 
 // Sentences splits persona text into retrievable sentences, each tagged with its section heading
 // (see heading) and linked to the sentence before it in the same paragraph (a blank line, a
-// heading or a bullet starts a new one).
+// heading or a bullet starts a new one). In an FAQ ("Q: …" then "A: …" lines) the question is the
+// heading of its answer, and not a sentence itself.
 func Sentences(text string) []Doc {
 	var docs []Doc
 	section, prev := "", -1
+	faq, answered := "", false // the FAQ question the lines below answer, and whether one has
 	lines := strings.Split(text, "\n")
 	for i, line := range lines {
 		line = strings.TrimSpace(line)
 		if line == "" {
-			prev = -1
+			if prev = -1; answered {
+				faq, answered = "", false
+			}
 			continue
 		}
 		if h, ok := heading(lines, i); ok {
-			section, prev = h, -1
+			section, prev, faq = h, -1, ""
+			continue
+		}
+		if q, ok := cutLabel(line, "Q:", "Question:"); ok {
+			faq, answered, prev = q, false, -1 // a question is not a fact: it heads its answer
 			continue
 		}
 		if trimmed := strings.TrimLeft(line, "-*• "); trimmed != line {
 			line, prev = trimmed, -1
 		}
 		sec := section
+		if a, ok := cutLabel(line, "A:", "Answer:"); ok && faq != "" {
+			line, answered = a, true
+		}
 		if l, ok := label(line); ok {
 			sec, prev = l, -1
+		}
+		if faq != "" {
+			sec = faq
 		}
 		for _, s := range SplitSentences(line) {
 			d := NewDoc(s, sec, len(docs))
@@ -37,6 +51,17 @@ func Sentences(text string) []Doc {
 		}
 	}
 	return docs
+}
+
+// cutLabel returns line without the first of labels it starts with ("Q: Do you give talks?"),
+// case-insensitively.
+func cutLabel(line string, labels ...string) (string, bool) {
+	for _, l := range labels {
+		if len(line) > len(l) && strings.EqualFold(line[:len(l)], l) {
+			return strings.TrimSpace(line[len(l):]), true
+		}
+	}
+	return "", false
 }
 
 // heading returns the heading lines[i] is, if it is one: a Markdown `#` line, a short line ending

@@ -142,3 +142,29 @@ func TestMoreRelativesRankHigher(t *testing.T) {
 		t.Fatalf("What did you study? → %+v", hits)
 	}
 }
+
+// In an FAQ the question heads its answer and is not itself a fact.
+func TestFAQQuestionsHeadTheirAnswers(t *testing.T) {
+	docs := Sentences("## FAQ\n\nQ: Can students join the lab?\nA: We take two PhD students a year. Write to me with your CV.\n\nQ: Do you give talks?\nA: Yes, to schools.")
+	if len(docs) != 3 || docs[0].Text != "We take two PhD students a year." || docs[0].Section != "Can students join the lab?" ||
+		docs[1].Prev != 0 || docs[2].Section != "Do you give talks?" || docs[2].Text != "Yes, to schools." {
+		t.Fatalf("docs %+v", docs)
+	}
+	ix := NewIndex(Sentences("I study corals in Townsville. I dive every week. I grew up in Xiamen.\n\n" +
+		"Q: Can students join the lab?\nA: We take two PhD students a year. Write to me with your CV."))
+	if hits := Answers(ix, ParseQuery("How do I apply to your lab?")); len(hits) == 0 || hits[0].Doc.Pos < 3 {
+		t.Fatalf("How do I apply to your lab? → %+v", hits)
+	}
+}
+
+// A stop-word written as a name is a name: "Did you study in the US?" is not answered by a
+// sentence about studying elsewhere.
+func TestStopwordNamesAreNames(t *testing.T) {
+	ix := NewIndex(Sentences("I studied in Brisbane."))
+	if hits := Answers(ix, ParseQuery("Did you study in the US?")); len(hits) != 0 {
+		t.Fatalf("answered by %q", hits[0].Doc.Text)
+	}
+	if hits := Answers(ix, ParseQuery("Where did you study?")); len(hits) == 0 {
+		t.Fatal("Where did you study? was not answered")
+	}
+}

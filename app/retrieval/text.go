@@ -131,6 +131,6 @@ pick picked stay stayed begin began finish finished become became own owned brin
 consider offer show see seen saw hold held turn try tried help helped plan hope look looked come
 came put set meet met provide include continue change changed understand follow create created
 allow add added win won lose lost stand sit sat send sent expect hear heard wear wore walk eat
-sleep first last good great new big small little short high low early late young real sure same
+sleep apply matter first last good great new big small little short high low early late young real sure same
 different important whole open various special usual recent next particular actual certain
 doing going having making`)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // pointer is one relation of a synset: its symbol ("@" hypernym, "+" derivation), the target
@@ -87,7 +88,10 @@ func (wn *wordnet) addSynset(pos byte, f []string) error {
 	}
 	s := &synset{}
 	for i := range int(nw) {
-		w := f[4+2*i] // proper names keep their capitals, so plain leaves them out
+		w := f[4+2*i] // proper names keep their capital, so plain leaves them out
+		if strings.ContainsFunc(w[1:], unicode.IsUpper) {
+			w = strings.ToLower(w) // an acronym ("PhD", "CEO") is a common word
+		}
 		if j := strings.IndexByte(w, '('); j > 0 {
 			w = w[:j] // adjective markers: "galore(ip)"
 		}
