@@ -176,3 +176,14 @@ func TestIntroIsTheWholePhrase(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAnswerTyped: a question asking for a kind of thing (a duration), so every sentence's
+// answer type is consulted.
+func BenchmarkAnswerTyped(b *testing.B) {
+	p := loadPersona(b)
+	r := New(0)
+	req := twin.GenerateRequest{Persona: p, Messages: []twin.Message{{Role: twin.RoleUser, Content: "How long have you worked there?"}}}
+	for b.Loop() {
+		r.Answer(context.Background(), req)
+	}
+}
