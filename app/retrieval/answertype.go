@@ -64,7 +64,8 @@ func questionType(q string) AnswerType {
 		return Phone
 	case has("email", "address", "contact", "reach", "website", "linkedin", "portfolio"):
 		return Contact
-	case (first == "which" || first == "what" || first == "who") && has("company", "companies", "employer", "firm", "organisation", "organization"),
+	case (first == "which" || first == "what" || first == "who") && has("company", "companies", "employer", "firm", "organisation", "organization",
+		"school", "university", "college", "hospital", "agency", "studio"),
 		first == "who" && ws[len(ws)-1] == "for":
 		return Organisation
 	case first == "where", (first == "which" || first == "what") && has("city", "town", "country", "street", "place"),

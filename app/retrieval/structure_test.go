@@ -111,7 +111,7 @@ func TestTypesOfIsThePatterns(t *testing.T) {
 // Answer types of the kinds a CV and a visitor's wording have.
 func TestAnswerTypeCues(t *testing.T) {
 	cv := NewIndex(Sentences("PRIYA NAIR\nData Analyst · Manchester, UK · priya@example.co.uk\n\nExperience\n" +
-		"2021–present  Senior Data Analyst, NHS Greater Manchester.\n\nEducation\n2014–2017  BSc Mathematics, University of Leeds."))
+		"2021–present  Senior Data Analyst, NHS Greater Manchester.\n\nEducation\n2014–2017  BSc Mathematics, University of Leeds.\n\nOther\nHalf-marathon runner. Keen birdwatcher."))
 	for q, want := range map[string]string{
 		"Where are you based?":                 "Manchester, UK",
 		"Who do you work for?":                 "NHS Greater Manchester",
@@ -119,6 +119,8 @@ func TestAnswerTypeCues(t *testing.T) {
 		"What's your email?":                   "priya@example.co.uk",
 		"What's your phone number?":            "",
 		"Do you have a PhD?":                   "",
+		"Which university did you go to?":      "University of Leeds",
+		"What are your hobbies?":               "Keen birdwatcher",
 	} {
 		got := ""
 		if hits := Answers(cv, ParseQuery(q)); len(hits) > 0 {
