@@ -105,6 +105,9 @@ type Hit struct {
 type Query struct {
 	Groups []Group
 	Type   AnswerType
+	// Before: the question asks what came before a thing it names ("Where did you work before
+	// Booksy?"): the answer is the dated line before the one naming it (Answers).
+	Before bool
 }
 
 // Group is one question word: its stem first, then its relatives' stems.
@@ -322,7 +325,11 @@ func ParseQuery(s string) Query {
 		skip[w] = true
 	}
 	seen := map[string]bool{}
-	for _, w := range Words(lower) {
+	ws := Words(lower)
+	if slices.Contains(ws, "before") && slices.ContainsFunc(ws, func(w string) bool { return names[w] }) {
+		q.Before, skip["before"] = true, true
+	}
+	for _, w := range ws {
 		t := term(w)
 		// "go" in a question is the verb ("where did you go to college?") unless written as the
 		// language's name.
@@ -359,22 +366,6 @@ func marks(s string) (names, owners map[string]bool) {
 		start = strings.ContainsAny(tok[max(0, len(tok)-1):], ".!?")
 	}
 	return names, owners
-}
-
-// MinCoverage is the share of a question a sentence must match, more than half, to answer it.
-const MinCoverage = 0.5
-
-// Answers returns the hits for q that cover more than MinCoverage of it, best first, those that
-// hold the kind of thing the question asks for ahead of those that do not.
-func Answers(ix *Index, q Query) []Hit {
-	var out []Hit
-	for _, h := range ix.Search(q) {
-		if h.Coverage > MinCoverage {
-			out = append(out, h)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Typed && !out[j].Typed })
-	return out
 }
 
 // Next returns the sentence after h's in the same paragraph, if there is one.

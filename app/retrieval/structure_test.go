@@ -170,3 +170,19 @@ func TestStopwordNamesAreNames(t *testing.T) {
 		t.Fatal("Where did you study? was not answered")
 	}
 }
+
+// "Before Booksy" is the dated line before the one naming Booksy, in either order a CV lists
+// them; before the earliest there is nothing to say.
+func TestBeforeANamedThing(t *testing.T) {
+	jobs := []string{"2021–now  Lead Product Designer, Booksy, Warsaw.", "2018–2021  Product Designer, DocPlanner, Warsaw.", "2015–2018  UI Designer, Revolut, London."}
+	for _, order := range [][]string{jobs, {jobs[2], jobs[1], jobs[0]}} {
+		ix := NewIndex(Sentences("Hannah Kowalski\n\nExperience\n" + strings.Join(order, "\n") + "\n\nEducation\n2010–2015  MA Interaction Design, Warsaw."))
+		hits := Answers(ix, ParseQuery("Where did you work before Booksy?"))
+		if len(hits) != 1 || !strings.Contains(hits[0].Doc.Text, "DocPlanner") {
+			t.Errorf("before Booksy → %+v", hits)
+		}
+		if hits := Answers(ix, ParseQuery("Where did you work before Revolut?")); len(hits) != 0 {
+			t.Errorf("before Revolut → %q", hits[0].Doc.Text)
+		}
+	}
+}
