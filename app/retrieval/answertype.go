@@ -22,6 +22,7 @@ const (
 	Number                  // how old, how many, how much
 	Contact                 // an address, a number, a link
 	Phone                   // a telephone number (a contact detail too)
+	Age                     // the owner's own age: "how old are you?"
 )
 
 var (
@@ -33,8 +34,10 @@ var (
 	orgPattern      = regexp.MustCompile(`\b(?:at|for|joined|with)\s+(?:the\s+)?\p{Lu}|^[^,]*\d{4}[^,]*,\s*\p{Lu}`)
 	personPattern   = regexp.MustCompile(`.\b\p{Lu}\p{Ll}+`)
 	numberPattern   = regexp.MustCompile(`(?i)\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)\b`)
-	phonePattern    = regexp.MustCompile(`\+?\d[\d ()-]{6,}\d`)
-	contactPattern  = regexp.MustCompile(`(?i)[\w.%+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d ()-]{6,}\d|\b[\w-]+\.(?:com|org|net|io|dev|design|me|app|site)\b|linkedin`)
+	// agePattern: the writer's own age, "I'm 34", "I am 34 years old", "I have 34 years".
+	agePattern     = regexp.MustCompile(`(?i)\bi(?:'m|’m| am)\s+\d{1,2}\b(?:\s+years?\s+old)?|\bi have\s+\d{1,2}\s+years\b|\baged\s+\d{1,2}\b`)
+	phonePattern   = regexp.MustCompile(`\+?\d[\d ()-]{6,}\d`)
+	contactPattern = regexp.MustCompile(`(?i)[\w.%+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d ()-]{6,}\d|\b[\w-]+\.(?:com|org|net|io|dev|design|me|app|site)\b|linkedin`)
 )
 
 // questionType reads the answer type from a lower-case question.
@@ -56,6 +59,8 @@ func questionType(q string) AnswerType {
 	switch {
 	case has("how long", "since when", "how many years"):
 		return Duration
+	case has("how old are you", "what is your age", "what s your age", "your age"):
+		return Age
 	case has("how old", "how many", "how much", "what age"):
 		return Number
 	case first == "when" || has("what year", "which year"):
@@ -120,6 +125,7 @@ func typesOf(text string) uint16 {
 	add(Number, numberPattern.MatchString(lower))
 	add(Contact, (digit || at || strings.Contains(lower, ".") || strings.Contains(lower, "linkedin")) && contactPattern.MatchString(lower))
 	add(Phone, digit && phonePattern.MatchString(text))
+	add(Age, digit && agePattern.MatchString(text))
 	return set
 }
 
@@ -128,5 +134,6 @@ func typesOf(text string) uint16 {
 var typeWords = map[AnswerType][]string{
 	Duration: {"long", "year", "since"},
 	Number:   {"old", "age"},
+	Age:      {"old", "age"},
 	Date:     {"year"},
 }

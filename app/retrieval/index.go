@@ -236,7 +236,7 @@ func (ix *Index) match(g Group, d *Doc) (score, credit float64) {
 // "Are you married?") covers nothing.
 func (ix *Index) Search(q Query) []Hit {
 	if len(ix.docs) == 0 || len(q.Groups) == 0 {
-		return nil // an answer type alone ("how old are you?") names nothing to look for
+		return ix.ofType(q.Type) // an answer type alone ("how old are you?") names nothing else
 	}
 	p := plan{q: q, weights: make([]float64, len(q.Groups)), groups: make([]Group, len(q.Groups)),
 		standIn: make([]bool, len(q.Groups)), required: make([]bool, len(q.Groups)), scores: make([]float64, len(q.Groups)), credits: make([]float64, len(q.Groups))}
@@ -309,6 +309,18 @@ func (ix *Index) score(p *plan, d *Doc) (Hit, bool) {
 		h.Coverage = 0
 	}
 	return h, true
+}
+
+// ofType returns, for a question that is only its answer type, the sentences about the owner
+// holding the owner's age ("I'm 34"): the one type a sentence can answer alone.
+func (ix *Index) ofType(t AnswerType) []Hit {
+	var hits []Hit
+	for i := range ix.docs {
+		if d := &ix.docs[i]; t == Age && d.Holds(Age) && d.about == "" {
+			hits = append(hits, Hit{Doc: d, Score: 1, Coverage: 1, Typed: true})
+		}
+	}
+	return hits
 }
 
 // Doc returns the document at position pos.

@@ -90,7 +90,7 @@ func TestParticlesAreNotTopics(t *testing.T) {
 func TestTypesOfIsThePatterns(t *testing.T) {
 	patterns := map[AnswerType]*regexp.Regexp{
 		Duration: durationPattern, Date: datePattern, Place: placePattern, Organisation: orgPattern,
-		Person: personPattern, Number: numberPattern, Contact: contactPattern, Phone: phonePattern,
+		Person: personPattern, Number: numberPattern, Contact: contactPattern, Phone: phonePattern, Age: agePattern,
 	}
 	alphabet := []string{"I ", "joined ", "at ", "in ", "Acme", "Bologna, Italy", "since ", "2019", "three years",
 		"may ", "a@b.io", "+48 600 123 456", "x.dev", "LinkedIn", "É", "é", ". ", ", ", "1999–now", "ten "}
@@ -183,6 +183,22 @@ func TestBeforeANamedThing(t *testing.T) {
 		}
 		if hits := Answers(ix, ParseQuery("Where did you work before Revolut?")); len(hits) != 0 {
 			t.Errorf("before Revolut → %q", hits[0].Doc.Text)
+		}
+	}
+}
+
+// "How old are you?" is answered by the owner's own age, in a learner's words too, and by no
+// one else's.
+func TestOwnAge(t *testing.T) {
+	for text, want := range map[string]bool{
+		"Bonjour! I have 34 years and I am french.": true,
+		"I'm 41 and I live in Leeds.":               true,
+		"My son is 7 years old.":                    false,
+		"I have 2 kids and a dog.":                  false,
+	} {
+		ix := NewIndex(Sentences(text + "\n\nI like tea."))
+		if got := len(Answers(ix, ParseQuery("How old are you?"))) > 0; got != want {
+			t.Errorf("%q answers How old are you?: %v, want %v", text, got, want)
 		}
 	}
 }
