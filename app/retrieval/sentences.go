@@ -7,32 +7,34 @@ import (
 )
 
 // Sentences splits persona text into retrievable sentences, each tagged with its section heading
-// (see heading) and linked to the sentence before it in the same paragraph (a blank line, a
-// heading or a bullet starts a new one). In an FAQ ("Q: …" then "A: …" lines) the question is the
+// (see heading) and linked to the sentence before it in the same paragraph (a blank line or a
+// heading starts a new one; a bullet is linked to the line it details, if one comes before it). In an FAQ ("Q: …" then "A: …" lines) the question is the
 // heading of its answer, and not a sentence itself.
 func Sentences(text string) []Doc {
 	var docs []Doc
 	section, prev := "", -1
 	faq, answered := "", false // the FAQ question the lines below answer, and whether one has
+	parent := -1               // the last sentence of the line the bullets below detail
 	lines := strings.Split(text, "\n")
 	for i, line := range lines {
 		line = strings.TrimSpace(line)
 		if line == "" {
-			if prev = -1; answered {
+			if prev, parent = -1, -1; answered {
 				faq, answered = "", false
 			}
 			continue
 		}
 		if h, ok := heading(lines, i); ok {
-			section, prev, faq = h, -1, ""
+			section, prev, parent, faq = h, -1, -1, ""
 			continue
 		}
 		if q, ok := cutLabel(line, "Q:", "Question:"); ok {
 			faq, answered, prev = q, false, -1 // a question is not a fact: it heads its answer
 			continue
 		}
+		bullet := false
 		if trimmed := strings.TrimLeft(line, "-*• "); trimmed != line {
-			line, prev = trimmed, -1
+			line, prev, bullet = trimmed, parent, true // a CV's bullets detail the job line above
 		}
 		sec := section
 		if a, ok := cutLabel(line, "A:", "Answer:"); ok && faq != "" {
@@ -48,6 +50,9 @@ func Sentences(text string) []Doc {
 			d := NewDoc(s, sec, len(docs))
 			d.Prev, d.Line, prev = prev, i, d.Pos
 			docs = append(docs, d)
+		}
+		if !bullet {
+			parent = prev
 		}
 	}
 	return docs

@@ -112,7 +112,7 @@ func TestTypesOfIsThePatterns(t *testing.T) {
 func TestAnswerTypeCues(t *testing.T) {
 	cv := NewIndex(Sentences("PRIYA NAIR\nData Analyst · Manchester, UK · priya@example.co.uk\n\nExperience\n" +
 		"2021–present  Senior Data Analyst, NHS Greater Manchester.\n\nEducation\n2014–2017  BSc Mathematics, University of Leeds.\n\nOther\nHalf-marathon runner. Keen birdwatcher."))
-	for q, want := range map[string]string{
+	expectAnswers(t, cv, map[string]string{
 		"Where are you based?":                 "Manchester, UK",
 		"Who do you work for?":                 "NHS Greater Manchester",
 		"Since when have you been at the NHS?": "2021–present",
@@ -121,15 +121,7 @@ func TestAnswerTypeCues(t *testing.T) {
 		"Do you have a PhD?":                   "",
 		"Which university did you go to?":      "University of Leeds",
 		"What are your hobbies?":               "Keen birdwatcher",
-	} {
-		got := ""
-		if hits := Answers(cv, ParseQuery(q)); len(hits) > 0 {
-			got = hits[0].Doc.Text
-		}
-		if (want == "") != (got == "") || !strings.Contains(got, want) {
-			t.Errorf("%s → %q, want a sentence with %q", q, got, want)
-		}
-	}
+	})
 	if ix := NewIndex(Sentences("Call me on +44 161 555 0192.")); len(Answers(ix, ParseQuery("What's your phone number?"))) == 0 {
 		t.Error("a phone number did not answer \"What's your phone number?\"")
 	}
@@ -199,6 +191,51 @@ func TestOwnAge(t *testing.T) {
 		ix := NewIndex(Sentences(text + "\n\nI like tea."))
 		if got := len(Answers(ix, ParseQuery("How old are you?"))) > 0; got != want {
 			t.Errorf("%q answers How old are you?: %v, want %v", text, got, want)
+		}
+	}
+}
+
+// A CV's bullets detail the job line above them; bullets under a heading stand alone.
+func TestBulletsDetailTheLineAbove(t *testing.T) {
+	docs := Sentences("WORK HISTORY\nJun 2018 – Feb 2022 | Senior Developer | PayU, Poznań\n- Built the card tokenisation service.\n- Mentored 4 juniors.\n\n## Hobbies\n- Chess.\n- Sailing.")
+	if len(docs) != 5 || docs[1].Prev != 0 || docs[2].Prev != 0 || docs[3].Prev != -1 || docs[4].Prev != -1 {
+		t.Fatalf("docs %+v", docs)
+	}
+	ix := NewIndex(Sentences("Marek Nowak | Backend Engineer\n\nWORK HISTORY\nMar 2022 – Present | Staff Engineer | Allegro\n- Lead a team of 6.\n\nJun 2018 – Feb 2022 | Senior Developer | PayU, Poznań\n- Built the card tokenisation service.\n\nINTERESTS\nSailing, chess (club rating 1850)."))
+	expectAnswers(t, ix, map[string]string{
+		"What did you build at PayU?": "card tokenisation",
+		"Do you play chess?":          "chess",
+		"Have you mentored anyone?":   "",
+	})
+}
+
+func TestStemAdverbs(t *testing.T) {
+	for _, c := range [][2]string{{"remotely", "remote"}, {"currently", "current"}, {"fluently", "fluent"}} {
+		if Stem(c[0]) != Stem(c[1]) {
+			t.Errorf("Stem(%q) = %q, Stem(%q) = %q", c[0], Stem(c[0]), c[1], Stem(c[1]))
+		}
+	}
+	for _, w := range []string{"family", "early", "supply"} {
+		if got := Stem(w); !strings.HasPrefix(w, got) || len(got) < len(w)-1 {
+			t.Errorf("Stem(%q) = %q: not an adverb", w, got)
+		}
+	}
+	if got := ParseQuery("Have you mentored anyone?").Groups; len(got) != 1 || got[0].Terms[0] != "mentor" {
+		t.Errorf("Have you mentored anyone? → %+v", got)
+	}
+}
+
+// expectAnswers checks the best answer to each question holds the wanted text, or that there is
+// none when the wanted text is "".
+func expectAnswers(t *testing.T, ix *Index, cases map[string]string) {
+	t.Helper()
+	for q, want := range cases {
+		got := ""
+		if hits := Answers(ix, ParseQuery(q)); len(hits) > 0 {
+			got = hits[0].Doc.Text
+		}
+		if (want == "") != (got == "") || !strings.Contains(got, want) {
+			t.Errorf("%s → %q, want a sentence with %q", q, got, want)
 		}
 	}
 }

@@ -19,7 +19,8 @@ i me my mine myself we us our it its this that these those there here tell say s
 some much many very really just so than then also too not no yes ok okay hey hi hello thanks
 thank let know think s t d ll re ve m like get got into more right use using used thing things
 kind sort usually often ever lot lots want need feel mean find actually exactly generally
-typically mostly anything something stuff type main most up out off other else`)
+typically mostly anything something stuff type main most up out off other else anyone anybody
+someone somebody everyone everybody`)
 
 func toSet(words string) map[string]bool {
 	m := map[string]bool{}
@@ -64,10 +65,13 @@ func dotted(s string) bool {
 }
 
 // Stem strips common English suffixes so that "projects", "building", "lived" and "graduate"
-// meet their stems: -ies → -y, -ing and -ed (undoubling "running" → "run"), -es after s/x/z,
-// ch/sh, a plain -s, then a final -e ("live", "living" and "lived" all become "liv").
+// meet their stems: -ly after five letters or more ("remotely", not "family"), -ies → -y, -ing
+// and -ed (undoubling "running" → "run"), -es after s/x/z, ch/sh, a plain -s, then a final -e
+// ("live", "living" and "lived" all become "liv").
 func Stem(w string) string {
 	switch {
+	case len(w) > 6 && strings.HasSuffix(w, "ly"): // "remotely", not "family"
+		w = w[:len(w)-2]
 	case len(w) > 4 && strings.HasSuffix(w, "ies"):
 		w = w[:len(w)-3] + "y"
 	case len(w) > 5 && strings.HasSuffix(w, "ing"):
@@ -131,6 +135,6 @@ pick picked stay stayed begin began finish finished become became own owned brin
 consider offer show see seen saw hold held turn try tried help helped plan hope look looked come
 came put set meet met provide include continue change changed understand follow create created
 allow add added win won lose lost stand sit sat send sent expect hear heard wear wore walk eat
-sleep apply matter first last good great new big small little short high low early late young real sure same
+sleep apply matter play plays played playing first last good great new big small little short high low early late young real sure same
 different important whole open various special usual recent next particular actual certain
 doing going having making`)

@@ -17,8 +17,9 @@ var (
 	visitorNamePattern = regexp.MustCompile(`\b(?i:my name is|i am|i'm|this is)\s+([A-Z][\p{L}'-]+(?:\s+[A-Z][\p{L}'-]+)?)`)
 )
 
-// contactQuery finds the persona's own contact details.
-var contactQuery = retrieval.ParseQuery("contact reach email")
+// contactQuery finds the persona's own contact details: a sentence holding an address, a
+// number or a link meets it even when the persona never writes "email" or "contact".
+var contactQuery = retrieval.ParseQuery("email")
 
 // contactOffer ends the reply to a contact request when lead capture is on; a visitor's email
 // after it is their consent.

@@ -119,3 +119,12 @@ func TestNoteDropsTheAddressCleanly(t *testing.T) {
 		}
 	}
 }
+
+// A persona that gives its number and address without ever writing "email" or "contact" still
+// answers a visitor asking how to reach the owner.
+func TestContactDetailsWithoutTheWord(t *testing.T) {
+	p := twin.Persona{Name: "Marek Nowak", Version: "v1", Greeting: "Hi", Text: "Marek Nowak | Backend Engineer | marek@example.pl | +48 501 222 333\n\nPROFILE\nBackend engineer, 8 years."}
+	if got := ask(New(0), p, "Can I call you?"); !strings.Contains(got, "+48 501 222 333") {
+		t.Fatalf("Can I call you? → %q", got)
+	}
+}
