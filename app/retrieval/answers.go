@@ -19,6 +19,11 @@ func Answers(ix *Index, q Query) []Hit {
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Typed && !out[j].Typed })
+	if q.First && len(out) > 0 {
+		if h, ok := ix.earliest(out[0]); ok {
+			return []Hit{h}
+		}
+	}
 	if q.Before && len(out) > 0 {
 		if h, ok := ix.earlier(out[0]); ok {
 			return []Hit{h}
@@ -38,6 +43,20 @@ func (ix *Index) earlier(h Hit) (Hit, bool) {
 	for i := range ix.docs {
 		d := &ix.docs[i]
 		if y := year(d.Text); d.Section == h.Doc.Section && y > 0 && y < at && (!found || y > year(best.Doc.Text)) {
+			best, found = Hit{Doc: d, Score: h.Score, Coverage: 1, Typed: d.Holds(Organisation)}, true
+		}
+	}
+	return best, found
+}
+
+// earliest returns the dated line of h's section with the earliest year, when h is dated and
+// that line is not h ("2017–2018  Graduate Analyst, Experian" for "What was your first job?").
+func (ix *Index) earliest(h Hit) (Hit, bool) {
+	at := year(h.Doc.Text)
+	best, found := Hit{}, false
+	for i := range ix.docs {
+		d := &ix.docs[i]
+		if y := year(d.Text); at > 0 && d.Section == h.Doc.Section && y > 0 && y < at && (!found || y < year(best.Doc.Text)) {
 			best, found = Hit{Doc: d, Score: h.Score, Coverage: 1, Typed: d.Holds(Organisation)}, true
 		}
 	}

@@ -105,6 +105,9 @@ type Hit struct {
 type Query struct {
 	Groups []Group
 	Type   AnswerType
+	// First: the question asks for the first of something ("What was your first job?"): when
+	// the best answer is a dated line, the answer is the earliest dated line of its section.
+	First bool
 	// Before: the question asks what came before a thing it names ("Where did you work before
 	// Booksy?"): the answer is the dated line before the one naming it (Answers).
 	Before bool
@@ -340,6 +343,9 @@ func ParseQuery(s string) Query {
 	ws := Words(lower)
 	if slices.Contains(ws, "before") && slices.ContainsFunc(ws, func(w string) bool { return names[w] }) {
 		q.Before, skip["before"] = true, true
+	}
+	if slices.Contains(ws, "first") {
+		q.First, skip["first"] = true, true
 	}
 	for _, w := range ws {
 		t := term(w)

@@ -239,3 +239,10 @@ func expectAnswers(t *testing.T, ix *Index, cases map[string]string) {
 		}
 	}
 }
+
+// "Your first job" in a CV is its earliest dated line of the section that answers.
+func TestFirstIsTheEarliestDatedLine(t *testing.T) {
+	ix := NewIndex(Sentences("Experience\n2021–present  Senior Data Analyst, NHS.\n2018–2021  Data Analyst, Boots, Nottingham.\n" +
+		"2017–2018  Graduate Analyst, Experian, Nottingham.\n\nEducation\n2014–2017  BSc Mathematics, Leeds (First Class)."))
+	expectAnswers(t, ix, map[string]string{"What was your first job?": "Experian"})
+}
