@@ -1,8 +1,9 @@
 // Package prompt turns the persona, the session's history and the visitor's new message into what
 // a provider receives: a system prompt with the twin's rules and the whole persona, then every
 // earlier message in order while it fits the model's token budget. Beyond the budget the oldest
-// turns are dropped and a note after the system prompt says so. Build is a pure function; tokens
-// are counted with an offline BPE tokenizer (o200k_base).
+// turns are dropped and a note after the system prompt says so. Build is a pure function (System
+// keeps the last prompt it built, which changes nothing it returns); tokens are counted with an
+// offline BPE tokenizer (o200k_base).
 //
 // The system prompt is the model's cacheable prefix: byte-identical for every turn, session and
 // process of one deployment with one persona. Nothing per turn or per process goes into it; the
@@ -97,7 +98,25 @@ func Build(in Input, count func(string) int) (twin.GenerateRequest, Stats) {
 // Visitor text never reaches the system prompt (it is only ever a user message), and the persona
 // cannot close its own block: any <persona> or </persona> tag inside it is neutralised, so the
 // prompt always has exactly one persona block after the fixed rules.
+//
+// The last prompt built is kept and returned again while the name, persona text and canary are the
+// same (every turn of a deployment's persona version), so a turn does not rebuild it.
 func System(p twin.Persona, canary string) string {
+	last.Lock()
+	defer last.Unlock()
+	if last.name != p.Name || last.text != p.Text || last.canary != canary || last.system == "" {
+		last.name, last.text, last.canary, last.system = p.Name, p.Text, canary, system(p, canary)
+	}
+	return last.system
+}
+
+// last is the system prompt System built last, and what it was built from.
+var last struct {
+	sync.Mutex
+	name, text, canary, system string
+}
+
+func system(p twin.Persona, canary string) string {
 	var b strings.Builder
 	b.WriteString(Rules(p.Name, canary))
 	b.WriteString("\n<persona>\n")

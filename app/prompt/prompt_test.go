@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -166,4 +167,33 @@ func BenchmarkBuild(b *testing.B) {
 			}
 		})
 	}
+}
+
+// System returns the prompt for exactly what it is given: the one it keeps is returned again
+// only while the name, the persona text and the canary are all the same, from any goroutine.
+func TestSystemIsRebuiltWhenAnyInputChanges(t *testing.T) {
+	a := twin.Persona{Name: "Ada", Text: "I write compilers.", Version: "v1"}
+	variants := []struct {
+		p      twin.Persona
+		canary string
+	}{
+		{a, "c1"},
+		{twin.Persona{Name: "Bea", Text: a.Text, Version: "v1"}, "c1"},
+		{twin.Persona{Name: "Ada", Text: "I grow tomatoes.", Version: "v1"}, "c1"},
+		{a, "c2"},
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				for _, v := range variants {
+					got := System(v.p, v.canary)
+					if want := system(v.p, v.canary); got != want {
+						t.Errorf("System(%q, %q) returned a prompt built for something else", v.p.Name, v.canary)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
