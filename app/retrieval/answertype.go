@@ -34,8 +34,9 @@ var (
 	orgPattern      = regexp.MustCompile(`\b(?:at|for|joined|with)\s+(?:the\s+)?\p{Lu}|^[^,]*\d{4}[^,]*,\s*\p{Lu}`)
 	personPattern   = regexp.MustCompile(`.\b\p{Lu}\p{Ll}+`)
 	numberPattern   = regexp.MustCompile(`(?i)\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred)\b`)
-	// agePattern: the writer's own age, "I'm 34", "I am 34 years old", "I have 34 years".
-	agePattern     = regexp.MustCompile(`(?i)\bi(?:'m|’m| am)\s+\d{1,2}\b(?:\s+years?\s+old)?|\bi have\s+\d{1,2}\s+years\b|\baged\s+\d{1,2}\b`)
+	// agePattern: the writer's own age, "I'm 34", "I am 34 years old", "I'm Dev Patel, 29,", "I
+	// have 34 years".
+	agePattern     = regexp.MustCompile(`(?i)\bi(?:'m|’m| am)\s+\d{1,2}\b(?:\s+years?\s+old)?|\bi(?:'m|’m| am)\s+\pL+(?:\s+\pL+)?,\s+\d{1,2},|\bi have\s+\d{1,2}\s+years\b|\baged\s+\d{1,2}\b`)
 	phonePattern   = regexp.MustCompile(`\+?\d[\d ()-]{6,}\d`)
 	contactPattern = regexp.MustCompile(`(?i)[\w.%+-]+@[\w-]+(?:\.[\w-]+)+|\+?\d[\d ()-]{6,}\d|\b[\w-]+\.(?:com|org|net|io|dev|design|me|app|site)\b|linkedin`)
 )

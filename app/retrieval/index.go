@@ -163,31 +163,6 @@ func (ix *Index) weight(g Group) float64 {
 	return w
 }
 
-// subject returns the stem of the person a sentence starting "My sister …" or "Our son …" is
-// about, or "" when the sentence is about the owner.
-func subject(text string) string {
-	ws := Words(text)
-	if len(ws) > 1 && (ws[0] == "my" || ws[0] == "our") && people[ws[1]] {
-		return term(ws[1])
-	}
-	return ""
-}
-
-// people are the nouns for someone other than the owner that a sentence can be about.
-var people = toSet(`sister sisters brother brothers mother father mom mum dad parents son sons
-daughter daughters husband wife partner boyfriend girlfriend friend friends grandmother
-grandfather grandma grandpa aunt uncle cousin boss manager colleague colleagues kids children`)
-
-// mentions reports whether a question word (or one of its relatives) is the stem t.
-func mentions(groups []Group, t string) bool {
-	for _, g := range groups {
-		if slices.Contains(g.Terms, t) {
-			return true
-		}
-	}
-	return false
-}
-
 // known returns g with only the terms the index has, its WordNet relatives in this index added
 // (an absent question word stays first, as a placeholder that matches nothing), each with its IDF, so that matching each document skips the
 // rest and computes no logarithm.
@@ -279,10 +254,12 @@ type plan struct {
 // score matches one document against the plan; ok is false when nothing matched.
 func (ix *Index) score(p *plan, d *Doc) (Hit, bool) {
 	typed := d.Holds(p.q.Type)
-	other := false // the document meets a word that is not an answer-type noun
+	other := false  // the document meets a word that is not an answer-type noun
+	person := false // the document names a person the question asks about ("your father" → "my dad")
 	for i, g := range p.groups {
 		p.scores[i], p.credits[i] = ix.match(g, d)
 		other = other || (p.credits[i] > 0 && typeNouns[g.Terms[0]] != p.q.Type)
+		person = person || (p.credits[i] > 0 && peopleTerms[g.Terms[0]])
 	}
 	var score, matched float64
 	withPrev, topic, met := false, false, true
@@ -308,7 +285,7 @@ func (ix *Index) score(p *plan, d *Doc) (Hit, bool) {
 		return Hit{}, false
 	}
 	h := Hit{Doc: d, Score: score, Coverage: matched / p.mass, WithPrev: withPrev, Typed: typed}
-	if (p.hasTopic && !topic) || !met || (d.about != "" && !mentions(p.groups, d.about)) {
+	if (p.hasTopic && !topic) || !met || (d.about != "" && !person && !mentions(p.groups, d.about)) {
 		h.Coverage = 0
 	}
 	return h, true

@@ -116,15 +116,16 @@ func Sections(text string) []string {
 	return out
 }
 
-// SplitSentences breaks a line after ., ! or ? followed by a space and an upper-case letter,
-// digit or quote, but not after an initial ("Ursula K. Le Guin") or a common abbreviation.
+// SplitSentences breaks a line after ., ! or ? followed by a space and a letter (lower-case too:
+// some write without capitals), digit or quote, but not after an initial ("Ursula K. Le Guin") or
+// a common abbreviation ("e.g. the").
 func SplitSentences(line string) []string {
 	var out []string
 	start := 0
 	runes := []rune(line)
 	for i := 0; i+2 < len(runes); i++ {
 		if (runes[i] == '.' || runes[i] == '!' || runes[i] == '?') && runes[i+1] == ' ' &&
-			(unicode.IsUpper(runes[i+2]) || unicode.IsDigit(runes[i+2]) || runes[i+2] == '"' || runes[i+2] == '“') &&
+			(unicode.IsLetter(runes[i+2]) || unicode.IsDigit(runes[i+2]) || runes[i+2] == '"' || runes[i+2] == '“') &&
 			!(runes[i] == '.' && abbreviation(runes[start:i])) {
 			if s := strings.TrimSpace(string(runes[start : i+1])); s != "" {
 				out = append(out, s)

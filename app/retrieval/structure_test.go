@@ -183,10 +183,11 @@ func TestBeforeANamedThing(t *testing.T) {
 // one else's.
 func TestOwnAge(t *testing.T) {
 	for text, want := range map[string]bool{
-		"Bonjour! I have 34 years and I am french.": true,
-		"I'm 41 and I live in Leeds.":               true,
-		"My son is 7 years old.":                    false,
-		"I have 2 kids and a dog.":                  false,
+		"Bonjour! I have 34 years and I am french.":     true,
+		"I'm 41 and I live in Leeds.":                   true,
+		"My son is 7 years old.":                        false,
+		"I have 2 kids and a dog.":                      false,
+		"hi there! i'm dev patel, 29, and i fix bikes.": true,
 	} {
 		ix := NewIndex(Sentences(text + "\n\nI like tea."))
 		if got := len(Answers(ix, ParseQuery("How old are you?"))) > 0; got != want {
@@ -245,4 +246,23 @@ func TestFirstIsTheEarliestDatedLine(t *testing.T) {
 	ix := NewIndex(Sentences("Experience\n2021–present  Senior Data Analyst, NHS.\n2018–2021  Data Analyst, Boots, Nottingham.\n" +
 		"2017–2018  Graduate Analyst, Experian, Nottingham.\n\nEducation\n2014–2017  BSc Mathematics, Leeds (First Class)."))
 	expectAnswers(t, ix, map[string]string{"What was your first job?": "Experian"})
+}
+
+// A writer without capitals still has sentences, plurals of -ing words meet their singular, and a
+// sentence starting "my mum…" also answers about the dad it names.
+func TestLowerCaseWriter(t *testing.T) {
+	if got := SplitSentences("i run a shop. before that i was a courier. e.g. the vans."); len(got) != 3 || got[2] != "e.g. the vans." {
+		t.Errorf("SplitSentences = %q", got)
+	}
+	if Stem("siblings") != Stem("sibling") || Stem("buildings") != Stem("building") {
+		t.Errorf("Stem(siblings) = %q, Stem(sibling) = %q", Stem("siblings"), Stem("sibling"))
+	}
+	ix := NewIndex(Sentences("i grew up in leicester. my mum's a pharmacist and my dad drives buses. i've got one older sister.\n\n" +
+		"my sister got married in lisbon.\n\ni'm vegan since 2018."))
+	expectAnswers(t, ix, map[string]string{
+		"What does your father do?": "my dad drives buses",
+		"Do you have siblings?":     "older sister",
+		"Do you eat meat?":          "vegan",
+		"Are you married?":          "",
+	})
 }

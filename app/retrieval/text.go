@@ -69,6 +69,9 @@ func dotted(s string) bool {
 // and -ed (undoubling "running" → "run"), -es after s/x/z, ch/sh, a plain -s, then a final -e
 // ("live", "living" and "lived" all become "liv").
 func Stem(w string) string {
+	if len(w) > 6 && strings.HasSuffix(w, "ings") {
+		w = w[:len(w)-1] // "siblings", "buildings": as their singular
+	}
 	switch {
 	case len(w) > 6 && strings.HasSuffix(w, "ly"): // "remotely", not "family"
 		w = w[:len(w)-2]
