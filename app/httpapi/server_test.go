@@ -191,7 +191,7 @@ func history(t testing.TB, e *env, id string) []twin.Message {
 }
 
 // files lists the sessions in the temp dir, to prove bad input touched nothing (the store's
-// spare files, which come and go with writes, are not sessions).
+// hidden files — a session's shadow, a write's temporary file — are not sessions).
 func files(t testing.TB, dir string) []string {
 	t.Helper()
 	var out []string
@@ -200,7 +200,7 @@ func files(t testing.TB, dir string) []string {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), ".spare-") {
+		if !strings.HasPrefix(e.Name(), ".") {
 			out = append(out, e.Name())
 		}
 	}

@@ -1,7 +1,8 @@
 // Package filestore keeps conversations as one JSON file per session in a directory
-// ({dir}/{session_id}.json; docs/decisions/0002). A write fills a spare file and swaps it with the
-// session's file in one atomic rename, under a per-session lock, so a reader never sees half a file
-// and concurrent turns never lose each other's messages (docs/decisions/0032).
+// ({dir}/{session_id}.json; docs/decisions/0002). A write fills the session's shadow file and
+// swaps it with the session's file in one atomic rename, under a per-session lock, so a reader
+// never sees half a file and concurrent turns never lose each other's messages
+// (docs/decisions/0032).
 //
 // A session's Version names what was read or written: the session's write count in this process
 // and the file's size and modification time. Append starts from its base without reading the
@@ -30,10 +31,10 @@ import (
 
 // Store is the local file store.
 type Store struct {
-	dir    string
-	now    func() time.Time
-	locks  sync.Map // session id → *session
-	spares *spares
+	dir   string
+	now   func() time.Time
+	locks sync.Map // session id → *session
+	grace time.Duration
 }
 
 // session serializes a session's writes and counts them.
@@ -42,6 +43,9 @@ type session struct {
 	// writes counts the session's writes and deletes in this process; it moves after the file
 	// has changed, so a Version that still carries the current count names the current file.
 	writes atomic.Uint64
+	// swapped is when the session's shadow last took its file's place (under mu): the shadow is
+	// not refilled until the grace period has passed since.
+	swapped time.Time
 }
 
 func (s *Store) session(id string) *session {
@@ -70,11 +74,10 @@ func New(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create memory dir %q: %w", dir, err)
 	}
-	sp, err := openSpares(dir)
-	if err != nil {
+	if err := tidy(dir); err != nil {
 		return nil, err
 	}
-	return &Store{dir: dir, now: time.Now, spares: sp}, nil
+	return &Store{dir: dir, now: time.Now, grace: shadowGrace}, nil
 }
 
 // path returns the session's file. Ids are validated first, so no id can leave dir.
@@ -90,6 +93,12 @@ func (s *Store) Get(_ context.Context, id string) (twin.Session, error) {
 	path, err := s.path(id)
 	if err != nil {
 		return twin.Session{}, err
+	}
+	// A write of this session in this process waits for the read; the shadow grace covers a
+	// writer that starts after the read began.
+	if e, ok := s.locks.Load(id); ok {
+		e.(*session).mu.Lock()
+		defer e.(*session).mu.Unlock()
 	}
 	writes := s.writes(id)
 	sess, fi, err := read(path)
@@ -142,6 +151,9 @@ func read(path string) (twin.Session, fs.FileInfo, error) {
 		// A corrupt file is an error, never an empty session: the next write must not clobber it.
 		return twin.Session{}, nil, fmt.Errorf("decode session %q: %w", path, err)
 	}
+	if id := strings.TrimSuffix(filepath.Base(path), ".json"); sess.ID != "" && sess.ID != id {
+		return twin.Session{}, nil, fmt.Errorf("session file %q holds session %q", path, sess.ID)
+	}
 	return sess, fi, nil
 }
 
@@ -168,7 +180,7 @@ func (s *Store) Append(_ context.Context, base twin.Session, msgs []twin.Message
 		if err != nil {
 			return twin.Session{}, err
 		}
-		fi, err := s.spares.write(path, next, exists)
+		fi, err := s.write(e, path, next, exists)
 		if errors.Is(err, fs.ErrExist) {
 			// Another process made the file since it was found missing: build on it instead.
 			if current, exists, err = readAny(path); err != nil {
@@ -215,8 +227,8 @@ func (s *Store) Delete(_ context.Context, id string) error {
 	if err == nil {
 		e.writes.Add(1)
 	}
-	if ferr := s.spares.forget(id); ferr != nil && err == nil {
-		return fmt.Errorf("delete earlier versions of session %q: %w", id, ferr)
+	if serr := os.Remove(shadowPath(path)); serr != nil && !errors.Is(serr, fs.ErrNotExist) && err == nil {
+		return fmt.Errorf("delete the earlier version of session %q: %w", id, serr)
 	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return twin.Errorf(twin.CodeSessionNotFound, "no conversation with this session_id")
