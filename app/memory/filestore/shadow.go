@@ -14,13 +14,14 @@ import (
 )
 
 // A session's writes alternate between two files, its file {id}.json and its shadow .{id}.prev
-// (docs/decisions/0032-file-store-swaps-shadow-files.md). A write fills the shadow and exchanges the two
-// in one rename (renameat2 RENAME_EXCHANGE): readers see the old version or the new one, never half
-// of either, and no inode is made or freed. The shadow then holds the version before, of this
-// session only, and is refilled by the session's next write — unless that comes within the grace
-// period, when a reader (in another process) could still be reading it: then the write is a new
-// file renamed over the old one, as before. A new session's first write renames a new file into
-// place with RENAME_NOREPLACE, so a session costs one inode, or two once it has a shadow.
+// (docs/decisions/0032-file-store-swaps-shadow-files.md). A write fills the shadow and exchanges
+// the two in one rename (renameat2 RENAME_EXCHANGE): readers see the old version or the new one,
+// never half of either, and no inode is made or freed. The shadow then holds the version before,
+// of this session only, and is refilled by the session's next write — unless that comes within
+// the grace period, when a reader (in another process) could still be reading it: then the write
+// is a new file renamed over the old one, as before. A new session's first write renames a new
+// file into place with RENAME_NOREPLACE; its second makes the shadow. So a session costs two
+// inodes, made once.
 
 // shadowGrace is how long a swapped-out version stays untouched before its shadow is refilled.
 const shadowGrace = time.Second
@@ -65,27 +66,20 @@ func (s *Store) write(e *session, path string, sess twin.Session, exists bool) (
 	if err != nil {
 		return nil, fmt.Errorf("encode session: %w", err)
 	}
-	if exists && s.now().Sub(e.swapped) >= s.grace {
+	if exists {
+		// The shadow is used when it is new (no reader can hold it) or has held its version for
+		// the grace period; else the write is a new file renamed over the old.
 		shadow := shadowPath(path)
-		f, err := os.OpenFile(shadow, os.O_WRONLY|os.O_CREATE, 0o600)
-		if err != nil {
+		f, err := os.OpenFile(shadow, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) && s.now().Sub(e.swapped) >= s.grace {
+			f, err = os.OpenFile(shadow, os.O_WRONLY, 0)
+		}
+		if err == nil {
+			return s.swapIn(e, f, path, data)
+		}
+		if !errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("write session: %w", err)
 		}
-		fi, err := fill(f, data)
-		if err != nil {
-			return nil, fmt.Errorf("write session %q: %w", shadow, err)
-		}
-		switch err = swap(shadow, path); {
-		case err == nil:
-			e.swapped = s.now()
-			return fi, nil
-		case errors.Is(err, errNoRename2): // a plain rename of the filled shadow
-			return fi, rename(shadow, path)
-		case !errors.Is(err, fs.ErrNotExist):
-			return nil, fmt.Errorf("swap session into %q: %w", path, err)
-		}
-		// The session file is gone (removed by another process): the shadow takes its place.
-		return fi, place(shadow, path)
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
@@ -104,6 +98,26 @@ func (s *Store) write(e *session, path string, sess twin.Session, exists bool) (
 		return nil, err
 	}
 	return fi, nil
+}
+
+// swapIn fills the open shadow f with data and exchanges it with the session's file at path.
+func (s *Store) swapIn(e *session, f *os.File, path string, data []byte) (fs.FileInfo, error) {
+	shadow := f.Name()
+	fi, err := fill(f, data)
+	if err != nil {
+		return nil, fmt.Errorf("write session %q: %w", shadow, err)
+	}
+	switch err = swap(shadow, path); {
+	case err == nil:
+		e.swapped = s.now()
+		return fi, nil
+	case errors.Is(err, errNoRename2): // a plain rename of the filled shadow
+		return fi, rename(shadow, path)
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("swap session into %q: %w", path, err)
+	}
+	// The session file is gone (removed by another process): the shadow takes its place.
+	return fi, place(shadow, path)
 }
 
 // place renames a new file to path only if nothing is there (fs.ErrExist otherwise); a plain

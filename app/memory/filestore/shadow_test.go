@@ -285,3 +285,28 @@ func TestWithoutRename2(t *testing.T) {
 		}
 	}
 }
+
+// A turn's two writes (the question, then the reply right after) free no inode even within the
+// grace period: the reply's write makes the session's shadow, which nobody can be reading, and
+// the question's version moves into it.
+func TestATurnsTwoWritesFreeNoInode(t *testing.T) {
+	s, dir := newStore(t)
+	turn := storetest.Turn(0)
+	asked, err := s.Append(context.Background(), twin.Session{ID: sid}, turn[:1], 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := inodes(t, dir)
+	if _, err := s.Append(context.Background(), asked, turn[1:], 10); err != nil {
+		t.Fatal(err)
+	}
+	after := inodes(t, dir)
+	for ino := range first {
+		if after[ino] != "."+sid+".prev" {
+			t.Fatalf("the question's file (inode %d) is %q after the reply, want the shadow: %v", ino, after[ino], after)
+		}
+	}
+	if len(after) != 2 {
+		t.Fatalf("files: %v, want the session and its shadow", after)
+	}
+}
