@@ -60,6 +60,9 @@ type Index struct {
 	// wordnet: question words that reach the index's words through WordNet, and those words
 	// (wordnetRelatives).
 	wordnet map[string][]string
+	// families: a word's root (root) and the index's words of that root ("intern" → "interned",
+	// "internship"), so that a question word meets the persona's words of its family.
+	families map[string][]string
 }
 
 const (
@@ -81,6 +84,13 @@ func NewIndex(docs []Doc) *Index {
 		ix.avgLen = float64(total) / float64(len(docs))
 	}
 	ix.wordnet = wordnetRelatives(ix.df)
+	ix.families = map[string][]string{}
+	for t := range ix.df {
+		ix.families[root(t)] = append(ix.families[root(t)], t)
+	}
+	for _, ts := range ix.families {
+		slices.Sort(ts) // map order must not decide ties
+	}
 	return ix
 }
 
@@ -163,7 +173,8 @@ func (ix *Index) weight(g Group) float64 {
 	return w
 }
 
-// known returns g with only the terms the index has, its WordNet relatives in this index added
+// known returns g with only the terms the index has, its WordNet relatives and the words of its
+// family (root) in this index added
 // (an absent question word stays first, as a placeholder that matches nothing), each with its IDF, so that matching each document skips the
 // rest and computes no logarithm.
 func (ix *Index) known(g Group) Group {
@@ -173,9 +184,11 @@ func (ix *Index) known(g Group) Group {
 			terms, idf = append(terms, t), append(idf, ix.idf(t))
 		}
 	}
-	for _, t := range ix.wordnet[g.Terms[0]] {
-		if !slices.Contains(terms, t) {
-			terms, idf = append(terms, t), append(idf, ix.idf(t))
+	for _, more := range [][]string{ix.wordnet[g.Terms[0]], ix.families[root(g.Terms[0])]} {
+		for _, t := range more {
+			if !slices.Contains(terms, t) {
+				terms, idf = append(terms, t), append(idf, ix.idf(t))
+			}
 		}
 	}
 	g.Terms, g.idf = terms, idf

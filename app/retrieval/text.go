@@ -11,7 +11,8 @@ func IsStopword(w string) bool { return stopwords[w] }
 
 // stopwords carry no topic: question words, pronouns, auxiliaries, fillers and the adverbs
 // visitors add to a question without changing what it asks ("actually", "exactly", "any other"),
-// and the particles of phrasal verbs ("grow up").
+// the particles of phrasal verbs ("grow up"), and prepositions that only place the question
+// ("a job alongside your studies").
 var stopwords = toSet(`a an the and or but if of to in on at for from by with about as into over
 what whats which who whom whose where when why how is are was were be been being am do does did
 done have has had having can could would should will shall may might must you your yours yourself
@@ -20,7 +21,8 @@ some much many very really just so than then also too not no yes ok okay hey hi 
 thank let know think s t d ll re ve m like get got into more right use using used thing things
 kind sort usually often ever lot lots want need feel mean find actually exactly generally
 typically mostly anything something stuff type main most up out off other else anyone anybody
-someone somebody everyone everybody`)
+someone somebody everyone everybody alongside besides beside during within without beyond across
+along through throughout towards toward upon onto via per among amongst whilst while`)
 
 func toSet(words string) map[string]bool {
 	m := map[string]bool{}
@@ -91,6 +93,29 @@ func Stem(w string) string {
 		w = w[:len(w)-1]
 	}
 	return w
+}
+
+// root is the root a stem shares with its family: the stem without a derivational suffix, as
+// Stem would leave it ("internship" and "interned" meet in "intern", "retirement" and "retired"
+// in "retir", "musical" and "music" in "music", "graduation" and "graduate" in "graduat"), or
+// the stem itself.
+func root(stem string) string {
+	for range 2 { // "professional" → "profession" → "profess"
+		cut := false
+		for _, suffix := range []string{"ship", "ment", "ness", "al", "ion"} {
+			if r, ok := strings.CutSuffix(stem, suffix); ok && len(r) >= 4 && (suffix != "ion" || len(r) >= 5) {
+				if len(r) > 3 && strings.HasSuffix(r, "e") && !strings.HasSuffix(r, "ee") {
+					r = r[:len(r)-1] // as Stem leaves "move" of "moved"
+				}
+				stem, cut = r, true
+				break
+			}
+		}
+		if !cut {
+			break
+		}
+	}
+	return stem
 }
 
 // undouble drops the second of two equal final consonants ("runn" → "run"), keeping ll, ss, zz.
