@@ -89,7 +89,7 @@ var typeNouns = map[string]AnswerType{
 	"city": Place, "town": Place, "country": Place, "plac": Place, "street": Place, "abroad": Place, "overseas": Place,
 	"hometown": Place, "bas": Place, "locat": Place, "liv": Place,
 	"company": Organisation, "employer": Organisation, "firm": Organisation,
-	"email": Contact, "phon": Phone, "telephon": Phone, "number": Phone, "address": Contact, "websit": Contact,
+	"email": Contact, "contact": Contact, "phon": Phone, "telephon": Phone, "number": Phone, "address": Contact, "websit": Contact,
 	"year": Date, "dat": Date,
 }
 

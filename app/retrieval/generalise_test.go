@@ -42,3 +42,32 @@ func TestPrepositionsAreNotTopics(t *testing.T) {
 		"Do you have a pet besides a dog?": "",
 	})
 }
+
+// The relations visitors meet most in a plain persona: a grandkid is a grandchild, hiking is
+// walking, a garden an allotment, a thesis a dissertation, "uni" a university, "where do you
+// live" a house, a nationality its adjective, "get around" a way of transport; research is not a
+// thesis (a near miss).
+func TestEverydayRelations(t *testing.T) {
+	ix := NewIndex(Sentences("I have four grandchildren.\n\nI walk the coast path every Sunday.\n\n" +
+		"My allotment is the best thing about retirement.\n\nI take the bus everywhere.\n\n" +
+		"My dissertation is on plastic waste.\n\nAfter graduating I'd like to do a PhD.\n\n" +
+		"I share a house in Hyde Park with three students.\n\nI'm Danish.\n\nStrong in user research."))
+	expectAnswers(t, ix, map[string]string{
+		"How many grandkids do you have?":   "four grandchildren",
+		"Do you go hiking?":                 "coast path",
+		"Do you have a garden?":             "allotment",
+		"What is your thesis about?":        "plastic",
+		"What are your plans after uni?":    "PhD",
+		"Where do you live?":                "Hyde Park",
+		"What nationality are you?":         "Danish",
+		"How do you get around?":            "bus",
+		"Have you published your research?": "",
+	})
+}
+
+// A contact question is answered by the sentence holding a contact detail, not by one that only
+// shares a relative of "contact" ("calls").
+func TestContactQuestionsWantADetail(t *testing.T) {
+	ix := NewIndex(Sentences("## Say hello\n- priya@nair.example\n- Fridays are kept free for calls"))
+	expectAnswers(t, ix, map[string]string{"How can I get in touch?": "priya@nair.example"})
+}

@@ -237,7 +237,7 @@ func (ix *Index) Search(q Query) []Hit {
 		p.mass += p.weights[i]
 		p.hasTopic = p.hasTopic || (!g.Name && !g.Light)
 		p.required[i] = g.Owner || (g.Name && ix.df[g.Terms[0]] > 0)
-		p.standIn[i] = typeNouns[g.Terms[0]] == q.Type && len(p.groups[i].Terms) == 1 && ix.df[g.Terms[0]] == 0
+		p.standIn[i] = typeNouns[g.Terms[0]] == q.Type && ix.df[g.Terms[0]] == 0
 	}
 	hits := make([]Hit, 0, len(ix.docs))
 	for i := range ix.docs {

@@ -132,6 +132,7 @@ func undouble(w string) string {
 var phrases = strings.NewReplacer(
 	"for a living", "job",
 	"get in touch", "contact",
+	"get around", "transport",
 	"working from home", "remote work",
 	"work from home", "remote work",
 	"book a table", "booking",
