@@ -71,3 +71,25 @@ func TestContactQuestionsWantADetail(t *testing.T) {
 	ix := NewIndex(Sentences("## Say hello\n- priya@nair.example\n- Fridays are kept free for calls"))
 	expectAnswers(t, ix, map[string]string{"How can I get in touch?": "priya@nair.example"})
 }
+
+// A job title is a job: "operations director", "graduate trainee" and "fisherman" answer
+// questions about work, a role or a job.
+func TestJobTitlesAreWork(t *testing.T) {
+	ix := NewIndex(Sentences("- Before that: operations director at Halden Freight (2012–2019)\n\n" +
+		"- Started out as a graduate trainee at Tesco\n\nMy father was a fisherman."))
+	expectAnswers(t, ix, map[string]string{
+		"What was your previous role?":   "operations director",
+		"What did your dad do for work?": "fisherman",
+		"Did you ever work as a chef?":   "",
+	})
+}
+
+// A superlative wraps a question as a light word does: "your biggest achievement" asks for an
+// achievement, and "biggest" absent from the persona must not outweigh it.
+func TestSuperlativesAreLight(t *testing.T) {
+	ix := NewIndex(Sentences("## Things I'm proud of\n- Cut stock-outs by 40% for a wholesaler in 2022\n\n## Off the clock\n- Fell running in the Peak District"))
+	expectAnswers(t, ix, map[string]string{
+		"What's your biggest achievement?": "40%",
+		"What's your biggest fear?":        "",
+	})
+}

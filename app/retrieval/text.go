@@ -166,4 +166,4 @@ came put set meet met provide include continue change changed understand follow 
 allow add added win won lose lost stand sit sat send sent expect hear heard wear wore walk eat
 sleep apply matter play plays played playing first last good great new big small little short high low early late young real sure same
 different important whole open various special usual recent next particular actual certain
-doing going having making`)
+doing going having making biggest greatest largest best worst latest newest hardest proudest`)
