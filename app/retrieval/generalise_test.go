@@ -93,3 +93,27 @@ func TestSuperlativesAreLight(t *testing.T) {
 		"What's your biggest fear?":        "",
 	})
 }
+
+// "When did you move to Berlin?" asks since when the owner is there: "move" only wraps the
+// question, as a light word, and the dated sentence naming the place answers it.
+func TestMovingIsLight(t *testing.T) {
+	ix := NewIndex(Sentences("I've been gigging around Berlin for about twelve years.\n\nI'm Danish, though Berlin's been home since 2011.\n\n" +
+		"My band is the Nordlicht Trio.\n\nI teach bass at a music school.\n\nI have a daughter, Freja."))
+	expectAnswers(t, ix, map[string]string{
+		"When did you move to Berlin?": "2011",
+		"When did you move to Paris?":  "",
+	})
+}
+
+// Research is a category of its kinds ("What's your research about?" → the dissertation), not a
+// synonym: a thesis is not "user research". "Which country do you come from?" asks for a hometown.
+func TestResearchAndOrigin(t *testing.T) {
+	ix := NewIndex(Sentences("My dissertation is on catalysts that break down plastic waste.\n\n" +
+		"I'm a chemistry student, originally from Valencia in Spain."))
+	expectAnswers(t, ix, map[string]string{
+		"What's your research about?":     "plastic",
+		"Which country do you come from?": "Spain",
+	})
+	ix = NewIndex(Sentences("Strong in user research and design systems."))
+	expectAnswers(t, ix, map[string]string{"What was your thesis about?": ""})
+}

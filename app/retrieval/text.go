@@ -153,6 +153,8 @@ var phrases = strings.NewReplacer(
 	"where are you originally from", "where hometown",
 	"where do you come from", "where hometown",
 	"where do you hail from", "where hometown",
+	"do you come from", "hometown",
+	"are you from", "hometown",
 )
 
 // light words are verbs and adjectives a visitor wraps a question in ("did you attend", "would
@@ -166,4 +168,4 @@ came put set meet met provide include continue change changed understand follow 
 allow add added win won lose lost stand sit sat send sent expect hear heard wear wore walk eat
 sleep apply matter play plays played playing first last good great new big small little short high low early late young real sure same
 different important whole open various special usual recent next particular actual certain
-doing going having making biggest greatest largest best worst latest newest hardest proudest`)
+doing going having making move moved moving relocate relocated biggest greatest largest best worst latest newest hardest proudest`)
