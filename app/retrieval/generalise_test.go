@@ -117,3 +117,15 @@ func TestResearchAndOrigin(t *testing.T) {
 	ix = NewIndex(Sentences("Strong in user research and design systems."))
 	expectAnswers(t, ix, map[string]string{"What was your thesis about?": ""})
 }
+
+// "What do you do for a living/for work?" is "What do you do?", the broadest question (the
+// responder answers it with the introduction); about someone else it asks what they do.
+func TestDoForALivingIsWhatYouDo(t *testing.T) {
+	for _, s := range []string{"What do you do for a living?", "What do you do for work?"} {
+		if q := ParseQuery(s); !q.Empty() {
+			t.Errorf("%s → %+v, want no words", s, q.Groups)
+		}
+	}
+	ix := NewIndex(Sentences("I worked as a nurse for 38 years.\n\nMy father was a fisherman.\n\nI sing in a choir."))
+	expectAnswers(t, ix, map[string]string{"What did your dad do for a living?": "fisherman"})
+}

@@ -130,6 +130,8 @@ func undouble(w string) string {
 // phrases rewrites idioms whose words would mislead the index ("for a living" is a job, not a
 // home) before a question is split into words.
 var phrases = strings.NewReplacer(
+	"do for a living", "do", // "what do you do for a living?" is "what do you do?"
+	"do for work", "do",
 	"for a living", "job",
 	"get in touch", "contact",
 	"get around", "transport",
