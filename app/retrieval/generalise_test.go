@@ -129,3 +129,13 @@ func TestDoForALivingIsWhatYouDo(t *testing.T) {
 	ix := NewIndex(Sentences("I worked as a nurse for 38 years.\n\nMy father was a fisherman.\n\nI sing in a choir."))
 	expectAnswers(t, ix, map[string]string{"What did your dad do for a living?": "fisherman"})
 }
+
+// A hobby is a category of pastimes: "What are your hobbies?" meets "I cook a lot" in a persona
+// that never says "hobby"; a sport is not one of them.
+func TestHobbiesReachPastimes(t *testing.T) {
+	ix := NewIndex(Sentences("Off stage I cook a lot, mostly Danish food.\n\nI teach bass at a music school.\n\nMy band is a trio."))
+	expectAnswers(t, ix, map[string]string{
+		"What are your hobbies?":       "cook",
+		"What's your favourite sport?": "",
+	})
+}
