@@ -2,8 +2,9 @@
 # Side by side on one machine, in one sitting (docs/benchmarks.md, "Hot path"):
 #   tools/sidebyside/run.sh [RUNS]
 # alternates, RUNS times (default 3), 10 s of `wrk -t2 -c16` with a new session per request against
-#   - the Course twin, when PEER_DIR names a folder with its server.py and our run.py
-#     (how to get them: docs/benchmarks.md), on PEER_PERSONA (default me.txt);
+#   - the Course twin, when PEER_SERVER names its server.py (how to get it: docs/benchmarks.md;
+#     it is not in this repository), run by peer/run.py with its Bedrock call replaced by an
+#     instant reply and peer/context.py giving it PEER_PERSONA (default me.txt);
 #   - the floor: a Go server that only creates one file per request (main.go);
 #   - ours: the twin built from this checkout, offline responder at full speed, info logs, OTLP
 #     tracing to a local sink; and, when BEFORE names another twin binary (an older build), that
@@ -40,8 +41,11 @@ serve() { # name dir cmd... — start, wait for the port, load, stop
 for i in $(seq "$RUNS"); do
   echo "run $i"
   mkdir -p "$OUT/$i/peer" "$OUT/$i/floor"
-  if [ -n "${PEER_DIR:-}" ]; then
-    (cd "$PEER_DIR" && PEER_PERSONA=$PERSONA MEMORY_DIR=$OUT/$i/peer PORT=8100 exec /usr/bin/python3 run.py >/dev/null 2>&1) &
+  if [ -n "${PEER_SERVER:-}" ]; then
+    mkdir -p "$OUT/peer-kit"
+    cp "$PEER_SERVER" "$OUT/peer-kit/server.py"
+    cp "$ROOT/tools/sidebyside/peer/run.py" "$ROOT/tools/sidebyside/peer/context.py" "$OUT/peer-kit/"
+    (cd "$OUT/peer-kit" && PEER_PERSONA=$PERSONA MEMORY_DIR=$OUT/$i/peer PORT=8100 exec /usr/bin/python3 run.py >/dev/null 2>&1) &
     PEER=$!; sleep 2; load "Course twin" http://127.0.0.1:8100/chat; kill $PEER; wait $PEER 2>/dev/null || true
   fi
   serve floor http://127.0.0.1:8200/api/chat "$OUT/sidebyside" -floor "$OUT/$i/floor"
