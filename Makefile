@@ -90,8 +90,8 @@ test-go: wordnet
 EVAL_SETS := prose:0.93:0.90 notes:0.90:0.85 sections:0.72:0.85 resume:0.86:0.85 learner:0.93:0.85 \
              founder:0.60:0.85 teacher:0.74:0.85 analyst:0.89:0.85 esl:0.92:0.75 speaker:0.73:0.85 \
              expat:0.65:0.50 engineer:0.88:0.85 texter:0.78:0.85 nurse:0.90:0.60 student:0.85:0.95 \
-             consultant:0.65:0.85 musician:0.77:0.75 cv:0.86:0.85 nonnative:0.70:0.90 \
-             casual:0.63:0.75 folder:0.55:0.70
+             consultant:0.65:0.85 musician:0.77:0.75 cv:0.90:0.85 nonnative:0.70:0.90 \
+             casual:0.70:0.75 folder:0.62:0.70
 
 ## eval: `twin eval` with the offline responder on every persona of eval/, against its thresholds
 eval:

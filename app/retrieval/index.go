@@ -4,7 +4,8 @@
 // tools/wordnetrel) and answer-type cues ("how long" wants a duration). The
 // offline responder answers from it, and the chat turn uses it to tag each question with the
 // persona section it is about (the owner dashboard's "what visitors ask about"). How a question
-// is matched is explained in docs/decisions/0024-offline-answers.md and 0034-wordnet-relations.md.
+// is matched is explained in docs/decisions/0024-offline-answers.md, 0034-wordnet-relations.md and
+// 0035-offline-recall-round-two.md.
 package retrieval
 
 import (
