@@ -70,7 +70,7 @@ func viewerAddress(v string) (string, bool) {
 		return "", false
 	}
 	addr, err := netip.ParseAddr(v[:i])
-	if err != nil {
+	if err != nil || addr.Zone() != "" { // a viewer's address never has a zone ("::%[")
 		return "", false
 	}
 	port, err := strconv.ParseUint(v[i+1:], 10, 16)

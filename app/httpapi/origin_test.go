@@ -97,7 +97,7 @@ func TestClientKeyTrustsViewerAddressOnlyViaEdge(t *testing.T) {
 // FuzzViewerAddress: any header value either parses to an address clientKey can split, or is
 // ignored.
 func FuzzViewerAddress(f *testing.F) {
-	for _, s := range []string{"198.51.100.10:46532", "2001:db8::1:46532", "::ffff:1.2.3.4:1", ":", "1.2.3.4:", "[::1]:80"} {
+	for _, s := range []string{"198.51.100.10:46532", "2001:db8::1:46532", "::ffff:1.2.3.4:1", ":", "1.2.3.4:", "[::1]:80", "::%[:0", "fe80::1%eth0:443"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
