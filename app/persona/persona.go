@@ -48,7 +48,10 @@ func unavailable(err error) error {
 }
 
 var (
-	namePattern    = regexp.MustCompile(`\b(?i:my name is|i am|i'm)\s+([A-Z][\p{L}'-]+(?:\s+[A-Z][\p{L}'-]+){0,2})`)
+	namePattern = regexp.MustCompile(`\b(?i:my name is)\s+([A-Z][\p{L}'-]+(?:\s+[A-Z][\p{L}'-]+){0,2})`)
+	// introPattern is how an opening paragraph names its writer: "I'm Tomás Rivera", "Hey!
+	// Jonas here." Later in the text "I'm Danish" is not a name.
+	introPattern   = regexp.MustCompile(`\b(?i:i am|i'm)\s+([A-Z][\p{L}'-]+(?:\s+[A-Z][\p{L}'-]+){0,2})|(?:^|[.!?]\s+)([A-Z][\p{L}'-]+(?:\s+[A-Z][\p{L}'-]+)?) here[.!,]`)
 	headingPattern = regexp.MustCompile(`^#\s+(.{1,80})$`)
 	// nameLine is a CV's or profile's first line when it is only a name: two or three
 	// capitalised words ("Tomás Rivera", "Mary-Jane O'Neil").
@@ -64,9 +67,12 @@ var titleWords = map[string]bool{
 }
 
 // deriveName finds the owner's name in the persona's own words: a leading "# Heading", else a
-// "My name is …" or "I'm …" sentence, else a first line that is only a name (a CV's), else "me".
+// "My name is …" sentence, else an opening paragraph's "I'm …" or "… here", else a first line
+// that is only a name (a CV's, or the first part of a CV header "Name | Title | City"), else
+// "me".
 func deriveName(body string) string {
-	first, _, _ := strings.Cut(strings.TrimLeft(body, "\n\r\t "), "\n")
+	body = strings.TrimLeft(body, "\n\r\t ")
+	first, _, _ := strings.Cut(body, "\n")
 	first = strings.TrimSpace(first)
 	if m := headingPattern.FindStringSubmatch(first); m != nil {
 		return strings.TrimSpace(m[1])
@@ -74,8 +80,14 @@ func deriveName(body string) string {
 	if m := namePattern.FindStringSubmatch(body); m != nil {
 		return m[1]
 	}
-	if nameLine.MatchString(first) && !slices.ContainsFunc(strings.Fields(first), func(w string) bool { return titleWords[strings.ToLower(w)] }) {
-		return first
+	opening, _, _ := strings.Cut(body, "\n\n")
+	if m := introPattern.FindStringSubmatch(opening); m != nil {
+		return m[1] + m[2]
+	}
+	lead, _, _ := strings.Cut(first, " | ")
+	lead = strings.TrimSpace(lead)
+	if nameLine.MatchString(lead) && !slices.ContainsFunc(strings.Fields(lead), func(w string) bool { return titleWords[strings.ToLower(w)] }) {
+		return lead
 	}
 	return "me"
 }

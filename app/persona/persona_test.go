@@ -39,6 +39,12 @@ func TestParseDerivesMissingFields(t *testing.T) {
 		{"Product Designer\nI design.", "me"},
 		{"Hello there\nI like tea.", "me"},
 		{"---\nunclosed: block\nI like tea", "me"},
+		{"Hi, I'm Tomás Rivera. I study chemistry.", "Tomás Rivera"},
+		{"Hey! Jonas here. I play bass.\n\nI grew up in Denmark, so yes, I'm Danish.", "Jonas"},
+		{"I play bass.\n\nI grew up in Denmark, so yes, I'm Danish.", "me"},
+		{"Greetings from Berlin. Life here is good.", "me"},
+		{"Marek Nowak | Backend Engineer | Gdańsk, Poland\n\nPROFILE", "Marek Nowak"},
+		{"Backend Engineer | Gdańsk, Poland\n\nPROFILE", "me"},
 	} {
 		p, err := Parse([]byte(tc.text))
 		if err != nil {
