@@ -115,9 +115,7 @@ var requestIDs atomic.Int64
 func (e *Edge) toHTTPAPI(w *recorder, r *http.Request, headers map[string]string, host string, invoke Invoke) {
 	route := e.APIRoute(r.Method, r.URL.Path)
 	if route == "" {
-		w.header.Set("Content-Type", "application/json")
-		w.status = http.StatusNotFound
-		w.body.WriteString(`{"message":"Not Found"}`)
+		w.set(http.StatusNotFound, jsonType, nil, []byte(`{"message":"Not Found"}`))
 		return
 	}
 	body, b64 := readBody(r)
@@ -150,9 +148,7 @@ func (e *Edge) toHTTPAPI(w *recorder, r *http.Request, headers map[string]string
 // one (CloudFront's OAC) becomes the function URL event, and the streamed answer is relayed.
 func (e *Edge) toFunctionURL(w *recorder, r *http.Request, headers map[string]string, host string, invoke Invoke, signed bool) {
 	if e.URLAuthType == "AWS_IAM" && !signed {
-		w.header.Set("Content-Type", "application/json")
-		w.status = http.StatusForbidden
-		w.body.WriteString(`{"Message":"Forbidden"}`)
+		w.set(http.StatusForbidden, jsonType, nil, []byte(`{"Message":"Forbidden"}`))
 		return
 	}
 	body, b64 := readBody(r)
@@ -203,6 +199,9 @@ func lower(h map[string]string) map[string]string {
 	}
 	return out
 }
+
+// jsonType is the header of the answers AWS itself gives (an unknown route, an unsigned call).
+var jsonType = map[string]string{"Content-Type": "application/json"}
 
 // recorder buffers one answer so the distribution's error responses can replace it.
 type recorder struct {
