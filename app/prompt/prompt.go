@@ -63,8 +63,9 @@ func Build(in Input, count func(string) int) (twin.GenerateRequest, Stats) {
 		in.Canary = Canary(nil, in.Persona)
 	}
 	system := System(in.Persona, in.Canary)
+	systemTokens := count(system)
 	question := count(in.Question.Content) + perMessageTokens
-	available := in.Budget.ContextTokens - in.Budget.ReplyTokens - question - count(system) - perMessageTokens - count(Note(1<<30))
+	available := in.Budget.ContextTokens - in.Budget.ReplyTokens - question - systemTokens - perMessageTokens - count(Note(1<<30))
 
 	keep := len(in.History)
 	for i := len(in.History) - 1; i >= 0; i-- {
@@ -82,7 +83,7 @@ func Build(in Input, count func(string) int) (twin.GenerateRequest, Stats) {
 	}
 	st.Dropped = keep
 	note := Note(st.Dropped)
-	st.SystemTokens = count(system) + perMessageTokens + count(note)
+	st.SystemTokens = systemTokens + perMessageTokens + count(note)
 
 	msgs := make([]twin.Message, 0, len(in.History)-keep+1)
 	msgs = append(msgs, in.History[keep:]...)
