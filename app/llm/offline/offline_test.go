@@ -133,12 +133,21 @@ func FuzzAnswer(f *testing.F) {
 	})
 }
 
+// BenchmarkAnswer is the responder's own time per answer: "untyped" asks about a topic, "typed"
+// for a kind of thing (a duration), so every sentence's answer type is consulted.
 func BenchmarkAnswer(b *testing.B) {
 	p := loadPersona(b)
-	r := New(0)
-	req := twin.GenerateRequest{Persona: p, Messages: []twin.Message{{Role: twin.RoleUser, Content: "What do you think about AI coding tools?"}}}
-	for b.Loop() {
-		r.Answer(context.Background(), req)
+	for _, c := range []struct{ name, question string }{
+		{"untyped", "What do you think about AI coding tools?"},
+		{"typed", "How long have you worked there?"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			r := New(0)
+			req := twin.GenerateRequest{Persona: p, Messages: []twin.Message{{Role: twin.RoleUser, Content: c.question}}}
+			for b.Loop() {
+				r.Answer(context.Background(), req)
+			}
+		})
 	}
 }
 
@@ -174,16 +183,5 @@ func TestIntroIsTheWholePhrase(t *testing.T) {
 		if got := isIntro(q); got != want {
 			t.Errorf("isIntro(%q) = %v, want %v", q, got, want)
 		}
-	}
-}
-
-// BenchmarkAnswerTyped: a question asking for a kind of thing (a duration), so every sentence's
-// answer type is consulted.
-func BenchmarkAnswerTyped(b *testing.B) {
-	p := loadPersona(b)
-	r := New(0)
-	req := twin.GenerateRequest{Persona: p, Messages: []twin.Message{{Role: twin.RoleUser, Content: "How long have you worked there?"}}}
-	for b.Loop() {
-		r.Answer(context.Background(), req)
 	}
 }
