@@ -61,8 +61,12 @@ type Owner interface {
 // Request is one visitor message.
 type Request struct {
 	SessionID string // a valid session id (new or existing)
-	Message   string // validated and trimmed
-	Streamed  bool   // for the summary line and metrics only
+	// New says the server made SessionID for this turn, so nothing can be stored under it yet:
+	// the turn reads no history (no file lookup; on S3 no GET). The first write still refuses
+	// to replace anything (a new file, or If-None-Match on S3).
+	New      bool
+	Message  string // validated and trimmed
+	Streamed bool   // for the summary line and metrics only
 	// ReplyID is the id the reply is stored under, announced to a streaming client before the
 	// first word (the stream's messageId). Empty: the turn makes one.
 	ReplyID string
@@ -125,7 +129,7 @@ func (s *Service) turn(ctx context.Context, req Request, t *turn, emit func(stri
 		replyID = twin.NewMessageID()
 	}
 
-	p, base, err := s.load(ctx, req.SessionID)
+	p, base, err := s.load(ctx, req)
 	if err != nil {
 		return Result{}, err
 	}
@@ -174,8 +178,16 @@ func (s *Service) turn(ctx context.Context, req Request, t *turn, emit func(stri
 
 // load reads the persona and the session's history concurrently: on AWS each is an S3 request
 // (the persona usually a revalidation answered 304), so the turn waits for the slower of the two,
-// not their sum. A persona failure is reported first, as when they ran one after the other.
-func (s *Service) load(ctx context.Context, sessionID string) (twin.Persona, twin.Session, error) {
+// not their sum. A persona failure is reported first, as when they ran one after the other. A
+// session the server has just made has no history to read.
+func (s *Service) load(ctx context.Context, req Request) (twin.Persona, twin.Session, error) {
+	if req.New {
+		p, err := s.loadPersona(ctx)
+		if err != nil {
+			return twin.Persona{}, twin.Session{}, err
+		}
+		return p, twin.Session{ID: req.SessionID}, nil
+	}
 	var (
 		p       twin.Persona
 		pErr    error
@@ -185,7 +197,7 @@ func (s *Service) load(ctx context.Context, sessionID string) (twin.Persona, twi
 		defer close(persona)
 		p, pErr = s.loadPersona(ctx)
 	}()
-	base, hErr := s.loadHistory(ctx, sessionID)
+	base, hErr := s.loadHistory(ctx, req.SessionID)
 	<-persona
 	if pErr != nil {
 		return twin.Persona{}, twin.Session{}, pErr

@@ -47,6 +47,21 @@ func TestTurnStorageOnEachStore(t *testing.T) {
 			}
 			checkTurn(t, stored(t, s), "count", twin.StatusComplete, "stored before my first word")
 		})
+		t.Run(name+"/a new session's first write never replaces one stored", func(t *testing.T) {
+			// A server-made id is never read first; should it name a stored session after all,
+			// the first write (a new file, or If-None-Match on S3) builds on it instead.
+			s := service(t, words("noted", 0, nil))
+			if err := ask(s, context.Background(), "first", func(string) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Turn(context.Background(), Request{SessionID: sid, New: true, Message: "second"}, func(string) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+			msgs := stored(t, s)
+			if len(msgs) != 4 || msgs[0].Content != "first" || msgs[2].Content != "second" {
+				t.Fatalf("stored %+v, want both turns", msgs)
+			}
+		})
 		t.Run(name+"/stopped keeps what was shown", func(t *testing.T) {
 			s := service(t, words(long, 0, nil))
 			var shown strings.Builder

@@ -232,3 +232,24 @@ func TestPersonaFailureReportedFirst(t *testing.T) {
 		t.Fatalf("Turn error code = %v (%v), want %v", got, err, want)
 	}
 }
+
+// A session the server has just made is not read: the turn stores the question and the reply
+// without a Get (no file lookup; on S3 no GET).
+func TestNewSessionIsNotRead(t *testing.T) {
+	s, _ := newService(newRecorder(), prompt.DefaultBudget)
+	inner := s.Store
+	s.Store = &twintest.Store{
+		GetFunc: func(context.Context, string) (twin.Session, error) {
+			t.Error("the history of a session the server has just made was read")
+			return twin.Session{}, twin.Errorf(twin.CodeSessionNotFound, "none")
+		},
+		AppendFunc: inner.Append,
+	}
+	if _, err := s.Turn(context.Background(), Request{SessionID: sid, New: true, Message: "hi"}, func(string) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	s.Store = inner
+	if msgs := stored(t, s); len(msgs) != 2 || msgs[0].Content != "hi" {
+		t.Fatalf("stored %+v, want the question and the reply", msgs)
+	}
+}

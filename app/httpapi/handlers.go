@@ -67,7 +67,7 @@ func handleChat(d Deps, sessions *sessionLimiter, shed *shedder, maxBody int64, 
 		}
 		defer shed.release()
 		if asked == "" {
-			turn.SessionID = twin.NewSessionID()
+			turn.SessionID, turn.New = twin.NewSessionID(), true
 			sessions.remember(client, turn.SessionID)
 		} else {
 			turn.SessionID = asked

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -213,63 +214,85 @@ func byName(spans []sdktrace.ReadOnlySpan) map[string]sdktrace.ReadOnlySpan {
 
 var turnSpans = []string{"persona.load", "memory.get", "llm.stream", "memory.append"}
 
+// knownSession is a session id a test's client sends: the turn reads its history (memory.get),
+// which a session the server makes for the turn has none of.
+const knownSession = "0a0a0a0a-0000-4000-8000-000000000001"
+
 // TestChatTurnTrace: one chat turn is one trace: the server span, and under it one span each for
-// persona load, memory load, LLM generation and memory save, with GenAI attributes.
+// persona load, memory load, LLM generation and memory save, with GenAI attributes. A turn that
+// starts a session reads no history, so it has no memory.get span.
 func TestChatTurnTrace(t *testing.T) {
 	for _, streamed := range []bool{false, true} {
-		t.Run(fmt.Sprint("stream=", streamed), func(t *testing.T) {
-			s := newStack(t, faults{})
-			rec := s.chat(t, fmt.Sprintf(`{"message":"Where do you live?","stream":%v}`, streamed), http.Header{"X-Correlation-Id": {"turn-1"}})
-			reply := rec.Body.String()
-			if streamed { // the guard may release a word across two deltas
-				reply = twintest.StreamText(reply)
-			}
-			if rec.Code != 200 || !strings.Contains(reply, "Lisbon") {
-				t.Fatalf("status %d body %s", rec.Code, rec.Body)
-			}
-			spans := s.spans.Ended()
-			named := byName(spans)
-			server, ok := named["POST /api/chat"]
-			if !ok {
-				t.Fatalf("no server span among %v", spanNames(spans))
-			}
-			if server.Parent().IsValid() || server.SpanKind() != trace.SpanKindServer {
-				t.Errorf("server span has parent %v kind %v; want a root server span", server.Parent(), server.SpanKind())
-			}
-			traceID := server.SpanContext().TraceID()
-			for _, name := range turnSpans {
-				sp, ok := named[name]
-				if !ok {
-					t.Errorf("no %s span among %v", name, spanNames(spans))
-					continue
-				}
-				if sp.SpanContext().TraceID() != traceID || sp.Parent().SpanID() != server.SpanContext().SpanID() {
-					t.Errorf("%s is not a child of the server span in the same trace", name)
-				}
-				if sp.Status().Code == codes.Error {
-					t.Errorf("%s has error status %v", name, sp.Status())
-				}
-			}
-			for _, sp := range spans {
-				if sp.SpanContext().TraceID() != traceID {
-					t.Errorf("span %s is in another trace", sp.Name())
-				}
-			}
-			llm := attrMap(named["llm.stream"].Attributes())
-			for _, k := range []string{"gen_ai.system", "gen_ai.request.model", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.response.time_to_first_token_ms"} {
-				if llm[k] == "" || llm[k] == "0" {
-					t.Errorf("llm.stream attribute %s = %q", k, llm[k])
-				}
-			}
-			if llm["gen_ai.system"] != "offline" {
-				t.Errorf("gen_ai.system = %q", llm["gen_ai.system"])
-			}
-			if got := attrMap(server.Attributes())["twin.correlation_id"]; got != "turn-1" {
-				t.Errorf("server span twin.correlation_id = %q", got)
-			}
-			checkLogsAndMetrics(t, s, rec, traceID, "ok")
-		})
+		for _, session := range []string{knownSession, ""} {
+			t.Run(fmt.Sprintf("stream=%v/session=%q", streamed, session), func(t *testing.T) {
+				turnTrace(t, streamed, session)
+			})
+		}
 	}
+}
+
+func turnTrace(t *testing.T, streamed bool, session string) {
+	t.Helper()
+	s := newStack(t, faults{})
+	body := fmt.Sprintf(`{"message":"Where do you live?","stream":%v}`, streamed)
+	want := turnSpans
+	if session != "" {
+		body = fmt.Sprintf(`{"message":"Where do you live?","stream":%v,"session_id":%q}`, streamed, session)
+	} else {
+		want = slices.DeleteFunc(slices.Clone(turnSpans), func(n string) bool { return n == "memory.get" })
+	}
+	rec := s.chat(t, body, http.Header{"X-Correlation-Id": {"turn-1"}})
+	reply := rec.Body.String()
+	if streamed { // the guard may release a word across two deltas
+		reply = twintest.StreamText(reply)
+	}
+	if rec.Code != 200 || !strings.Contains(reply, "Lisbon") {
+		t.Fatalf("status %d body %s", rec.Code, rec.Body)
+	}
+	spans := s.spans.Ended()
+	named := byName(spans)
+	server, ok := named["POST /api/chat"]
+	if !ok {
+		t.Fatalf("no server span among %v", spanNames(spans))
+	}
+	if server.Parent().IsValid() || server.SpanKind() != trace.SpanKindServer {
+		t.Errorf("server span has parent %v kind %v; want a root server span", server.Parent(), server.SpanKind())
+	}
+	traceID := server.SpanContext().TraceID()
+	if _, ok := named["memory.get"]; ok && session == "" {
+		t.Errorf("a turn that starts a session read its history: %v", spanNames(spans))
+	}
+	for _, name := range want {
+		sp, ok := named[name]
+		if !ok {
+			t.Errorf("no %s span among %v", name, spanNames(spans))
+			continue
+		}
+		if sp.SpanContext().TraceID() != traceID || sp.Parent().SpanID() != server.SpanContext().SpanID() {
+			t.Errorf("%s is not a child of the server span in the same trace", name)
+		}
+		if sp.Status().Code == codes.Error {
+			t.Errorf("%s has error status %v", name, sp.Status())
+		}
+	}
+	for _, sp := range spans {
+		if sp.SpanContext().TraceID() != traceID {
+			t.Errorf("span %s is in another trace", sp.Name())
+		}
+	}
+	llm := attrMap(named["llm.stream"].Attributes())
+	for _, k := range []string{"gen_ai.system", "gen_ai.request.model", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "gen_ai.response.time_to_first_token_ms"} {
+		if llm[k] == "" || llm[k] == "0" {
+			t.Errorf("llm.stream attribute %s = %q", k, llm[k])
+		}
+	}
+	if llm["gen_ai.system"] != "offline" {
+		t.Errorf("gen_ai.system = %q", llm["gen_ai.system"])
+	}
+	if got := attrMap(server.Attributes())["twin.correlation_id"]; got != "turn-1" {
+		t.Errorf("server span twin.correlation_id = %q", got)
+	}
+	checkLogsAndMetrics(t, s, rec, traceID, "ok")
 }
 
 // checkLogsAndMetrics: every line of the turn — the diagnostic log, and on the metrics stream the
@@ -340,7 +363,8 @@ func TestChatTurnErrors(t *testing.T) {
 	} {
 		t.Run(tc.span, func(t *testing.T) {
 			s := newStack(t, tc.faults)
-			rec := s.chat(t, `{"message":"Where do you live?"}`, nil)
+			// A session the client names, so the turn reads its history.
+			rec := s.chat(t, `{"message":"Where do you live?","session_id":"`+knownSession+`"}`, nil)
 			var body struct {
 				Error struct {
 					Code          string `json:"code"`

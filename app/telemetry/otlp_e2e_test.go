@@ -62,7 +62,7 @@ func TestTwinExportsOTLP(t *testing.T) {
 		t.Fatalf("server did not start; stdout:\n%s", stdout.String())
 	}
 
-	req, _ := http.NewRequest("POST", base+"/api/chat", strings.NewReader(`{"message":"Where do you live?"}`))
+	req, _ := http.NewRequest("POST", base+"/api/chat", strings.NewReader(`{"message":"Where do you live?","session_id":"`+knownSession+`"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Correlation-Id", "e2e-otlp-1")
 	resp, err := http.DefaultClient.Do(req)

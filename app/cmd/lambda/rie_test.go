@@ -83,10 +83,11 @@ func TestUnderEmulator(t *testing.T) {
 		if text, done := streamText(t, body); !strings.Contains(text, "Hello from the model.") || !done {
 			t.Fatalf("body:\n%s", body)
 		}
-		// persona GET + session GET + the question's PUT at the turn's start + the reply's PUT
-		// (docs/decisions/0020-turn-storage-order.md); the secret was read once, at init.
-		if g, p := s3.Count(http.MethodGet), s3.Count(http.MethodPut); g != 2 || p != 2 {
-			t.Errorf("S3 saw %d GET + %d PUT, want 2 + 2 (persona, session; question, reply)", g, p)
+		// persona GET (no session GET: the server has just made the session) + the question's
+		// PUT at the turn's start + the reply's PUT (docs/decisions/0020-turn-storage-order.md);
+		// the secret was read once, at init.
+		if g, p := s3.Count(http.MethodGet), s3.Count(http.MethodPut); g != 1 || p != 2 {
+			t.Errorf("S3 saw %d GET + %d PUT, want 1 + 2 (persona; question, reply)", g, p)
 		}
 		if got := sm.Calls(); got != 1 {
 			t.Errorf("%d secret reads, want 1", got)
