@@ -170,7 +170,12 @@ func (s *Store) Append(_ context.Context, base twin.Session, msgs []twin.Message
 	defer e.mu.Unlock()
 
 	current, exists := base, true
-	if !s.current(path, e, base.Version) {
+	switch {
+	case base.Version == "" && len(base.Messages) == 0:
+		// A session not read from here (a new one): written as a new file, which fails if one
+		// is there; then that file is read and built on.
+		exists = false
+	case !s.current(path, e, base.Version):
 		if current, exists, err = readAny(path); err != nil {
 			return twin.Session{}, err
 		}

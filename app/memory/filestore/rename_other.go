@@ -2,8 +2,12 @@
 
 package filestore
 
-// swap and link need renameat2; elsewhere the store falls back to a plain rename.
+import "io/fs"
+
+// swap and link need renameat2, create O_TMPFILE; elsewhere the store falls back to a temporary
+// file and a plain rename.
 var (
-	swap = func(_, _ string) error { return errNoRename2 }
-	link = func(_, _ string) error { return errNoRename2 }
+	swap   = func(_, _ string) error { return errNoRename2 }
+	link   = func(_, _ string) error { return errNoRename2 }
+	create = func(_, _ string, _ []byte) (fs.FileInfo, error) { return nil, errNoTmpfile }
 )

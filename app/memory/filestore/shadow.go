@@ -19,15 +19,21 @@ import (
 // never half of either, and no inode is made or freed. The shadow then holds the version before,
 // of this session only, and is refilled by the session's next write — unless that comes within
 // the grace period, when a reader (in another process) could still be reading it: then the write
-// is a new file renamed over the old one, as before. A new session's first write renames a new
-// file into place with RENAME_NOREPLACE; its second makes the shadow. So a session costs two
-// inodes, made once.
+// is a new file renamed over the old one, as before. A new session's first write makes its file
+// without a name (O_TMPFILE), fills it, and links it into place only if nothing is there: no
+// temporary name is added and renamed away (where O_TMPFILE is missing, a temporary file is
+// renamed into place with RENAME_NOREPLACE). Its second write makes the shadow. So a session
+// costs two inodes, made once.
 
 // shadowGrace is how long a swapped-out version stays untouched before its shadow is refilled.
 const shadowGrace = time.Second
 
-// errNoRename2 reports a system without renameat2's exchange and no-replace flags.
-var errNoRename2 = errors.New("renameat2 not supported")
+// errNoRename2 reports a system without renameat2's exchange and no-replace flags, errNoTmpfile
+// one that cannot make a file without a name and link it later (O_TMPFILE).
+var (
+	errNoRename2 = errors.New("renameat2 not supported")
+	errNoTmpfile = errors.New("unnamed files not supported")
+)
 
 // shadowPath is the shadow of the session file at path ({dir}/{id}.json → {dir}/.{id}.prev).
 func shadowPath(path string) string {
@@ -81,6 +87,18 @@ func (s *Store) write(e *session, path string, sess twin.Session, exists bool) (
 			return nil, fmt.Errorf("write session: %w", err)
 		}
 	}
+	if !exists {
+		// A new session's file is made without a name and linked into place, refusing to
+		// replace a file made meanwhile.
+		fi, err := create(filepath.Dir(path), path, data)
+		if !errors.Is(err, errNoTmpfile) {
+			if err != nil && !errors.Is(err, fs.ErrExist) {
+				err = fmt.Errorf("write session: %w", err)
+			}
+			return fi, err
+		}
+	}
+	// A temporary file renamed over the session's file, or placed where there is none.
 	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
 		return nil, fmt.Errorf("write session: %w", err)
@@ -143,6 +161,15 @@ func rename(from, path string) error {
 // fill writes data over the open file f, cuts what is left of its earlier contents (if it was
 // longer), closes it, and returns its stat (a rename keeps size and modification time).
 func fill(f *os.File, data []byte) (fs.FileInfo, error) {
+	fi, err := fillOpen(f, data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return fi, err
+}
+
+// fillOpen is fill leaving f open.
+func fillOpen(f *os.File, data []byte) (fs.FileInfo, error) {
 	_, err := f.Write(data)
 	var fi fs.FileInfo
 	if err == nil {
@@ -152,9 +179,6 @@ func fill(f *os.File, data []byte) (fs.FileInfo, error) {
 		if err = f.Truncate(int64(len(data))); err == nil {
 			fi, err = f.Stat()
 		}
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
 	}
 	return fi, err
 }

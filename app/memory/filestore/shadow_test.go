@@ -259,6 +259,43 @@ func TestFileOfAnotherSessionIsRefused(t *testing.T) {
 	}
 }
 
+// A new session's file is made without a name and linked into place: no temporary name, no
+// rename.
+func TestFirstWriteLinksAnUnnamedFile(t *testing.T) {
+	renames := 0
+	oldLink := link
+	t.Cleanup(func() { link = oldLink })
+	link = func(a, b string) error { renames++; return oldLink(a, b) }
+	probe := t.TempDir()
+	if _, err := create(probe, filepath.Join(probe, "probe"), nil); errors.Is(err, errNoTmpfile) {
+		t.Skip("no unnamed files here")
+	}
+	s, dir := newStore(t)
+	appendTurns(t, s, sid, 1)
+	if renames != 0 {
+		t.Errorf("the first write renamed %d files into place, want none", renames)
+	}
+	if got := names(t, dir); len(got) != 1 || got[0] != sid+".json" {
+		t.Fatalf("files: %v", got)
+	}
+}
+
+// Where unnamed files cannot be made, a new session's file is a temporary file renamed into
+// place, which still never replaces a file made meanwhile.
+func TestWithoutUnnamedFiles(t *testing.T) {
+	oldCreate := create
+	t.Cleanup(func() { create = oldCreate })
+	create = func(string, string, []byte) (fs.FileInfo, error) { return nil, errNoTmpfile }
+	TestFirstWriteNeverReplaces(t)
+	s, dir := newStore(t)
+	if got := appendTurns(t, s, sid, 3); len(got.Messages) != 6 {
+		t.Fatalf("stored %d messages, want 6", len(got.Messages))
+	}
+	if got := names(t, dir); len(got) != 2 {
+		t.Fatalf("files left: %v, want the session and its shadow", got)
+	}
+}
+
 // Where renameat2's flags are missing (another OS, a file system without them), a write is a
 // plain rename over the old file, and every message is kept.
 func TestWithoutRename2(t *testing.T) {
