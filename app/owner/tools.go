@@ -11,40 +11,39 @@ import (
 	"github.com/digitaltwin/twin/app/twin"
 )
 
-// Tools are the owner tools offered to models (the chat turn's view of the service).
-func (s *Service) Tools() []twin.Tool { return Tools() }
+// Tools are the owner tools offered to models (the chat turn's view of the service): the same
+// slice every turn, built once; providers only read it.
+func (s *Service) Tools() []twin.Tool { return tools }
 
-// Tools are the owner tools offered to models that can call them.
-func Tools() []twin.Tool {
-	return []twin.Tool{
-		{
-			Name: twin.ToolRecordContact,
-			Description: "Save a visitor's contact details for the owner, only after the visitor asked to get in touch " +
-				"and agreed to leave their email address. Never invent an address; never send anything to it.",
-			Parameters: map[string]any{
-				"type": "object",
-				"properties": map[string]any{
-					"email": map[string]any{"type": "string", "description": "the visitor's email address, exactly as they wrote it"},
-					"name":  map[string]any{"type": "string", "description": "the visitor's name, if they gave it"},
-					"note":  map[string]any{"type": "string", "description": "what they want to talk about, in a sentence"},
-				},
-				"required":             []string{"email"},
-				"additionalProperties": false,
+// tools are the owner tools offered to models that can call them.
+var tools = []twin.Tool{
+	{
+		Name: twin.ToolRecordContact,
+		Description: "Save a visitor's contact details for the owner, only after the visitor asked to get in touch " +
+			"and agreed to leave their email address. Never invent an address; never send anything to it.",
+		Parameters: map[string]any{
+			"type": "object",
+			"properties": map[string]any{
+				"email": map[string]any{"type": "string", "description": "the visitor's email address, exactly as they wrote it"},
+				"name":  map[string]any{"type": "string", "description": "the visitor's name, if they gave it"},
+				"note":  map[string]any{"type": "string", "description": "what they want to talk about, in a sentence"},
 			},
+			"required":             []string{"email"},
+			"additionalProperties": false,
 		},
-		{
-			Name:        twin.ToolRecordUnknownQuestion,
-			Description: "Note a visitor's question that the persona does not answer, so the owner can add it.",
-			Parameters: map[string]any{
-				"type": "object",
-				"properties": map[string]any{
-					"question": map[string]any{"type": "string", "description": "the visitor's question"},
-				},
-				"required":             []string{"question"},
-				"additionalProperties": false,
+	},
+	{
+		Name:        twin.ToolRecordUnknownQuestion,
+		Description: "Note a visitor's question that the persona does not answer, so the owner can add it.",
+		Parameters: map[string]any{
+			"type": "object",
+			"properties": map[string]any{
+				"question": map[string]any{"type": "string", "description": "the visitor's question"},
 			},
+			"required":             []string{"question"},
+			"additionalProperties": false,
 		},
-	}
+	},
 }
 
 // maxToolArgsBytes bounds what a model's tool call may carry.

@@ -32,7 +32,7 @@ func TestToolFuncValidatesModelArguments(t *testing.T) {
 			t.Errorf("%s: err = %v, want ok=%v", name, err, tc.ok)
 		}
 	}
-	if got := len(Tools()); got != 2 {
+	if got := len(tools); got != 2 {
 		t.Fatalf("%d tools", got)
 	}
 }
