@@ -9,14 +9,13 @@ import (
 	"net/http"
 	"time"
 
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
-// otlpHTTPClient is an otlptrace.Client speaking OTLP/HTTP with protobuf bodies. It stands in
-// for otlptracehttp, whose import of the OTLP collector package links gRPC and the gRPC gateway
-// (3.2 MB of the Lambda zip) though OTLP over HTTP needs neither.
+// otlpHTTPClient exports spans over OTLP/HTTP with protobuf bodies (an sdktrace.SpanExporter).
+// It stands in for otlptracehttp, whose import of the OTLP collector package links gRPC and the
+// gRPC gateway (3.2 MB of the Lambda zip) though OTLP over HTTP needs neither, and it encodes the
+// SDK's spans itself (encodeSpans) rather than through the generated protobuf types.
 type otlpHTTPClient struct {
 	endpoint string
 	headers  map[string]string
@@ -24,19 +23,24 @@ type otlpHTTPClient struct {
 	client   *http.Client
 }
 
+var _ sdktrace.SpanExporter = (*otlpHTTPClient)(nil)
+
 // otlpAttempts bounds one export: retryable answers (429, 502, 503, 504) are retried with backoff.
 const otlpAttempts = 3
 
-func (c *otlpHTTPClient) Start(context.Context) error { return nil }
-
-func (c *otlpHTTPClient) Stop(context.Context) error { return nil }
-
-// UploadTraces posts one ExportTraceServiceRequest.
-func (c *otlpHTTPClient) UploadTraces(ctx context.Context, spans []*tracepb.ResourceSpans) error {
-	body, err := encodeExportRequest(spans)
-	if err != nil {
-		return err
+// ExportSpans posts one ExportTraceServiceRequest holding spans.
+func (c *otlpHTTPClient) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if len(spans) == 0 {
+		return nil
 	}
+	return c.upload(ctx, encodeSpans(spans))
+}
+
+// Shutdown has nothing to release: the batch span processor flushes before calling it.
+func (c *otlpHTTPClient) Shutdown(context.Context) error { return nil }
+
+// upload posts an encoded request, retrying retryable answers (429, 502, 503, 504) with backoff.
+func (c *otlpHTTPClient) upload(ctx context.Context, body []byte) error {
 	if c.gzip {
 		var b bytes.Buffer
 		zw := gzip.NewWriter(&b)
@@ -90,19 +94,4 @@ func (c *otlpHTTPClient) post(ctx context.Context, body []byte) (int, error) {
 
 func retryableStatus(s int) bool {
 	return s == http.StatusTooManyRequests || s == http.StatusBadGateway || s == http.StatusServiceUnavailable || s == http.StatusGatewayTimeout
-}
-
-// encodeExportRequest writes ExportTraceServiceRequest{resource_spans (field 1)} in protobuf wire
-// format, the same bytes the collector package's type would marshal to.
-func encodeExportRequest(spans []*tracepb.ResourceSpans) ([]byte, error) {
-	var out []byte
-	for _, rs := range spans {
-		b, err := proto.Marshal(rs)
-		if err != nil {
-			return nil, fmt.Errorf("otlp: encode spans: %w", err)
-		}
-		out = protowire.AppendTag(out, 1, protowire.BytesType)
-		out = protowire.AppendBytes(out, b)
-	}
-	return out, nil
 }

@@ -14,7 +14,6 @@ import (
 
 	"go.opentelemetry.io/contrib/propagators/aws/xray"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -191,7 +190,7 @@ func otlpExporter(ctx context.Context, getenv func(string) string) (sdktrace.Spa
 		}
 		c.client.Transport = rt
 	}
-	return otlptrace.New(ctx, c)
+	return c, nil
 }
 
 // xrayBaseTransport carries signed requests to X-Ray (nil: http.DefaultTransport); tests
