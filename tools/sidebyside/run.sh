@@ -13,6 +13,8 @@
 # before it left (tens of thousands of new files). Nothing is deleted while measuring: on ext4 without a
 # journal every file created skips the inodes freed in the last 30 s (ADR 0032), so deleting the
 # previous run's files would slow the next one. Folders are left under $OUT (printed at the end).
+# The root file system's history still moves the figures (inodes freed minutes ago, a cold cache);
+# for repeatable ones put OUT on a freshly made file system, one per run (docs/benchmarks.md).
 set -euo pipefail
 RUNS=${1:-3}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
