@@ -17,7 +17,9 @@ import (
 // (they were a fifth of a chat turn's allocations under load: docs/benchmarks.md, "Hot path").
 // Spans are grouped by resource, then by instrumentation scope, in the order first seen. Field
 // numbers are those of opentelemetry/proto/trace/v1/trace.proto and common/v1/common.proto.
-func encodeSpans(spans []sdktrace.ReadOnlySpan) []byte {
+//
+// The request is appended to dst, so a caller can give it the room it will need.
+func encodeSpans(dst []byte, spans []sdktrace.ReadOnlySpan) []byte {
 	type scopeKey struct {
 		res   attribute.Distinct
 		scope instrumentation.Scope
@@ -40,7 +42,7 @@ func encodeSpans(spans []sdktrace.ReadOnlySpan) []byte {
 		}
 		byScope[k] = append(byScope[k], s)
 	}
-	var p pb
+	p := pb{b: dst}
 	for _, r := range resources {
 		rs := p.open(1) // ExportTraceServiceRequest.resource_spans
 		first := byScope[byRes[r][0]][0].Resource()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -21,6 +22,10 @@ type otlpHTTPClient struct {
 	headers  map[string]string
 	gzip     bool
 	client   *http.Client
+	// lastSize is the size of the last request: the next one starts with that much room, so
+	// encoding a batch allocates its buffer once instead of growing it step by step. (The
+	// buffer itself is not reused: the transport may still read a body after Do returns.)
+	lastSize atomic.Int64
 }
 
 var _ sdktrace.SpanExporter = (*otlpHTTPClient)(nil)
@@ -33,7 +38,9 @@ func (c *otlpHTTPClient) ExportSpans(ctx context.Context, spans []sdktrace.ReadO
 	if len(spans) == 0 {
 		return nil
 	}
-	return c.upload(ctx, encodeSpans(spans))
+	body := encodeSpans(make([]byte, 0, c.lastSize.Load()+c.lastSize.Load()/8), spans)
+	c.lastSize.Store(int64(len(body)))
+	return c.upload(ctx, body)
 }
 
 // Shutdown has nothing to release: the batch span processor flushes before calling it.

@@ -80,7 +80,7 @@ func TestEncodeSpansMatchesTransform(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got collectortrace.ExportTraceServiceRequest
-	if err := proto.Unmarshal(encodeSpans(spans), &got); err != nil {
+	if err := proto.Unmarshal(encodeSpans(nil, spans), &got); err != nil {
 		t.Fatalf("request does not decode as ExportTraceServiceRequest: %v", err)
 	}
 	want := &collectortrace.ExportTraceServiceRequest{ResourceSpans: c.spans}
@@ -90,7 +90,7 @@ func TestEncodeSpansMatchesTransform(t *testing.T) {
 	if n := len(got.ResourceSpans[0].ScopeSpans); n != 3 { // with and without a version, and the SDK's default
 		t.Fatalf("%d scopes, want 3", n)
 	}
-	if encodeSpans(nil) != nil {
+	if encodeSpans(nil, nil) != nil {
 		t.Fatal("no spans should encode to an empty request")
 	}
 }
@@ -141,7 +141,14 @@ func BenchmarkEncodeSpans(b *testing.B) {
 	b.Run("direct", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			_ = encodeSpans(spans)
+			_ = encodeSpans(nil, spans)
+		}
+	})
+	b.Run("direct-sized", func(b *testing.B) { // as the exporter calls it: the last size as room
+		size := len(encodeSpans(nil, spans))
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = encodeSpans(make([]byte, 0, size+size/8), spans)
 		}
 	})
 	b.Run("transform", func(b *testing.B) {
