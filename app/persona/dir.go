@@ -103,7 +103,7 @@ func (s *DirSource) Persona(ctx context.Context) (twin.Persona, error) {
 		s.logger.WarnContext(ctx, "persona unavailable", "path", s.root, "error", err.Error())
 		return twin.Persona{}, err
 	}
-	s.logger.InfoContext(ctx, "persona loaded", "path", s.root, "sources", len(docs), "bytes", len(p.Text), "version", p.Version)
+	s.logger.InfoContext(ctx, "persona loaded", "source", s.root, "sources", len(docs), "bytes", len(p.Text), "version", p.Version)
 	return p, nil
 }
 

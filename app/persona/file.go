@@ -56,7 +56,7 @@ func (s *FileSource) Persona(ctx context.Context) (twin.Persona, error) {
 		return twin.Persona{}, s.fail(ctx, fmt.Errorf("parse persona %q: %w", s.path, err))
 	}
 	s.cached, s.size, s.modTime = p, info.Size(), info.ModTime()
-	s.logger.InfoContext(ctx, "persona loaded", "path", s.path, "bytes", len(data), "version", p.Version)
+	s.logger.InfoContext(ctx, "persona loaded", "source", s.path, "bytes", len(data), "version", p.Version)
 	return p, nil
 }
 

@@ -3,6 +3,7 @@ package persona
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitaltwin/twin/app/telemetry"
 	"github.com/digitaltwin/twin/app/twin"
 	"github.com/google/go-cmp/cmp"
 )
@@ -121,4 +123,25 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted persona with empty fields: %+v", p)
 		}
 	})
+}
+
+// The "persona loaded" line names its file under "source", so the request's own path (which
+// the log handler stamps on every line of a request) is kept.
+func TestLoadedLineKeepsTheRequestPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "me.txt")
+	if err := os.WriteFile(path, []byte("I am Ada."), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	ctx := telemetry.WithRequest(context.Background(), "POST", "/api/chat")
+	if _, err := NewFileSource(path, telemetry.NewLogger(&buf, slog.LevelInfo, true)).Persona(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(bytes.TrimSpace(buf.Bytes()), &line); err != nil {
+		t.Fatalf("%v: %s", err, buf.Bytes())
+	}
+	if line["msg"] != "persona loaded" || line["path"] != "/api/chat" || line["source"] != path {
+		t.Fatalf("line %v: want the request's path and the file as source", line)
+	}
 }
