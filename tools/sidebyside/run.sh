@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Side by side on one machine, in one sitting (docs/benchmarks.md, "Hot path"):
 #   tools/sidebyside/run.sh [RUNS]
-# alternates, RUNS times (default 3), 10 s of `wrk -t2 -c16` with a new session per request against
+# alternates, RUNS times (default 3), 10 s of `wrk -t2 -c16` with a new session per request (each
+# connection sending its next request as soon as the reply is in, or THINK_MS milliseconds later:
+# the same offered load for every server, for comparing latencies at one load) against
 #   - the Course twin, when PEER_SERVER names its server.py (how to get it: docs/benchmarks.md;
 #     it is not in this repository), run by peer/run.py with its Bedrock call replaced by an
 #     instant reply and peer/context.py giving it PEER_PERSONA (default me.txt);
