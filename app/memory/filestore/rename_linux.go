@@ -12,8 +12,8 @@ import (
 // swap exchanges the files at a and b in one step (renameat2 RENAME_EXCHANGE): each name then
 // names the other's inode, and a reader opening either sees one whole file or the other.
 // link renames a to b only if b does not exist (RENAME_NOREPLACE); fs.ErrExist otherwise.
-// Variables so a test can take them away, as a file system without the flags does.
-// create is createUnnamed.
+// create makes a new session's file (createUnnamed). Variables so a test can take them away, as
+// a file system without the flags or O_TMPFILE does.
 var (
 	swap   = func(a, b string) error { return rename2(a, b, unix.RENAME_EXCHANGE) }
 	link   = func(a, b string) error { return rename2(a, b, unix.RENAME_NOREPLACE) }
@@ -43,18 +43,19 @@ func createUnnamed(dir, path string, data []byte) (fs.FileInfo, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "open unnamed file in", Path: dir, Err: err}
 	}
-	f := os.NewFile(uintptr(fd), path)
+	// Linking the descriptor's /proc name needs no privilege (AT_EMPTY_PATH would).
+	name := "/proc/self/fd/" + strconv.Itoa(fd)
+	f := os.NewFile(uintptr(fd), name)
 	fi, err := fillOpen(f, data)
 	if err == nil {
-		// Linking the descriptor's /proc name needs no privilege (AT_EMPTY_PATH would).
-		err = unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+		err = unix.Linkat(unix.AT_FDCWD, name, unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
 		switch {
 		case errors.Is(err, unix.EEXIST):
 			err = fs.ErrExist
 		case errors.Is(err, unix.ENOENT) && !procFD():
 			err = errNoTmpfile
 		case err != nil:
-			err = &os.LinkError{Op: "linkat", Old: f.Name(), New: path, Err: err}
+			err = &os.LinkError{Op: "linkat", Old: name, New: path, Err: err}
 		}
 	}
 	if cerr := f.Close(); err == nil {
