@@ -6,6 +6,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -25,8 +26,8 @@ func encodeSpans(dst []byte, spans []sdktrace.ReadOnlySpan) []byte {
 		scope instrumentation.Scope
 	}
 	var (
-		resources []attribute.Distinct
-		byRes     = map[attribute.Distinct][]scopeKey{}
+		resources []*resource.Resource // each distinct resource once, in the order first seen
+		scopes    = map[attribute.Distinct][]scopeKey{}
 		byScope   = map[scopeKey][]sdktrace.ReadOnlySpan{}
 	)
 	for _, s := range spans {
@@ -34,26 +35,25 @@ func encodeSpans(dst []byte, spans []sdktrace.ReadOnlySpan) []byte {
 			continue
 		}
 		k := scopeKey{s.Resource().Equivalent(), s.InstrumentationScope()}
-		if _, ok := byRes[k.res]; !ok {
-			resources = append(resources, k.res)
+		if _, ok := scopes[k.res]; !ok {
+			resources = append(resources, s.Resource())
 		}
 		if _, ok := byScope[k]; !ok {
-			byRes[k.res] = append(byRes[k.res], k)
+			scopes[k.res] = append(scopes[k.res], k)
 		}
 		byScope[k] = append(byScope[k], s)
 	}
 	p := pb{b: dst}
-	for _, r := range resources {
+	for _, res := range resources {
 		rs := p.open(1) // ExportTraceServiceRequest.resource_spans
-		first := byScope[byRes[r][0]][0].Resource()
-		if first != nil {
-			res := p.open(1) // ResourceSpans.resource
-			for it := first.Iter(); it.Next(); {
+		if res != nil {
+			m := p.open(1) // ResourceSpans.resource
+			for it := res.Iter(); it.Next(); {
 				p.keyValue(1, it.Attribute()) // Resource.attributes
 			}
-			p.close(res)
+			p.close(m)
 		}
-		for _, k := range byRes[r] {
+		for _, k := range scopes[res.Equivalent()] {
 			ss := p.open(2) // ResourceSpans.scope_spans
 			if k.scope != (instrumentation.Scope{}) {
 				sc := p.open(1) // ScopeSpans.scope
@@ -70,8 +70,8 @@ func encodeSpans(dst []byte, spans []sdktrace.ReadOnlySpan) []byte {
 			p.str(3, k.scope.SchemaURL) // ScopeSpans.schema_url
 			p.close(ss)
 		}
-		if first != nil {
-			p.str(3, first.SchemaURL()) // ResourceSpans.schema_url
+		if res != nil {
+			p.str(3, res.SchemaURL()) // ResourceSpans.schema_url
 		}
 		p.close(rs)
 	}
